@@ -1,0 +1,151 @@
+//! What a backtest is asked to do, its validation and its identity (`config_hash`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::canonical::to_canonical_json;
+use crate::candles::hex;
+use crate::error::{Error, Result};
+use crate::strategy::{self, ParamValues, Strategy};
+use crate::time::Timestamp;
+use crate::timeframe::Timeframe;
+
+pub const DEFAULT_CAPITAL: f64 = 10_000.0;
+pub const DEFAULT_FEE_BPS: f64 = 10.0;
+
+/// One backtest: the seed's fields plus costs and shorting. Unknown fields are refused so a
+/// typo never becomes a silent default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestConfig {
+    pub symbol: String,
+    pub timeframe: Timeframe,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub strategy: String,
+    pub params: Map<String, Value>,
+    #[serde(default = "default_capital")]
+    pub initial_capital: f64,
+    #[serde(default = "default_fee_bps")]
+    pub fee_bps: f64,
+    #[serde(default)]
+    pub slippage_bps: f64,
+    #[serde(default)]
+    pub allow_short: bool,
+}
+
+fn default_capital() -> f64 {
+    DEFAULT_CAPITAL
+}
+
+fn default_fee_bps() -> f64 {
+    DEFAULT_FEE_BPS
+}
+
+/// A config that passed every check, with its strategy resolved and params normalized.
+#[derive(Clone)]
+pub struct ValidConfig {
+    pub config: BacktestConfig,
+    pub strategy: &'static dyn Strategy,
+    pub params: ParamValues,
+}
+
+impl std::fmt::Debug for ValidConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidConfig").field("config", &self.config).field("strategy", &self.strategy.name()).finish()
+    }
+}
+
+impl BacktestConfig {
+    /// Parses a config from JSON, naming the field at fault.
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| Error::config("config", e.to_string()))
+    }
+
+    pub fn validate(&self) -> Result<ValidConfig> {
+        if self.symbol.trim().is_empty() {
+            return Err(Error::config("symbol", "must not be empty"));
+        }
+        if self.start >= self.end {
+            return Err(Error::EmptyRange { start: self.start.to_string(), end: self.end.to_string() });
+        }
+        if !(self.initial_capital.is_finite() && self.initial_capital > 0.0) {
+            return Err(Error::config("initial_capital", format!("must be a positive number, got {}", self.initial_capital)));
+        }
+        for (field, bps) in [("fee_bps", self.fee_bps), ("slippage_bps", self.slippage_bps)] {
+            if !(bps.is_finite() && (0.0..10_000.0).contains(&bps)) {
+                return Err(Error::config(field, format!("must be in [0, 10000) basis points, got {bps}")));
+            }
+        }
+        let strategy = strategy::find(&self.strategy)?;
+        let (params, normal) = strategy::validate_params(strategy, &self.params)?;
+        Ok(ValidConfig { config: BacktestConfig { params: normal, ..self.clone() }, strategy, params })
+    }
+}
+
+impl ValidConfig {
+    /// SHA-256 (hex) of the canonical JSON of the config plus `data_fingerprint`.
+    pub fn hash(&self, data_fingerprint: &str) -> String {
+        config_hash(&self.config, data_fingerprint)
+    }
+}
+
+/// The canonical JSON that the hash covers: every config field and the data fingerprint.
+pub fn canonical_config(config: &BacktestConfig, data_fingerprint: &str) -> String {
+    let mut value = serde_json::to_value(config).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("data_fingerprint".into(), Value::String(data_fingerprint.to_owned()));
+    }
+    to_canonical_json(&value)
+}
+
+pub fn config_hash(config: &BacktestConfig, data_fingerprint: &str) -> String {
+    hex(&Sha256::digest(canonical_config(config, data_fingerprint).as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(json: &str) -> BacktestConfig {
+        BacktestConfig::from_json(json).unwrap()
+    }
+
+    const BASE: &str = r#"{"symbol":"BTCUSDT","timeframe":"15m","start":"2025-01-01","end":"2025-02-01","strategy":"sma","params":{"fast_period":20,"slow_period":50}}"#;
+
+    #[test]
+    fn canonical_form_is_sorted_with_iso_times() {
+        let valid = config(BASE).validate().unwrap();
+        assert_eq!(
+            canonical_config(&valid.config, "ab"),
+            r#"{"allow_short":false,"data_fingerprint":"ab","end":"2025-02-01T00:00:00Z","fee_bps":10,"initial_capital":10000,"params":{"fast_period":20,"slow_period":50},"slippage_bps":0,"start":"2025-01-01T00:00:00Z","strategy":"sma","symbol":"BTCUSDT","timeframe":"15m"}"#
+        );
+    }
+
+    #[test]
+    fn same_config_written_differently_has_one_hash() {
+        let a = config(BASE).validate().unwrap();
+        let b = config(r#"{"params":{"slow_period":50.0,"fast_period":20},"strategy":"sma","end":"2025-02-01T00:00:00Z","start":1735689600000,"timeframe":"15m","symbol":"BTCUSDT","fee_bps":10.0,"initial_capital":1e4}"#)
+            .validate()
+            .unwrap();
+        assert_eq!(a.hash("f"), b.hash("f"));
+        assert_ne!(a.hash("f"), a.hash("g"));
+        let c = config(&BASE.replace("\"slow_period\":50", "\"slow_period\":51")).validate().unwrap();
+        assert_ne!(a.hash("f"), c.hash("f"));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let err = BacktestConfig::from_json(&BASE.replace("\"symbol\"", "\"sym\"")).unwrap_err().to_string();
+        assert!(err.contains("unknown field `sym`"), "{err}");
+        let err = BacktestConfig::from_json(&BASE.replace("15m", "7m")).unwrap_err().to_string();
+        assert!(err.contains("unknown timeframe `7m`"), "{err}");
+        let err = config(&BASE.replace("2025-02-01", "2025-01-01")).validate().unwrap_err();
+        assert!(matches!(err, Error::EmptyRange { .. }), "{err}");
+        let err = config(&BASE.replace("}}", "},\"fee_bps\":-1}")).validate().unwrap_err().to_string();
+        assert_eq!(err, "config field `fee_bps`: must be in [0, 10000) basis points, got -1");
+        let err = config(&BASE.replace("}}", "},\"initial_capital\":0}")).validate().unwrap_err().to_string();
+        assert_eq!(err, "config field `initial_capital`: must be a positive number, got 0");
+    }
+}

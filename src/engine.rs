@@ -1,0 +1,307 @@
+//! Execution: targets computed at candle `i`'s close are filled at candle `i + 1`'s open,
+//! all equity per position, fees and slippage on every fill, equity marked at every close.
+
+use serde::{Deserialize, Serialize};
+
+use crate::candles::Candles;
+use crate::config::{BacktestConfig, ValidConfig};
+use crate::error::{Error, Result};
+use crate::indicators::Indicators;
+use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, annualized_return, total_return};
+use crate::timeframe::Timeframe;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Long,
+    Short,
+}
+
+/// One round trip, entry to exit. `pnl` is net of both fees; `return_pct` is `pnl` over
+/// the equity at entry, in percent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trade {
+    pub side: Side,
+    pub entry_time: i64,
+    pub entry_price: f64,
+    pub exit_time: i64,
+    pub exit_price: f64,
+    pub units: f64,
+    pub pnl: f64,
+    pub return_pct: f64,
+}
+
+/// Equity marked at a candle's close (`time` is the candle's `open_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EquityPoint {
+    pub time: i64,
+    pub equity: f64,
+}
+
+/// How much of the equity curve a result keeps: every candle, or at most about `n` points
+/// (evenly spaced, the last candle always kept), for sweeps that store thousands of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurveDetail {
+    Full,
+    AtMost(usize),
+}
+
+/// The result type every face shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacktestResult {
+    pub config_hash: String,
+    pub data_fingerprint: String,
+    pub config: BacktestConfig,
+    /// Candles in the range, and the first and last `open_time` among them.
+    pub candles: usize,
+    pub first_candle: i64,
+    pub last_candle: i64,
+    pub metrics: Metrics,
+    pub equity_curve: Vec<EquityPoint>,
+    pub trades: Vec<Trade>,
+}
+
+/// The candles of one range with everything every config over them shares: the data
+/// fingerprint and the indicator cache. Build it once per (series, range) of a sweep.
+pub struct Market {
+    candles: Candles,
+    timeframe: Timeframe,
+    fingerprint: String,
+    indicators: Indicators,
+}
+
+impl Market {
+    /// `candles` must already be of `timeframe` and cut to the config range.
+    pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
+        let fingerprint = candles.fingerprint();
+        let indicators = Indicators::new(candles.close.clone());
+        Self { candles, timeframe, fingerprint, indicators }
+    }
+
+    /// The market of a config: its range cut from `series`, which must be of the config's
+    /// timeframe (a series of a smaller one is resampled by the caller, see [`prepare_series`]).
+    pub fn for_config(series: &Candles, config: &BacktestConfig) -> Result<Self> {
+        if let Some(tf) = series.detect_timeframe()
+            && tf != config.timeframe
+        {
+            return Err(Error::Timeframe(format!(
+                "the config asks for {} but the candles are {tf}; resample them first",
+                config.timeframe
+            )));
+        }
+        let candles = series.range(config.start.0, config.end.0);
+        if candles.is_empty() {
+            return Err(Error::EmptyRange { start: config.start.to_string(), end: config.end.to_string() });
+        }
+        Ok(Self::new(candles, config.timeframe))
+    }
+
+    pub fn candles(&self) -> &Candles {
+        &self.candles
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn indicators(&self) -> &Indicators {
+        &self.indicators
+    }
+
+    /// The targets of `config`, one per candle, into `out` (resized, reused across runs).
+    pub fn targets(&self, config: &ValidConfig, out: &mut Vec<i8>) {
+        out.clear();
+        out.resize(self.candles.len(), 0);
+        config.strategy.targets(&config.params, &self.indicators, config.config.allow_short, out);
+        if !config.config.allow_short {
+            out.iter_mut().for_each(|t| *t = (*t).max(0));
+        }
+    }
+
+    /// Runs one validated config. `scratch` holds the targets; pass the same one for every
+    /// run of a sweep so nothing is allocated per candle.
+    pub fn run(&self, config: &ValidConfig, detail: CurveDetail, scratch: &mut Vec<i8>) -> BacktestResult {
+        self.targets(config, scratch);
+        let c = &config.config;
+        let sim = simulate(&self.candles, scratch, c.initial_capital, c.fee_bps, c.slippage_bps, detail);
+        let first = self.candles.open_time[0];
+        let last = self.candles.open_time[self.candles.len() - 1];
+        let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
+        let stats = TradeStats::from_trades(&sim.trades);
+        let total = total_return(c.initial_capital, sim.final_equity);
+        let metrics = Metrics {
+            total_return: total,
+            total_return_pct: total * 100.0,
+            annualized_return: annualized_return(c.initial_capital, sim.final_equity, span_days),
+            sharpe_ratio: sim.sharpe.value(self.timeframe.bars_per_year()),
+            max_drawdown: sim.drawdown.value(),
+            total_trades: stats.total,
+            winning_trades: stats.winning,
+            losing_trades: stats.losing,
+            win_rate: stats.win_rate,
+            profit_factor: stats.profit_factor,
+            avg_win: stats.avg_win,
+            avg_loss: stats.avg_loss,
+            final_equity: sim.final_equity,
+        };
+        BacktestResult {
+            config_hash: config.hash(&self.fingerprint),
+            data_fingerprint: self.fingerprint.clone(),
+            config: c.clone(),
+            candles: self.candles.len(),
+            first_candle: first,
+            last_candle: last,
+            metrics,
+            equity_curve: sim.curve,
+            trades: sim.trades,
+        }
+    }
+}
+
+/// Brings a series of `data_timeframe` to `timeframe`, resampling when it is larger.
+pub fn prepare_series(series: &Candles, data_timeframe: Timeframe, timeframe: Timeframe) -> Result<Candles> {
+    series.resample(data_timeframe, timeframe)
+}
+
+/// Validates `config` and runs it on `series` (candles of the config's timeframe; the range
+/// is cut here). The whole equity curve is kept.
+pub fn run_backtest(config: &BacktestConfig, series: &Candles) -> Result<BacktestResult> {
+    let valid = config.validate()?;
+    let market = Market::for_config(series, &valid.config)?;
+    Ok(market.run(&valid, CurveDetail::Full, &mut Vec::new()))
+}
+
+/// Runs many configs on one series, in order, each failure in its place. Configs over the
+/// same range share one [`Market`], so each indicator series is computed once.
+pub fn run_batch(configs: &[BacktestConfig], series: &Candles, detail: CurveDetail) -> Vec<Result<BacktestResult>> {
+    let mut markets: Vec<((i64, i64, Timeframe), Result<Market>)> = Vec::new();
+    let mut scratch = Vec::new();
+    configs
+        .iter()
+        .map(|config| {
+            let valid = config.validate()?;
+            let key = (valid.config.start.0, valid.config.end.0, valid.config.timeframe);
+            let index = match markets.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    markets.push((key, Market::for_config(series, &valid.config)));
+                    markets.len() - 1
+                }
+            };
+            let market = markets[index].1.as_ref().map_err(Clone::clone)?;
+            Ok(market.run(&valid, detail, &mut scratch))
+        })
+        .collect()
+}
+
+struct Simulation {
+    final_equity: f64,
+    sharpe: SharpeRatio,
+    drawdown: MaxDrawdown,
+    trades: Vec<Trade>,
+    curve: Vec<EquityPoint>,
+}
+
+/// The cash account: `units` is signed (negative when short), equity is `cash + units * price`.
+struct Account {
+    cash: f64,
+    units: f64,
+    side: i8,
+    fee: f64,
+    slippage: f64,
+    entry_time: i64,
+    entry_price: f64,
+    entry_equity: f64,
+    trades: Vec<Trade>,
+}
+
+impl Account {
+    /// Closes the position at `price` moved against the trader by the slippage.
+    #[inline]
+    fn exit(&mut self, time: i64, price: f64) {
+        let side = f64::from(self.side);
+        let fill = price * (1.0 - side * self.slippage);
+        self.cash += self.units * fill - self.units.abs() * fill * self.fee;
+        let pnl = self.cash - self.entry_equity;
+        self.trades.push(Trade {
+            side: if self.side > 0 { Side::Long } else { Side::Short },
+            entry_time: self.entry_time,
+            entry_price: self.entry_price,
+            exit_time: time,
+            exit_price: fill,
+            units: self.units.abs(),
+            pnl,
+            return_pct: pnl / self.entry_equity * 100.0,
+        });
+        self.units = 0.0;
+        self.side = 0;
+    }
+
+    /// Opens a position of all equity: `units * fill * (1 + fee) = equity`, so fees are paid
+    /// out of the equity and cash never goes below 0 on a long. A bankrupt account stays flat.
+    #[inline]
+    fn enter(&mut self, side: i8, time: i64, price: f64) {
+        if self.cash <= 0.0 {
+            return;
+        }
+        let fill = price * (1.0 + f64::from(side) * self.slippage);
+        let units = self.cash / (fill * (1.0 + self.fee));
+        self.entry_equity = self.cash;
+        self.entry_time = time;
+        self.entry_price = fill;
+        self.units = f64::from(side) * units;
+        self.side = side;
+        self.cash -= self.units * fill + units * fill * self.fee;
+    }
+}
+
+/// The execution loop. The target of candle `i - 1` is filled at candle `i`'s open; a
+/// position still open after the last candle is closed at its close, and that closing
+/// fill is in the last equity mark.
+fn simulate(c: &Candles, targets: &[i8], capital: f64, fee_bps: f64, slippage_bps: f64, detail: CurveDetail) -> Simulation {
+    let n = c.len();
+    let step = match detail {
+        CurveDetail::Full => 1,
+        CurveDetail::AtMost(points) => n.div_ceil(points.max(1)).max(1),
+    };
+    let mut account = Account {
+        cash: capital,
+        units: 0.0,
+        side: 0,
+        fee: fee_bps / 10_000.0,
+        slippage: slippage_bps / 10_000.0,
+        entry_time: 0,
+        entry_price: 0.0,
+        entry_equity: 0.0,
+        trades: Vec::new(),
+    };
+    let mut curve = Vec::with_capacity(n / step + 2);
+    let mut sharpe = SharpeRatio::default();
+    let mut drawdown = MaxDrawdown::new(capital);
+    let mut previous_equity = capital;
+    for i in 0..n {
+        if i > 0 {
+            let target = targets[i - 1];
+            if target != account.side {
+                let (time, open) = (c.open_time[i], c.open[i]);
+                if account.side != 0 {
+                    account.exit(time, open);
+                }
+                if target != 0 {
+                    account.enter(target, time, open);
+                }
+            }
+        }
+        if i == n - 1 && account.side != 0 {
+            account.exit(c.open_time[i], c.close[i]);
+        }
+        let equity = account.cash + account.units * c.close[i];
+        sharpe.update(equity / previous_equity - 1.0);
+        drawdown.update(equity);
+        previous_equity = equity;
+        if i % step == 0 || i == n - 1 {
+            curve.push(EquityPoint { time: c.open_time[i], equity });
+        }
+    }
+    Simulation { final_equity: previous_equity, sharpe, drawdown, trades: account.trades, curve }
+}

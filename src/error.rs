@@ -1,0 +1,52 @@
+//! One error type for every rule of the engine. Each variant names what is wrong and
+//! where, so every face (CLI, browser, edge) can show it to the user as it is.
+
+/// Everything the core can refuse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A candle file or payload that cannot be read, or a row that breaks a rule.
+    #[error("{location}: {message}")]
+    Data { location: String, message: String },
+    /// Input that is not in any of the accepted candle formats.
+    #[error("unrecognised candle data: {0}")]
+    Format(String),
+    #[error("unknown strategy `{name}` (known: {known})")]
+    UnknownStrategy { name: String, known: String },
+    #[error("strategy `{strategy}`, parameter `{param}`: {message}")]
+    Param {
+        strategy: String,
+        param: String,
+        message: String,
+    },
+    /// A config field with a bad value (the field is named in the message).
+    #[error("config field `{field}`: {message}")]
+    Config { field: String, message: String },
+    #[error("no candles in the range [{start}, {end})")]
+    EmptyRange { start: String, end: String },
+    #[error("unknown timeframe `{0}` (one of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d)")]
+    UnknownTimeframe(String),
+    /// Data of one timeframe asked for as another it cannot become.
+    #[error("timeframe: {0}")]
+    Timeframe(String),
+    /// A search-space description that cannot be expanded.
+    #[error("search space: {0}")]
+    Search(String),
+}
+
+impl Error {
+    pub(crate) fn data(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Data {
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(field: &str, message: impl Into<String>) -> Self {
+        Self::Config {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

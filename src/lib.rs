@@ -1,0 +1,28 @@
+//! btlab's core: candles, TA-Lib-exact indicators, strategies, execution and metrics.
+//!
+//! Pure computation, no I/O: no file, no clock, no network, no threads of its own. Every
+//! input arrives as an argument, so every rule of the engine is tested by `cargo test`, and
+//! the same code runs natively, in the browser's workers and on the edge.
+
+pub mod candles;
+mod canonical;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod indicators;
+pub mod metrics;
+pub mod parse;
+pub mod strategy;
+pub mod synthetic;
+pub mod time;
+pub mod timeframe;
+
+pub use candles::{Candle, Candles, Gap};
+pub use canonical::to_canonical_json;
+pub use config::{BacktestConfig, ValidConfig, config_hash};
+pub use engine::{BacktestResult, CurveDetail, EquityPoint, Market, Side, Trade, prepare_series, run_backtest, run_batch};
+pub use error::{Error, Result};
+pub use metrics::Metrics;
+pub use parse::parse_candles;
+pub use time::Timestamp;
+pub use timeframe::Timeframe;

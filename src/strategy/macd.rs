@@ -1,0 +1,41 @@
+use super::{Less, ParamSpec, ParamValues, Strategy, follow_sign};
+use crate::indicators::Indicators;
+
+/// Long when the MACD line is above its signal line, short (or flat) when below.
+pub struct MacdCross;
+
+const FAST: usize = 0;
+const SLOW: usize = 1;
+const SIGNAL: usize = 2;
+
+impl Strategy for MacdCross {
+    fn name(&self) -> &'static str {
+        "macd"
+    }
+
+    fn description(&self) -> &'static str {
+        "MACD crossover: long while the MACD line is above its signal line, short (or flat) while below"
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        const PARAMS: [ParamSpec; 3] = [
+            ParamSpec::period("fast_period", 12.0, 1.0, "fast EMA period"),
+            ParamSpec::period("slow_period", 26.0, 1.0, "slow EMA period"),
+            ParamSpec::period("signal_period", 9.0, 1.0, "signal EMA period"),
+        ];
+        &PARAMS
+    }
+
+    fn constraints(&self) -> &'static [Less] {
+        &[Less { lesser: "fast_period", greater: "slow_period" }]
+    }
+
+    fn targets(&self, p: &ParamValues, ind: &Indicators, _allow_short: bool, out: &mut [i8]) {
+        let m = ind.macd(p.period(FAST), p.period(SLOW), p.period(SIGNAL));
+        let mut previous = 0;
+        for (target, h) in out.iter_mut().zip(m.histogram.iter()) {
+            previous = follow_sign(*h, previous);
+            *target = previous;
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Strategies turn indicator series into a target position per candle. A new strategy is
+//! one file implementing [`Strategy`] plus one line in [`REGISTRY`]; its parameters are
+//! validated here from its schema, so no strategy parses input itself.
+
+mod convergence;
+mod macd;
+mod rsi;
+mod sma;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::indicators::Indicators;
+
+/// Every strategy the engine knows, in the order `btlab strategies` lists them.
+pub static REGISTRY: &[&dyn Strategy] = &[&sma::SmaCross, &rsi::RsiReversion, &macd::MacdCross, &convergence::Convergence];
+
+pub trait Strategy: Sync {
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn params(&self) -> &'static [ParamSpec];
+    /// Pairs of parameters that must be strictly ordered.
+    fn constraints(&self) -> &'static [Less] {
+        &[]
+    }
+    /// Writes the target (-1, 0, +1) of every candle. `out[i]` may use data up to and
+    /// including candle `i`, never after; 0 until the indicators it needs have values.
+    /// The engine turns -1 into 0 when shorts are not allowed.
+    fn targets(&self, params: &ParamValues, indicators: &Indicators, allow_short: bool, out: &mut [i8]);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamKind {
+    Int,
+    Float,
+}
+
+/// One parameter: its type, default and hard bounds (inclusive unless `exclusive`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: ParamKind,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+    pub exclusive: bool,
+    pub description: &'static str,
+}
+
+impl ParamSpec {
+    const fn period(name: &'static str, default: f64, min: f64, description: &'static str) -> Self {
+        Self { name, kind: ParamKind::Int, default, min, max: 100_000.0, exclusive: false, description }
+    }
+
+    const fn level(name: &'static str, default: f64, description: &'static str) -> Self {
+        Self { name, kind: ParamKind::Float, default, min: 0.0, max: 100.0, exclusive: true, description }
+    }
+
+    fn bounds_text(&self) -> String {
+        let (open, close) = if self.exclusive { ("(", ")") } else { ("[", "]") };
+        format!("{open}{}, {}{close}", self.min, self.max)
+    }
+
+    fn in_bounds(&self, v: f64) -> bool {
+        if self.exclusive { self.min < v && v < self.max } else { self.min <= v && v <= self.max }
+    }
+}
+
+/// `lesser < greater` must hold between two parameters.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Less {
+    pub lesser: &'static str,
+    pub greater: &'static str,
+}
+
+/// Validated parameter values in schema order: strategies read them by position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamValues(Vec<f64>);
+
+impl ParamValues {
+    pub fn get(&self, index: usize) -> f64 {
+        self.0[index]
+    }
+
+    /// An integer parameter as a period or count (validated to be >= 1).
+    pub fn period(&self, index: usize) -> usize {
+        self.0[index] as usize
+    }
+
+    pub fn as_slice(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+pub fn find(name: &str) -> Result<&'static dyn Strategy> {
+    REGISTRY.iter().copied().find(|s| s.name() == name).ok_or_else(|| Error::UnknownStrategy {
+        name: name.to_owned(),
+        known: REGISTRY.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// Checks `params` against the strategy's schema: every parameter present, no unknown
+/// one, the right type, within bounds, constraints held. Returns the values and the
+/// params in normal form (integers as integers), which is what the config hash covers.
+pub fn validate_params(strategy: &dyn Strategy, params: &Map<String, Value>) -> Result<(ParamValues, Map<String, Value>)> {
+    let fail = |param: &str, message: String| Error::Param {
+        strategy: strategy.name().to_owned(),
+        param: param.to_owned(),
+        message,
+    };
+    let specs = strategy.params();
+    if let Some(unknown) = params.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
+        let expected = specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ");
+        return Err(fail(unknown, format!("unknown parameter (expected: {expected})")));
+    }
+    let mut values = Vec::with_capacity(specs.len());
+    let mut normal = Map::new();
+    for spec in specs {
+        let type_name = match spec.kind {
+            ParamKind::Int => "an integer",
+            ParamKind::Float => "a number",
+        };
+        let raw = params
+            .get(spec.name)
+            .ok_or_else(|| fail(spec.name, format!("missing (expected {type_name} in {})", spec.bounds_text())))?;
+        let value = raw
+            .as_f64()
+            .filter(|v| v.is_finite() && (spec.kind == ParamKind::Float || v.fract() == 0.0))
+            .ok_or_else(|| fail(spec.name, format!("expected {type_name}, got {raw}")))?;
+        if !spec.in_bounds(value) {
+            return Err(fail(spec.name, format!("{value} is outside {}", spec.bounds_text())));
+        }
+        let json = match spec.kind {
+            ParamKind::Int => Value::from(value as i64),
+            ParamKind::Float => Value::from(value),
+        };
+        normal.insert(spec.name.to_owned(), json);
+        values.push(value);
+    }
+    let value_of = |name: &str| specs.iter().position(|s| s.name == name).map(|i| values[i]);
+    for rule in strategy.constraints() {
+        if let (Some(a), Some(b)) = (value_of(rule.lesser), value_of(rule.greater))
+            && a >= b
+        {
+            return Err(fail(rule.lesser, format!("{} ({a}) must be less than {} ({b})", rule.lesser, rule.greater)));
+        }
+    }
+    Ok((ParamValues(values), normal))
+}
+
+/// The defaults of a strategy as a params object.
+pub fn default_params(strategy: &dyn Strategy) -> Map<String, Value> {
+    strategy
+        .params()
+        .iter()
+        .map(|s| {
+            let v = match s.kind {
+                ParamKind::Int => Value::from(s.default as i64),
+                ParamKind::Float => Value::from(s.default),
+            };
+            (s.name.to_owned(), v)
+        })
+        .collect()
+}
+
+/// What `btlab strategies --json`, `GET /strategies` and the page show of a strategy.
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategyInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub params: &'static [ParamSpec],
+    pub constraints: Vec<String>,
+}
+
+impl From<&dyn Strategy> for StrategyInfo {
+    fn from(s: &dyn Strategy) -> Self {
+        Self {
+            name: s.name(),
+            description: s.description(),
+            params: s.params(),
+            constraints: s.constraints().iter().map(|c| format!("{} < {}", c.lesser, c.greater)).collect(),
+        }
+    }
+}
+
+pub fn catalog() -> Vec<StrategyInfo> {
+    REGISTRY.iter().map(|&s| StrategyInfo::from(s)).collect()
+}
+
+/// +1 above, -1 below, the previous target when equal: the rule shared by the crossover
+/// strategies. `NaN` (no value yet) gives 0.
+#[inline]
+fn follow_sign(difference: f64, previous: i8) -> i8 {
+    if difference > 0.0 {
+        1
+    } else if difference < 0.0 {
+        -1
+    } else if difference == 0.0 {
+        previous
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn check(name: &str, params: Value) -> Result<(ParamValues, Map<String, Value>)> {
+        validate_params(find(name).unwrap(), params.as_object().unwrap())
+    }
+
+    #[test]
+    fn valid_params_are_normalized() {
+        let (values, normal) = check("sma", json!({"fast_period": 20.0, "slow_period": 50})).unwrap();
+        assert_eq!(values.as_slice(), &[20.0, 50.0]);
+        assert_eq!(Value::Object(normal), json!({"fast_period": 20, "slow_period": 50}));
+        for s in REGISTRY {
+            assert!(validate_params(*s, &default_params(*s)).is_ok(), "{} defaults", s.name());
+        }
+    }
+
+    #[test]
+    fn each_bad_param_is_named() {
+        let cases = [
+            ("sma", json!({"fast_period": 50, "slow_period": 20}), "strategy `sma`, parameter `fast_period`: fast_period (50) must be less than slow_period (20)"),
+            ("sma", json!({"fast_period": 20}), "strategy `sma`, parameter `slow_period`: missing (expected an integer in [1, 100000])"),
+            ("sma", json!({"fast_period": 20, "slow_period": 50, "fats": 1}), "strategy `sma`, parameter `fats`: unknown parameter (expected: fast_period, slow_period)"),
+            ("sma", json!({"fast_period": "20", "slow_period": 50}), "strategy `sma`, parameter `fast_period`: expected an integer, got \"20\""),
+            ("sma", json!({"fast_period": 2.5, "slow_period": 50}), "strategy `sma`, parameter `fast_period`: expected an integer, got 2.5"),
+            ("sma", json!({"fast_period": 0, "slow_period": 50}), "strategy `sma`, parameter `fast_period`: 0 is outside [1, 100000]"),
+            ("rsi", json!({"period": 14, "oversold": 0, "overbought": 70}), "strategy `rsi`, parameter `oversold`: 0 is outside (0, 100)"),
+            ("rsi", json!({"period": 1, "oversold": 30, "overbought": 70}), "strategy `rsi`, parameter `period`: 1 is outside [2, 100000]"),
+            ("rsi", json!({"period": 14, "oversold": 70, "overbought": 30}), "strategy `rsi`, parameter `oversold`: oversold (70) must be less than overbought (30)"),
+            ("macd", json!({"fast_period": 12, "slow_period": 26, "signal_period": 0}), "strategy `macd`, parameter `signal_period`: 0 is outside [1, 100000]"),
+            ("convergence", json!({}), "strategy `convergence`, parameter `fast_period`: missing"),
+        ];
+        for (name, params, expected) in cases {
+            let err = check(name, params).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "got {err:?}, want {expected:?}");
+        }
+        let err = find("smma").err().unwrap().to_string();
+        assert_eq!(err, "unknown strategy `smma` (known: sma, rsi, macd, convergence)");
+    }
+
+    #[test]
+    fn follow_sign_keeps_previous_on_ties_and_waits_for_values() {
+        assert_eq!(follow_sign(1.0, -1), 1);
+        assert_eq!(follow_sign(-1.0, 1), -1);
+        assert_eq!(follow_sign(0.0, -1), -1);
+        assert_eq!(follow_sign(f64::NAN, 1), 0);
+    }
+}

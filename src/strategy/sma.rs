@@ -1,0 +1,39 @@
+use super::{Less, ParamSpec, ParamValues, Strategy, follow_sign};
+use crate::indicators::Indicators;
+
+/// Long when the fast SMA is above the slow one, short (or flat) when below.
+pub struct SmaCross;
+
+const FAST: usize = 0;
+const SLOW: usize = 1;
+
+impl Strategy for SmaCross {
+    fn name(&self) -> &'static str {
+        "sma"
+    }
+
+    fn description(&self) -> &'static str {
+        "SMA crossover: long while SMA(fast) > SMA(slow), short (or flat) while below"
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        const PARAMS: [ParamSpec; 2] = [
+            ParamSpec::period("fast_period", 20.0, 1.0, "fast SMA period"),
+            ParamSpec::period("slow_period", 50.0, 1.0, "slow SMA period"),
+        ];
+        &PARAMS
+    }
+
+    fn constraints(&self) -> &'static [Less] {
+        &[Less { lesser: "fast_period", greater: "slow_period" }]
+    }
+
+    fn targets(&self, p: &ParamValues, ind: &Indicators, _allow_short: bool, out: &mut [i8]) {
+        let (fast, slow) = (ind.sma(p.period(FAST)), ind.sma(p.period(SLOW)));
+        let mut previous = 0;
+        for ((target, f), s) in out.iter_mut().zip(fast.iter()).zip(slow.iter()) {
+            previous = follow_sign(f - s, previous);
+            *target = previous;
+        }
+    }
+}
