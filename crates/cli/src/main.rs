@@ -1,1 +1,257 @@
-fn main() {}
+//! `btlab`: the native face of the engine.
+
+mod data;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use btlab::strategy::{self, catalog};
+use btlab::time::format_ms;
+use btlab::{BacktestConfig, CurveDetail, Market, Timeframe, Timestamp, synthetic};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value, json};
+
+use crate::data::DataSource;
+
+#[derive(Parser)]
+#[command(name = "btlab", version, about = "Backtest lab: runs, sweeps and experiments on the btlab engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one backtest and print its metrics.
+    Run(RunArgs),
+    /// Run every config of a JSON file (an array of configs, or {"configs": [...]}).
+    Batch(BatchArgs),
+    /// List the strategies with their parameter schemas.
+    Strategies {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Candle file (Binance kline CSV, klines JSON or headed CSV); default: ./data or the embedded DEMO-BTC.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Seed of the embedded DEMO-BTC market.
+    #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
+    seed: u64,
+}
+
+impl DataArgs {
+    fn source(&self) -> DataSource {
+        DataSource { file: self.data.clone(), seed: self.seed }
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[arg(long, default_value = synthetic::SYMBOL)]
+    symbol: String,
+    #[arg(long, default_value = "15m")]
+    timeframe: Timeframe,
+    #[arg(long, default_value = "sma")]
+    strategy: String,
+    /// Strategy parameters as JSON; default: the strategy's defaults (printed).
+    #[arg(long)]
+    params: Option<String>,
+    /// Start of the range (inclusive): a date, an ISO-8601 time or epoch ms.
+    #[arg(long, default_value = "2025-01-01")]
+    start: String,
+    /// End of the range (exclusive).
+    #[arg(long, default_value = "2025-11-01")]
+    end: String,
+    #[arg(long, default_value_t = btlab::config::DEFAULT_CAPITAL)]
+    capital: f64,
+    #[arg(long, default_value_t = btlab::config::DEFAULT_FEE_BPS)]
+    fee_bps: f64,
+    #[arg(long, default_value_t = 0.0)]
+    slippage_bps: f64,
+    #[arg(long)]
+    allow_short: bool,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Print the result as JSON (metrics keyed by the spec's names).
+    #[arg(long)]
+    json: bool,
+    /// With --json: keep every point of the equity curve (default: at most 1000).
+    #[arg(long)]
+    full_curve: bool,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run_one(args),
+        Command::Batch(args) => run_batch_file(args),
+        Command::Strategies { json } => list_strategies(json),
+    }
+}
+
+fn run_one(args: RunArgs) -> Result<()> {
+    let strategy = strategy::find(&args.strategy)?;
+    let params: Map<String, Value> = match &args.params {
+        Some(text) => serde_json::from_str(text).context("--params must be a JSON object")?,
+        None => {
+            let defaults = strategy::default_params(strategy);
+            if !args.json {
+                println!("params: {} (the strategy's defaults)", Value::Object(defaults.clone()));
+            }
+            defaults
+        }
+    };
+    let config = BacktestConfig {
+        symbol: args.symbol.clone(),
+        timeframe: args.timeframe,
+        start: Timestamp::parse(&args.start).context("--start")?,
+        end: Timestamp::parse(&args.end).context("--end")?,
+        strategy: args.strategy.clone(),
+        params,
+        initial_capital: args.capital,
+        fee_bps: args.fee_bps,
+        slippage_bps: args.slippage_bps,
+        allow_short: args.allow_short,
+    };
+    let valid = config.validate()?;
+    let series = args.data.source().load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
+    let market = Market::for_config(&series, &valid.config)?;
+    let detail = if args.full_curve || !args.json { CurveDetail::Full } else { CurveDetail::AtMost(1000) };
+    let result = market.run(&valid, detail, &mut Vec::new());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
+    let gaps = market.candles().gaps(config.timeframe);
+    println!(
+        "{} {} {} {}  {} candles {} .. {}{}",
+        config.symbol,
+        config.timeframe,
+        config.strategy,
+        output::params(&result),
+        result.candles,
+        format_ms(result.first_candle),
+        format_ms(result.last_candle),
+        if gaps.is_empty() { String::new() } else { format!(" ({} gaps)", gaps.len()) }
+    );
+    println!("{}", output::metrics_table(&result));
+    println!("config_hash {}", result.config_hash);
+    Ok(())
+}
+
+fn read_configs(path: &PathBuf) -> Result<Vec<Value>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut map) => match map.remove("configs") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => bail!("{}: expected an array of configs or {{\"configs\": [...]}}", path.display()),
+        },
+        _ => bail!("{}: expected an array of configs or {{\"configs\": [...]}}", path.display()),
+    }
+}
+
+/// Runs each config of the file; a bad config is reported in its place and the rest run.
+fn run_batch_file(args: BatchArgs) -> Result<()> {
+    let source = args.data.source();
+    let items = read_configs(&args.file)?;
+    let outcomes: Vec<Result<btlab::BacktestResult>> = items
+        .into_iter()
+        .map(|item| {
+            let config: BacktestConfig = serde_json::from_value(item).context("config")?;
+            let valid = config.validate()?;
+            let series = source.load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
+            let market = Market::for_config(&series, &valid.config)?;
+            Ok(market.run(&valid, CurveDetail::AtMost(200), &mut Vec::new()))
+        })
+        .collect();
+    if args.json {
+        let out: Vec<Value> = outcomes
+            .iter()
+            .map(|o| match o {
+                Ok(r) => json!({"ok": true, "result": r}),
+                Err(e) => json!({"ok": false, "error": format!("{e:#}")}),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let mut table = output::table();
+    table.set_header(["#", "symbol", "tf", "strategy", "params", "return", "sharpe", "max dd", "trades", "error"]);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let row = match outcome {
+            Ok(r) => vec![
+                (i + 1).to_string(),
+                r.config.symbol.clone(),
+                r.config.timeframe.to_string(),
+                r.config.strategy.clone(),
+                output::params(r),
+                output::pct(r.metrics.total_return),
+                output::num(r.metrics.sharpe_ratio),
+                output::pct(r.metrics.max_drawdown),
+                r.metrics.total_trades.to_string(),
+                String::new(),
+            ],
+            Err(e) => {
+                let mut row = vec![(i + 1).to_string()];
+                row.extend(std::iter::repeat_n(String::new(), 8));
+                row.push(format!("{e:#}"));
+                row
+            }
+        };
+        table.add_row(row);
+    }
+    println!("{table}");
+    let failed = outcomes.iter().filter(|o| o.is_err()).count();
+    println!("{} configs: {} ran, {} failed", outcomes.len(), outcomes.len() - failed, failed);
+    Ok(())
+}
+
+fn list_strategies(json: bool) -> Result<()> {
+    let strategies = catalog();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&strategies)?);
+        return Ok(());
+    }
+    let mut table = output::table();
+    table.set_header(["strategy", "description", "parameters (default, bounds)", "constraints"]);
+    for s in strategies {
+        let params = s
+            .params
+            .iter()
+            .map(|p| {
+                let (open, close) = if p.exclusive { ("(", ")") } else { ("[", "]") };
+                format!("{} = {} {open}{}, {}{close}", p.name, p.default, p.min, p.max)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        table.add_row([s.name.to_owned(), s.description.to_owned(), params, s.constraints.join("\n")]);
+    }
+    println!("{table}");
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Where candles come from, natively: a file named with `--data`, a file found in the data
+//! folders by symbol and timeframe, or the embedded synthetic `DEMO-BTC` series.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use btlab::{Candles, Timeframe, parse_candles, synthetic};
+
+/// Folders searched for `{SYMBOL}-{timeframe}*.csv` when no `--data` is given.
+const DATA_DIRS: [&str; 2] = ["data", "tests/data"];
+
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    pub file: Option<PathBuf>,
+    pub seed: u64,
+}
+
+impl DataSource {
+    /// The series of `symbol` at `timeframe` covering `[start, end)` (the caller cuts the
+    /// range), resampled from a smaller timeframe when that is what the file holds.
+    pub fn load(&self, symbol: &str, timeframe: Timeframe, start: i64, end: i64) -> Result<Candles> {
+        if let Some(file) = &self.file {
+            return load_file(file, timeframe);
+        }
+        if symbol == synthetic::SYMBOL {
+            return Ok(synthetic::generate(timeframe, start, end, self.seed)?);
+        }
+        match find_file(symbol, timeframe) {
+            Some(file) => load_file(&file, timeframe),
+            None => bail!(
+                "no candles for {symbol} {timeframe}: pass --data FILE, put {symbol}-{timeframe}.csv in ./data/, or use the embedded {}",
+                synthetic::SYMBOL
+            ),
+        }
+    }
+}
+
+pub fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let candles = parse_candles(&bytes).with_context(|| format!("in {}", path.display()))?;
+    let data_timeframe = candles
+        .detect_timeframe()
+        .with_context(|| format!("{}: cannot tell the timeframe of its candles", path.display()))?;
+    Ok(btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))?)
+}
+
+/// The first `{dir}/{SYMBOL}-{tf}*.csv` for the timeframe or one that resamples to it.
+fn find_file(symbol: &str, timeframe: Timeframe) -> Option<PathBuf> {
+    let candidates = Timeframe::ALL
+        .into_iter()
+        .rev()
+        .filter(|tf| tf.millis() <= timeframe.millis() && timeframe.millis() % tf.millis() == 0);
+    for tf in candidates {
+        for dir in DATA_DIRS {
+            let prefix = format!("{symbol}-{tf}");
+            let Ok(entries) = std::fs::read_dir(dir) else { continue };
+            let mut names: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    name.ends_with(".csv") && (name == format!("{prefix}.csv") || name.starts_with(&format!("{prefix}-")))
+                })
+                .collect();
+            names.sort();
+            if let Some(found) = names.into_iter().next() {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
