@@ -108,7 +108,10 @@ impl Candles {
                 ("volume", c.volume),
             ] {
                 if !value.is_finite() {
-                    return Err(Error::data(locate(i), format!("{name} is {value}, not a finite number")));
+                    return Err(Error::data(
+                        locate(i),
+                        format!("{name} is {value}, not a finite number"),
+                    ));
                 }
                 if value < 0.0 {
                     return Err(Error::data(locate(i), format!("{name} is negative ({value})")));
@@ -131,7 +134,12 @@ impl Candles {
                 if c.open_time == previous {
                     return Err(Error::data(
                         locate(i),
-                        format!("duplicate open_time {} ({}), same as {}", c.open_time, format_ms(c.open_time), locate(i - 1)),
+                        format!(
+                            "duplicate open_time {} ({}), same as {}",
+                            c.open_time,
+                            format_ms(c.open_time),
+                            locate(i - 1)
+                        ),
                     ));
                 }
                 if c.open_time < previous {
@@ -242,7 +250,14 @@ mod tests {
     use super::*;
 
     fn candle(t: i64, o: f64, h: f64, l: f64, c: f64) -> Candle {
-        Candle { open_time: t, open: o, high: h, low: l, close: c, volume: 1.0 }
+        Candle {
+            open_time: t,
+            open: o,
+            high: h,
+            low: l,
+            close: c,
+            volume: 1.0,
+        }
     }
 
     fn row(i: usize) -> String {
@@ -252,9 +267,18 @@ mod tests {
     #[test]
     fn each_bad_row_is_named() {
         let cases = [
-            (candle(0, 1.0, 0.5, 0.4, 0.9), "row 1: high 0.5 is below max(open, close) 1"),
-            (candle(0, 1.0, 2.0, 1.5, 1.2), "row 1: low 1.5 is above min(open, close) 1"),
-            (candle(0, f64::NAN, 2.0, 0.5, 1.2), "row 1: open is NaN, not a finite number"),
+            (
+                candle(0, 1.0, 0.5, 0.4, 0.9),
+                "row 1: high 0.5 is below max(open, close) 1",
+            ),
+            (
+                candle(0, 1.0, 2.0, 1.5, 1.2),
+                "row 1: low 1.5 is above min(open, close) 1",
+            ),
+            (
+                candle(0, f64::NAN, 2.0, 0.5, 1.2),
+                "row 1: open is NaN, not a finite number",
+            ),
             (candle(0, -1.0, 2.0, -2.0, 1.2), "row 1: open is negative (-1)"),
         ];
         for (c, expected) in cases {
@@ -264,7 +288,9 @@ mod tests {
         let ok = candle(0, 1.0, 2.0, 0.5, 1.5);
         let dup = Candles::from_rows(vec![ok, ok], row).unwrap_err().to_string();
         assert!(dup.starts_with("row 2: duplicate open_time 0"), "{dup}");
-        let back = Candles::from_rows(vec![Candle { open_time: 5, ..ok }, ok], row).unwrap_err().to_string();
+        let back = Candles::from_rows(vec![Candle { open_time: 5, ..ok }, ok], row)
+            .unwrap_err()
+            .to_string();
         assert!(back.starts_with("row 2: open_time 0"), "{back}");
         assert!(back.contains("before the previous row's 5"), "{back}");
     }
@@ -295,7 +321,14 @@ mod tests {
     fn resample_aggregates_aligned_buckets() {
         // 5 one-minute candles starting at minute 3: buckets [0,5) and [5,10).
         let rows = (3..8)
-            .map(|m| Candle { open_time: m * 60_000, open: m as f64, high: m as f64 + 1.0, low: m as f64 - 1.0, close: m as f64 + 0.5, volume: 2.0 })
+            .map(|m| Candle {
+                open_time: m * 60_000,
+                open: m as f64,
+                high: m as f64 + 1.0,
+                low: m as f64 - 1.0,
+                close: m as f64 + 0.5,
+                volume: 2.0,
+            })
             .collect();
         let c = Candles::from_rows(rows, row).unwrap();
         let r = c.resample(Timeframe::M1, Timeframe::M5).unwrap();

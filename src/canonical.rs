@@ -57,7 +57,10 @@ mod tests {
     #[test]
     fn sorted_compact_and_js_numbers() {
         let v = json!({"b": 20.0, "a": [1, 0.1, 1e21, -0.5, 1e-7], "c": {"z": "x\"y", "y": null}});
-        assert_eq!(to_canonical_json(&v), r#"{"a":[1,0.1,1e+21,-0.5,1e-7],"b":20,"c":{"y":null,"z":"x\"y"}}"#);
+        assert_eq!(
+            to_canonical_json(&v),
+            r#"{"a":[1,0.1,1e+21,-0.5,1e-7],"b":20,"c":{"y":null,"z":"x\"y"}}"#
+        );
         assert_eq!(to_canonical_json(&json!(20)), to_canonical_json(&json!(20.0)));
     }
 }

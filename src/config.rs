@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::canonical::to_canonical_json;
 use crate::candles::hex;
+use crate::canonical::to_canonical_json;
 use crate::error::{Error, Result};
 use crate::strategy::{self, ParamValues, Strategy};
 use crate::time::Timestamp;
@@ -53,7 +53,10 @@ pub struct ValidConfig {
 
 impl std::fmt::Debug for ValidConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ValidConfig").field("config", &self.config).field("strategy", &self.strategy.name()).finish()
+        f.debug_struct("ValidConfig")
+            .field("config", &self.config)
+            .field("strategy", &self.strategy.name())
+            .finish()
     }
 }
 
@@ -68,19 +71,35 @@ impl BacktestConfig {
             return Err(Error::config("symbol", "must not be empty"));
         }
         if self.start >= self.end {
-            return Err(Error::EmptyRange { start: self.start.to_string(), end: self.end.to_string() });
+            return Err(Error::EmptyRange {
+                start: self.start.to_string(),
+                end: self.end.to_string(),
+            });
         }
         if !(self.initial_capital.is_finite() && self.initial_capital > 0.0) {
-            return Err(Error::config("initial_capital", format!("must be a positive number, got {}", self.initial_capital)));
+            return Err(Error::config(
+                "initial_capital",
+                format!("must be a positive number, got {}", self.initial_capital),
+            ));
         }
         for (field, bps) in [("fee_bps", self.fee_bps), ("slippage_bps", self.slippage_bps)] {
             if !(bps.is_finite() && (0.0..10_000.0).contains(&bps)) {
-                return Err(Error::config(field, format!("must be in [0, 10000) basis points, got {bps}")));
+                return Err(Error::config(
+                    field,
+                    format!("must be in [0, 10000) basis points, got {bps}"),
+                ));
             }
         }
         let strategy = strategy::find(&self.strategy)?;
         let (params, normal) = strategy::validate_params(strategy, &self.params)?;
-        Ok(ValidConfig { config: BacktestConfig { params: normal, ..self.clone() }, strategy, params })
+        Ok(ValidConfig {
+            config: BacktestConfig {
+                params: normal,
+                ..self.clone()
+            },
+            strategy,
+            params,
+        })
     }
 }
 
@@ -131,21 +150,38 @@ mod tests {
             .unwrap();
         assert_eq!(a.hash("f"), b.hash("f"));
         assert_ne!(a.hash("f"), a.hash("g"));
-        let c = config(&BASE.replace("\"slow_period\":50", "\"slow_period\":51")).validate().unwrap();
+        let c = config(&BASE.replace("\"slow_period\":50", "\"slow_period\":51"))
+            .validate()
+            .unwrap();
         assert_ne!(a.hash("f"), c.hash("f"));
     }
 
     #[test]
     fn bad_fields_are_named() {
-        let err = BacktestConfig::from_json(&BASE.replace("\"symbol\"", "\"sym\"")).unwrap_err().to_string();
+        let err = BacktestConfig::from_json(&BASE.replace("\"symbol\"", "\"sym\""))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown field `sym`"), "{err}");
-        let err = BacktestConfig::from_json(&BASE.replace("15m", "7m")).unwrap_err().to_string();
+        let err = BacktestConfig::from_json(&BASE.replace("15m", "7m"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown timeframe `7m`"), "{err}");
-        let err = config(&BASE.replace("2025-02-01", "2025-01-01")).validate().unwrap_err();
+        let err = config(&BASE.replace("2025-02-01", "2025-01-01"))
+            .validate()
+            .unwrap_err();
         assert!(matches!(err, Error::EmptyRange { .. }), "{err}");
-        let err = config(&BASE.replace("}}", "},\"fee_bps\":-1}")).validate().unwrap_err().to_string();
-        assert_eq!(err, "config field `fee_bps`: must be in [0, 10000) basis points, got -1");
-        let err = config(&BASE.replace("}}", "},\"initial_capital\":0}")).validate().unwrap_err().to_string();
+        let err = config(&BASE.replace("}}", "},\"fee_bps\":-1}"))
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config field `fee_bps`: must be in [0, 10000) basis points, got -1"
+        );
+        let err = config(&BASE.replace("}}", "},\"initial_capital\":0}"))
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "config field `initial_capital`: must be a positive number, got 0");
     }
 }

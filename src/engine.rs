@@ -68,6 +68,8 @@ pub struct Market {
     timeframe: Timeframe,
     fingerprint: String,
     indicators: Indicators,
+    /// `close[i] / close[i - 1] - 1` (0 at 0): a long position's per-candle return.
+    close_returns: Vec<f64>,
 }
 
 impl Market {
@@ -75,7 +77,16 @@ impl Market {
     pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
         let fingerprint = candles.fingerprint();
         let indicators = Indicators::new(candles.close.clone());
-        Self { candles, timeframe, fingerprint, indicators }
+        let close_returns = std::iter::once(0.0)
+            .chain(candles.close.windows(2).map(|w| w[1] / w[0] - 1.0))
+            .collect();
+        Self {
+            candles,
+            timeframe,
+            fingerprint,
+            indicators,
+            close_returns,
+        }
     }
 
     /// The market of a config: its range cut from `series`, which must be of the config's
@@ -91,7 +102,10 @@ impl Market {
         }
         let candles = series.range(config.start.0, config.end.0);
         if candles.is_empty() {
-            return Err(Error::EmptyRange { start: config.start.to_string(), end: config.end.to_string() });
+            return Err(Error::EmptyRange {
+                start: config.start.to_string(),
+                end: config.end.to_string(),
+            });
         }
         Ok(Self::new(candles, config.timeframe))
     }
@@ -112,7 +126,9 @@ impl Market {
     pub fn targets(&self, config: &ValidConfig, out: &mut Vec<i8>) {
         out.clear();
         out.resize(self.candles.len(), 0);
-        config.strategy.targets(&config.params, &self.indicators, config.config.allow_short, out);
+        config
+            .strategy
+            .targets(&config.params, &self.indicators, config.config.allow_short, out);
         if !config.config.allow_short {
             out.iter_mut().for_each(|t| *t = (*t).max(0));
         }
@@ -123,7 +139,15 @@ impl Market {
     pub fn run(&self, config: &ValidConfig, detail: CurveDetail, scratch: &mut Vec<i8>) -> BacktestResult {
         self.targets(config, scratch);
         let c = &config.config;
-        let sim = simulate(&self.candles, scratch, c.initial_capital, c.fee_bps, c.slippage_bps, detail);
+        let sim = simulate(
+            &self.candles,
+            &self.close_returns,
+            scratch,
+            c.initial_capital,
+            c.fee_bps,
+            c.slippage_bps,
+            detail,
+        );
         let first = self.candles.open_time[0];
         let last = self.candles.open_time[self.candles.len() - 1];
         let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
@@ -251,14 +275,32 @@ impl Account {
         self.entry_price = fill;
         self.units = f64::from(side) * units;
         self.side = side;
-        self.cash -= self.units * fill + units * fill * self.fee;
+        // A long spends all of it: exactly 0 left, which `simulate`'s long fast path relies on.
+        self.cash = if side > 0 {
+            0.0
+        } else {
+            self.cash + units * fill * (1.0 - self.fee)
+        };
     }
 }
 
 /// The execution loop. The target of candle `i - 1` is filled at candle `i`'s open; a
 /// position still open after the last candle is closed at its close, and that closing
 /// fill is in the last equity mark.
-fn simulate(c: &Candles, targets: &[i8], capital: f64, fee_bps: f64, slippage_bps: f64, detail: CurveDetail) -> Simulation {
+///
+/// It walks segments of constant position rather than candles: a flat segment costs O(1),
+/// and in a long one (cash exactly 0, equity = units * close) each return is the candle's
+/// close-to-close return, precomputed once per market, so only short positions divide per
+/// candle.
+fn simulate(
+    c: &Candles,
+    close_returns: &[f64],
+    targets: &[i8],
+    capital: f64,
+    fee_bps: f64,
+    slippage_bps: f64,
+    detail: CurveDetail,
+) -> Simulation {
     let n = c.len();
     let step = match detail {
         CurveDetail::Full => 1,
@@ -278,30 +320,115 @@ fn simulate(c: &Candles, targets: &[i8], capital: f64, fee_bps: f64, slippage_bp
     let mut curve = Vec::with_capacity(n / step + 2);
     let mut sharpe = SharpeRatio::default();
     let mut drawdown = MaxDrawdown::new(capital);
-    let mut previous_equity = capital;
-    for i in 0..n {
-        if i > 0 {
-            let target = targets[i - 1];
-            if target != account.side {
-                let (time, open) = (c.open_time[i], c.open[i]);
-                if account.side != 0 {
-                    account.exit(time, open);
-                }
-                if target != 0 {
-                    account.enter(target, time, open);
-                }
+    let mut previous = capital;
+    let mut next_mark = 0;
+    let (open_time, open, close) = (&c.open_time[..n], &c.open[..n], &c.close[..n]);
+    let close_returns = &close_returns[..n];
+    let mut i = 0;
+    while i < n {
+        if i > 0 && targets[i - 1] != account.side {
+            if account.side != 0 {
+                account.exit(open_time[i], open[i]);
+            }
+            if targets[i - 1] != 0 {
+                account.enter(targets[i - 1], open_time[i], open[i]);
             }
         }
-        if i == n - 1 && account.side != 0 {
-            account.exit(c.open_time[i], c.close[i]);
+        // The position holds through candle `last`; the next fill is at `last + 1`'s open.
+        let last = first_other(&targets[i..n - 1], account.side).map_or(n - 1, |k| i + k);
+        let closes_out = last == n - 1 && account.side != 0;
+        let end = if closes_out { n - 1 } else { last + 1 };
+        let (cash, units) = (account.cash, account.units);
+        // The segment's first candle follows a fill, so its return is taken in full.
+        if i < end {
+            let equity = cash + units * close[i];
+            sharpe.update(equity / previous - 1.0);
+            drawdown.update(equity);
+            previous = equity;
         }
-        let equity = account.cash + account.units * c.close[i];
-        sharpe.update(equity / previous_equity - 1.0);
-        drawdown.update(equity);
-        previous_equity = equity;
-        if i % step == 0 || i == n - 1 {
-            curve.push(EquityPoint { time: c.open_time[i], equity });
+        if units == 0.0 {
+            sharpe.update_unchanged(end.saturating_sub(i + 1));
+        } else {
+            let rest = (i + 1).min(end)..end;
+            let equities = close[rest.clone()].iter().map(|c| cash + units * c);
+            if cash == 0.0 {
+                sharpe.extend_from_slice(&close_returns[rest]);
+            } else {
+                sharpe.extend(equities.clone().scan(previous, |before, equity| {
+                    let r = equity / *before - 1.0;
+                    *before = equity;
+                    Some(r)
+                }));
+            }
+            drawdown.extend(equities);
+            if end > i + 1 {
+                previous = cash + units * close[end - 1];
+            }
+        }
+        while next_mark < end {
+            curve.push(EquityPoint {
+                time: open_time[next_mark],
+                equity: cash + units * close[next_mark],
+            });
+            next_mark += step;
+        }
+        if closes_out {
+            account.exit(open_time[n - 1], close[n - 1]);
+            sharpe.update(account.cash / previous - 1.0);
+            drawdown.update(account.cash);
+            previous = account.cash;
+        }
+        i = last + 1;
+    }
+    if curve.last().is_none_or(|p| p.time != open_time[n - 1]) {
+        curve.push(EquityPoint {
+            time: open_time[n - 1],
+            equity: previous,
+        });
+    }
+    Simulation {
+        final_equity: previous,
+        sharpe,
+        drawdown,
+        trades: account.trades,
+        curve,
+    }
+}
+
+/// The index of the first target that is not `value`, comparing 16 at a time.
+fn first_other(targets: &[i8], value: i8) -> Option<usize> {
+    let splat = u128::from_ne_bytes([value as u8; 16]);
+    let mut chunks = targets.chunks_exact(16);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 16];
+        for (b, t) in bytes.iter_mut().zip(chunk) {
+            *b = *t as u8;
+        }
+        if u128::from_ne_bytes(bytes) != splat {
+            break;
+        }
+        offset += 16;
+    }
+    targets[offset..].iter().position(|&t| t != value).map(|k| offset + k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_other;
+
+    #[test]
+    fn first_other_finds_the_first_change_at_any_position() {
+        for len in [0, 1, 15, 16, 17, 40] {
+            for at in 0..len {
+                let mut targets = vec![1i8; len];
+                targets[at] = -1;
+                if at + 1 < len {
+                    targets[at + 1] = 0;
+                }
+                assert_eq!(first_other(&targets, 1), Some(at), "len {len}, at {at}");
+            }
+            assert_eq!(first_other(&vec![0i8; len], 0), None);
         }
     }
-    Simulation { final_equity: previous_equity, sharpe, drawdown, trades: account.trades, curve }
 }

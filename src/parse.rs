@@ -55,7 +55,9 @@ fn csv_reader(bytes: &[u8], has_headers: bool) -> csv::Reader<&[u8]> {
 }
 
 fn line_of(record: &csv::StringRecord) -> String {
-    record.position().map_or_else(|| "a row".to_owned(), |p| format!("line {}", p.line()))
+    record
+        .position()
+        .map_or_else(|| "a row".to_owned(), |p| format!("line {}", p.line()))
 }
 
 fn number(field: &str, name: &str, location: &str) -> Result<f64> {
@@ -67,18 +69,28 @@ fn number(field: &str, name: &str, location: &str) -> Result<f64> {
 fn epoch_ms(field: &str, location: &str) -> Result<i64> {
     let parsed = field.parse::<i64>().ok().or_else(|| {
         // `1.7356896e12` or `1735689600000.0`, as some tools write integers.
-        field.parse::<f64>().ok().filter(|v| v.fract() == 0.0 && v.abs() < 9e18).map(|v| v as i64)
+        field
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.fract() == 0.0 && v.abs() < 9e18)
+            .map(|v| v as i64)
     });
     match parsed {
         Some(t) if t >= MICROS_THRESHOLD => Ok(t / 1000),
         Some(t) => Ok(t),
-        None => parse_instant_ms(field)
-            .ok_or_else(|| Error::data(location, format!("open_time `{field}` is neither epoch milliseconds nor an ISO-8601 time"))),
+        None => parse_instant_ms(field).ok_or_else(|| {
+            Error::data(
+                location,
+                format!("open_time `{field}` is neither epoch milliseconds nor an ISO-8601 time"),
+            )
+        }),
     }
 }
 
 fn read_error(e: csv::Error) -> Error {
-    let location = e.position().map_or_else(|| "input".to_owned(), |p| format!("line {}", p.line()));
+    let location = e
+        .position()
+        .map_or_else(|| "input".to_owned(), |p| format!("line {}", p.line()));
     Error::data(location, e.to_string())
 }
 
@@ -105,7 +117,10 @@ fn parse_binance_csv(bytes: &[u8]) -> Result<Candles> {
                 format!("expected the 12 columns of a Binance kline row, found {}", record.len()),
             ));
         }
-        rows.push((location.clone(), candle_from_fields(&record, [0, 1, 2, 3, 4, 5], &location)?));
+        rows.push((
+            location.clone(),
+            candle_from_fields(&record, [0, 1, 2, 3, 4, 5], &location)?,
+        ));
     }
     validate_rows(rows)
 }
@@ -136,7 +151,13 @@ fn parse_headed_csv(bytes: &[u8]) -> Result<Candles> {
     let mut columns = [0usize; 6];
     for (k, name) in HEADED_COLUMNS.iter().enumerate() {
         columns[k] = find(name).ok_or_else(|| {
-            Error::data("line 1", format!("the header has no `{name}` column (expected {})", HEADED_COLUMNS.join(",")))
+            Error::data(
+                "line 1",
+                format!(
+                    "the header has no `{name}` column (expected {})",
+                    HEADED_COLUMNS.join(",")
+                ),
+            )
         })?;
     }
     let mut rows = Vec::new();
@@ -147,7 +168,10 @@ fn parse_headed_csv(bytes: &[u8]) -> Result<Candles> {
         }
         let location = line_of(&record);
         if record.len() < header.len() {
-            return Err(Error::data(location, format!("expected {} columns, found {}", header.len(), record.len())));
+            return Err(Error::data(
+                location,
+                format!("expected {} columns, found {}", header.len(), record.len()),
+            ));
         }
         rows.push((location.clone(), candle_from_fields(&record, columns, &location)?));
     }
@@ -155,8 +179,12 @@ fn parse_headed_csv(bytes: &[u8]) -> Result<Candles> {
 }
 
 fn parse_binance_json(bytes: &[u8]) -> Result<Candles> {
-    let value: Value = serde_json::from_slice(strip_bom(bytes))
-        .map_err(|e| Error::data(format!("line {}, column {}", e.line(), e.column()), format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+        Error::data(
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("invalid JSON: {e}"),
+        )
+    })?;
     let Value::Array(items) = value else {
         return Err(Error::Format("klines JSON must be an array of arrays".into()));
     };
@@ -164,7 +192,10 @@ fn parse_binance_json(bytes: &[u8]) -> Result<Candles> {
     for (i, item) in items.iter().enumerate() {
         let location = format!("kline {}", i + 1);
         let Some(fields) = item.as_array().filter(|f| f.len() >= 6) else {
-            return Err(Error::data(location, "expected an array of at least 6 fields [open_time, open, high, low, close, volume, ...]"));
+            return Err(Error::data(
+                location,
+                "expected an array of at least 6 fields [open_time, open, high, low, close, volume, ...]",
+            ));
         };
         let text = |k: usize| match &fields[k] {
             Value::String(s) => s.clone(),
@@ -193,11 +224,18 @@ mod tests {
     #[test]
     fn the_three_formats_give_the_same_candles() {
         let csv = parse_candles(KLINE.as_bytes()).unwrap();
-        let micros = KLINE.replacen("1735689600000,", "1735689600000000,", 1).replacen("1735690500000,", "1735690500000000,", 1);
+        let micros =
+            KLINE
+                .replacen("1735689600000,", "1735689600000000,", 1)
+                .replacen("1735690500000,", "1735690500000000,", 1);
         let json = r#"[[1735689600000,"93576.00","93702.15","93489.03","93656.18","175.85",1735690499999,"1.6e7",100,"80.0","7.4e6","0"],
                         [1735690500000,"93656.19","93898.05","93614.95","93761.90","95.41",1735691399999,"8.9e6",90,"40.0","3.7e6","0"]]"#;
         let headed = "open_time,open,high,low,close,volume\n2025-01-01T00:00:00Z,93576.00,93702.15,93489.03,93656.18,175.85\n1735690500000,93656.19,93898.05,93614.95,93761.90,95.41\n";
-        for other in [parse_candles(micros.as_bytes()), parse_candles(json.as_bytes()), parse_candles(headed.as_bytes())] {
+        for other in [
+            parse_candles(micros.as_bytes()),
+            parse_candles(json.as_bytes()),
+            parse_candles(headed.as_bytes()),
+        ] {
             assert_eq!(other.unwrap(), csv);
         }
         assert_eq!(csv.open_time, vec![1_735_689_600_000, 1_735_690_500_000]);
@@ -207,16 +245,37 @@ mod tests {
     #[test]
     fn bad_rows_are_named_by_line() {
         let cases = [
-            ("open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,1\n60000,1,abc,0.5,1.5,1\n", "line 3: high `abc` is not a number"),
-            ("open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,1\n60000,1,NaN,0.5,1.5,1\n", "line 3: high is NaN, not a finite number"),
-            ("open_time,open,high,low,close,volume\n0,1,0.9,0.5,1.5,1\n", "line 2: high 0.9 is below max(open, close) 1.5"),
-            ("open,high,low,close,volume\n1,2,0.5,1.5,1\n", "line 1: the header has no `open_time` column"),
-            ("0,1,2,0.5,1.5,1\n", "line 1: expected the 12 columns of a Binance kline row, found 6"),
+            (
+                "open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,1\n60000,1,abc,0.5,1.5,1\n",
+                "line 3: high `abc` is not a number",
+            ),
+            (
+                "open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,1\n60000,1,NaN,0.5,1.5,1\n",
+                "line 3: high is NaN, not a finite number",
+            ),
+            (
+                "open_time,open,high,low,close,volume\n0,1,0.9,0.5,1.5,1\n",
+                "line 2: high 0.9 is below max(open, close) 1.5",
+            ),
+            (
+                "open,high,low,close,volume\n1,2,0.5,1.5,1\n",
+                "line 1: the header has no `open_time` column",
+            ),
+            (
+                "0,1,2,0.5,1.5,1\n",
+                "line 1: expected the 12 columns of a Binance kline row, found 6",
+            ),
             ("[[0,\"1\",\"2\"]]", "kline 1: expected an array of at least 6 fields"),
-            ("[[0,\"1\",\"2\",\"0.5\",\"1.5\",\"x\"]]", "kline 1: volume `x` is not a number"),
+            (
+                "[[0,\"1\",\"2\",\"0.5\",\"1.5\",\"x\"]]",
+                "kline 1: volume `x` is not a number",
+            ),
             ("[[0,1,2", "line 1, column 7: invalid JSON"),
             ("", "unrecognised candle data: the input is empty"),
-            ("open_time,open,high,low,close,volume\n", "unrecognised candle data: no candles in the input"),
+            (
+                "open_time,open,high,low,close,volume\n",
+                "unrecognised candle data: no candles in the input",
+            ),
         ];
         for (input, expected) in cases {
             let err = parse_candles(input.as_bytes()).unwrap_err().to_string();

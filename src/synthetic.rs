@@ -75,9 +75,18 @@ pub fn generate(timeframe: Timeframe, start: i64, end: i64, seed: u64) -> Result
         let high = round_cents(open.max(close) * libm::exp(wick_high)).max(open.max(close));
         let low = round_cents(open.min(close) * libm::exp(-wick_low)).min(open.min(close));
         let activity = 1.0 + 40.0 * libm::fabs(shock);
-        let volume = (libm::exp(0.4 * normal(&mut rng)) * 50.0 * timeframe.minutes() as f64 / 15.0 * activity * 1e5).round() / 1e5;
+        let volume = (libm::exp(0.4 * normal(&mut rng)) * 50.0 * timeframe.minutes() as f64 / 15.0 * activity * 1e5)
+            .round()
+            / 1e5;
         if k >= first {
-            out.push(Candle { open_time, open, high, low, close, volume });
+            out.push(Candle {
+                open_time,
+                open,
+                high,
+                low,
+                close,
+                volume,
+            });
         }
         k += 1;
     }

@@ -16,9 +16,12 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn parse(text: &str) -> Result<Self> {
-        parse_instant_ms(text)
-            .map(Self)
-            .ok_or_else(|| Error::config("time", format!("`{text}` is not a date, an ISO-8601 date-time or epoch milliseconds")))
+        parse_instant_ms(text).map(Self).ok_or_else(|| {
+            Error::config(
+                "time",
+                format!("`{text}` is not a date, an ISO-8601 date-time or epoch milliseconds"),
+            )
+        })
     }
 }
 
@@ -47,7 +50,12 @@ pub fn parse_instant_ms(text: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp_millis());
     }
-    for pattern in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for pattern in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, pattern) {
             return Some(t.and_utc().timestamp_millis());
         }

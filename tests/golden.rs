@@ -12,7 +12,10 @@ fn assert_matches(name: &str, ours: &[f64], expected: &[Value]) {
             None => assert!(o.is_nan(), "{name}[{i}]: TA-Lib has no value yet, we have {o}"),
             Some(e) => {
                 let relative = (o - e).abs() / e.abs().max(1e-300);
-                assert!(relative <= 1e-9 || (o - e).abs() <= 1e-12, "{name}[{i}]: {o} vs TA-Lib {e}");
+                assert!(
+                    relative <= 1e-9 || (o - e).abs() <= 1e-12,
+                    "{name}[{i}]: {o} vs TA-Lib {e}"
+                );
             }
         }
     }
@@ -20,9 +23,10 @@ fn assert_matches(name: &str, ours: &[f64], expected: &[Value]) {
 
 #[test]
 fn indicators_match_talib_on_real_candles() {
-    let fixture: Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden/talib.json")).unwrap())
-            .unwrap();
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden/talib.json")).unwrap(),
+    )
+    .unwrap();
     let rows = fixture["rows"].as_u64().unwrap() as usize;
     let candles = common::load(common::DATA_15M);
     let close = &candles.close[..rows];

@@ -46,23 +46,31 @@ fn config_strategy() -> impl Strategy<Value = BacktestConfig> {
     let sma = (1u32..30, 1u32..40).prop_map(|(f, d)| ("sma", json!({"fast_period": f, "slow_period": f + d})));
     let rsi = (2u32..30, 5.0f64..45.0, 55.0f64..95.0)
         .prop_map(|(p, lo, hi)| ("rsi", json!({"period": p, "oversold": lo, "overbought": hi})));
-    let macd = (1u32..15, 1u32..20, 1u32..12)
-        .prop_map(|(f, d, s)| ("macd", json!({"fast_period": f, "slow_period": f + d, "signal_period": s})));
+    let macd = (1u32..15, 1u32..20, 1u32..12).prop_map(|(f, d, s)| {
+        (
+            "macd",
+            json!({"fast_period": f, "slow_period": f + d, "signal_period": s}),
+        )
+    });
     let convergence = (1u32..10, 1u32..20, 2u32..20, 1u32..4).prop_map(|(f, d, r, t)| {
         let params = json!({"fast_period": f, "slow_period": f + d, "rsi_period": r, "oversold": 35.0, "overbought": 65.0,
                             "macd_fast": f, "macd_slow": f + d, "macd_signal": 5, "threshold": t});
         ("convergence", params)
     });
-    (prop_oneof![sma, rsi, macd, convergence], any::<bool>(), 0.0f64..50.0, 0.0f64..20.0).prop_map(
-        |((strategy, params), allow_short, fee_bps, slippage_bps)| {
+    (
+        prop_oneof![sma, rsi, macd, convergence],
+        any::<bool>(),
+        0.0f64..50.0,
+        0.0f64..20.0,
+    )
+        .prop_map(|((strategy, params), allow_short, fee_bps, slippage_bps)| {
             BacktestConfig::from_json(
                 &json!({"symbol": "TEST", "timeframe": "15m", "start": 0, "end": i64::MAX, "strategy": strategy,
                         "params": params, "allow_short": allow_short, "fee_bps": fee_bps, "slippage_bps": slippage_bps})
                 .to_string(),
             )
             .unwrap()
-        },
-    )
+        })
 }
 
 proptest! {

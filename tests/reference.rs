@@ -62,12 +62,19 @@ fn reference_sma(close: &[f64], open: &[f64], fast: usize, slow: usize, fee: f64
         equity.push(cash + units * close[i]);
     }
     let final_equity = *equity.last().unwrap();
-    Reference { equity, trade_pnls, final_equity }
+    Reference {
+        equity,
+        trade_pnls,
+        final_equity,
+    }
 }
 
 fn close_to(name: &str, ours: f64, reference: f64) {
     let scale = reference.abs().max(1e-12);
-    assert!((ours - reference).abs() / scale < 1e-9, "{name}: engine {ours} vs reference {reference}");
+    assert!(
+        (ours - reference).abs() / scale < 1e-9,
+        "{name}: engine {ours} vs reference {reference}"
+    );
 }
 
 fn compare(allow_short: bool) {
@@ -90,7 +97,11 @@ fn compare(allow_short: bool) {
     }
     let mean = returns.iter().sum::<f64>() / returns.len() as f64;
     let var = returns.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (returns.len() - 1) as f64;
-    close_to("sharpe", m.sharpe_ratio, mean / var.sqrt() * (365.0f64 * 24.0 * 4.0).sqrt());
+    close_to(
+        "sharpe",
+        m.sharpe_ratio,
+        mean / var.sqrt() * (365.0f64 * 24.0 * 4.0).sqrt(),
+    );
 
     let mut peak: f64 = 10_000.0;
     let mut max_dd: f64 = 0.0;
@@ -101,10 +112,18 @@ fn compare(allow_short: bool) {
     close_to("max drawdown", m.max_drawdown, max_dd);
 
     let span_days = (series.open_time[series.len() - 1] - series.open_time[0] + 900_000) as f64 / 86_400_000.0;
-    close_to("annualized", m.annualized_return, (r.final_equity / 10_000.0).powf(365.0 / span_days) - 1.0);
+    close_to(
+        "annualized",
+        m.annualized_return,
+        (r.final_equity / 10_000.0).powf(365.0 / span_days) - 1.0,
+    );
 
     assert_eq!(m.total_trades as usize, r.trade_pnls.len());
-    assert!(m.total_trades > 100, "SMA(20,50) on 15m trades often: {}", m.total_trades);
+    assert!(
+        m.total_trades > 100,
+        "SMA(20,50) on 15m trades often: {}",
+        m.total_trades
+    );
     let wins: Vec<f64> = r.trade_pnls.iter().copied().filter(|p| *p > 0.0).collect();
     let losses: Vec<f64> = r.trade_pnls.iter().copied().filter(|p| *p <= 0.0).collect();
     assert_eq!(m.winning_trades as usize, wins.len());
@@ -112,7 +131,11 @@ fn compare(allow_short: bool) {
     close_to("win rate", m.win_rate, wins.len() as f64 / r.trade_pnls.len() as f64);
     close_to("avg win", m.avg_win, wins.iter().sum::<f64>() / wins.len() as f64);
     close_to("avg loss", m.avg_loss, losses.iter().sum::<f64>() / losses.len() as f64);
-    close_to("profit factor", m.profit_factor.unwrap(), wins.iter().sum::<f64>() / -losses.iter().sum::<f64>());
+    close_to(
+        "profit factor",
+        m.profit_factor.unwrap(),
+        wins.iter().sum::<f64>() / -losses.iter().sum::<f64>(),
+    );
     for (trade, pnl) in result.trades.iter().zip(&r.trade_pnls) {
         close_to("trade pnl", trade.pnl, *pnl);
     }

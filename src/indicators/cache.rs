@@ -43,7 +43,9 @@ impl Indicators {
     }
 
     pub fn macd(&self, fast: usize, slow: usize, signal: usize) -> Arc<Macd> {
-        self.macd.get((fast, slow, signal), || self.count(macd(&self.close, fast, slow, signal)))
+        self.macd.get((fast, slow, signal), || {
+            self.count(macd(&self.close, fast, slow, signal))
+        })
     }
 
     /// How many series have been computed so far (each distinct one exactly once).
@@ -64,7 +66,9 @@ struct Memo<K, V> {
 
 impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
-        Self { cells: Mutex::new(HashMap::new()) }
+        Self {
+            cells: Mutex::new(HashMap::new()),
+        }
     }
 }
 

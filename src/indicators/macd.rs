@@ -19,7 +19,11 @@ pub fn macd(values: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
     let nan = || vec![f64::NAN; n];
     let first = (slow + signal).saturating_sub(2);
     if fast == 0 || signal == 0 || first >= n {
-        return Macd { line: nan(), signal: nan(), histogram: nan() };
+        return Macd {
+            line: nan(),
+            signal: nan(),
+            histogram: nan(),
+        };
     }
     let fast_ema = ema_seeded_at(values, fast, slow - 1);
     let slow_ema = ema_seeded_at(values, slow, slow - 1);
@@ -29,7 +33,11 @@ pub fn macd(values: &[f64], fast: usize, slow: usize, signal: usize) -> Macd {
     signal_line[slow - 1..].copy_from_slice(&ema_seeded_at(&line[slow - 1..], signal, signal - 1));
     line[..first].fill(f64::NAN);
     let histogram = line.iter().zip(&signal_line).map(|(l, s)| l - s).collect();
-    Macd { line, signal: signal_line, histogram }
+    Macd {
+        line,
+        signal: signal_line,
+        histogram,
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,11 @@ pub fn rsi(values: &[f64], period: usize) -> Vec<f64> {
 }
 
 fn value(gain: f64, loss: f64) -> f64 {
-    if loss == 0.0 { 100.0 } else { 100.0 * (gain / (gain + loss)) }
+    if loss == 0.0 {
+        100.0
+    } else {
+        100.0 * (gain / (gain + loss))
+    }
 }
 
 #[cfg(test)]

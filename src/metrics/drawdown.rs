@@ -13,7 +13,11 @@ pub struct MaxDrawdown {
 
 impl MaxDrawdown {
     pub fn new(initial_equity: f64) -> Self {
-        Self { peak: initial_equity, floor: 1.0, max: 0.0 }
+        Self {
+            peak: initial_equity,
+            floor: 1.0,
+            max: 0.0,
+        }
     }
 
     #[inline]
@@ -24,6 +28,16 @@ impl MaxDrawdown {
             self.max = (self.peak - equity) / self.peak;
             self.floor = 1.0 - self.max;
         }
+    }
+
+    /// Many equities at once, tracked in locals (see `SharpeRatio::extend`).
+    #[inline]
+    pub fn extend(&mut self, equities: impl Iterator<Item = f64>) {
+        let mut local = *self;
+        for equity in equities {
+            local.update(equity);
+        }
+        *self = local;
     }
 
     pub fn value(&self) -> f64 {

@@ -48,7 +48,16 @@ mod tests {
     use crate::engine::Side;
 
     fn trade(pnl: f64) -> Trade {
-        Trade { side: Side::Long, entry_time: 0, entry_price: 1.0, exit_time: 1, exit_price: 1.0, units: 1.0, pnl, return_pct: 0.0 }
+        Trade {
+            side: Side::Long,
+            entry_time: 0,
+            entry_price: 1.0,
+            exit_time: 1,
+            exit_price: 1.0,
+            units: 1.0,
+            pnl,
+            return_pct: 0.0,
+        }
     }
 
     #[test]
@@ -60,7 +69,16 @@ mod tests {
         assert_eq!((s.avg_win, s.avg_loss), (20.0, -5.0));
 
         let none = TradeStats::from_trades(&[]);
-        assert_eq!((none.total, none.win_rate, none.avg_win, none.avg_loss, none.profit_factor), (0, 0.0, 0.0, 0.0, None));
+        assert_eq!(
+            (
+                none.total,
+                none.win_rate,
+                none.avg_win,
+                none.avg_loss,
+                none.profit_factor
+            ),
+            (0, 0.0, 0.0, 0.0, None)
+        );
         assert_eq!(TradeStats::from_trades(&[trade(5.0)]).profit_factor, None);
         assert_eq!(TradeStats::from_trades(&[trade(0.0)]).profit_factor, None);
         assert_eq!(TradeStats::from_trades(&[trade(-0.0)]).avg_loss, 0.0);

@@ -52,9 +52,18 @@ impl Strategy for Convergence {
 
     fn constraints(&self) -> &'static [Less] {
         &[
-            Less { lesser: "fast_period", greater: "slow_period" },
-            Less { lesser: "oversold", greater: "overbought" },
-            Less { lesser: "macd_fast", greater: "macd_slow" },
+            Less {
+                lesser: "fast_period",
+                greater: "slow_period",
+            },
+            Less {
+                lesser: "oversold",
+                greater: "overbought",
+            },
+            Less {
+                lesser: "macd_fast",
+                greater: "macd_slow",
+            },
         ]
     }
 

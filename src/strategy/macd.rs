@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy, follow_sign};
+use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::Indicators;
 
 /// Long when the MACD line is above its signal line, short (or flat) when below.
@@ -27,15 +27,14 @@ impl Strategy for MacdCross {
     }
 
     fn constraints(&self) -> &'static [Less] {
-        &[Less { lesser: "fast_period", greater: "slow_period" }]
+        &[Less {
+            lesser: "fast_period",
+            greater: "slow_period",
+        }]
     }
 
     fn targets(&self, p: &ParamValues, ind: &Indicators, _allow_short: bool, out: &mut [i8]) {
         let m = ind.macd(p.period(FAST), p.period(SLOW), p.period(SIGNAL));
-        let mut previous = 0;
-        for (target, h) in out.iter_mut().zip(m.histogram.iter()) {
-            previous = follow_sign(*h, previous);
-            *target = previous;
-        }
+        crossover(&m.line, &m.signal, out);
     }
 }

@@ -14,7 +14,12 @@ use crate::error::{Error, Result};
 use crate::indicators::Indicators;
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
-pub static REGISTRY: &[&dyn Strategy] = &[&sma::SmaCross, &rsi::RsiReversion, &macd::MacdCross, &convergence::Convergence];
+pub static REGISTRY: &[&dyn Strategy] = &[
+    &sma::SmaCross,
+    &rsi::RsiReversion,
+    &macd::MacdCross,
+    &convergence::Convergence,
+];
 
 pub trait Strategy: Sync {
     fn name(&self) -> &'static str;
@@ -52,11 +57,27 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     const fn period(name: &'static str, default: f64, min: f64, description: &'static str) -> Self {
-        Self { name, kind: ParamKind::Int, default, min, max: 100_000.0, exclusive: false, description }
+        Self {
+            name,
+            kind: ParamKind::Int,
+            default,
+            min,
+            max: 100_000.0,
+            exclusive: false,
+            description,
+        }
     }
 
     const fn level(name: &'static str, default: f64, description: &'static str) -> Self {
-        Self { name, kind: ParamKind::Float, default, min: 0.0, max: 100.0, exclusive: true, description }
+        Self {
+            name,
+            kind: ParamKind::Float,
+            default,
+            min: 0.0,
+            max: 100.0,
+            exclusive: true,
+            description,
+        }
     }
 
     fn bounds_text(&self) -> String {
@@ -65,7 +86,11 @@ impl ParamSpec {
     }
 
     fn in_bounds(&self, v: f64) -> bool {
-        if self.exclusive { self.min < v && v < self.max } else { self.min <= v && v <= self.max }
+        if self.exclusive {
+            self.min < v && v < self.max
+        } else {
+            self.min <= v && v <= self.max
+        }
     }
 }
 
@@ -96,16 +121,23 @@ impl ParamValues {
 }
 
 pub fn find(name: &str) -> Result<&'static dyn Strategy> {
-    REGISTRY.iter().copied().find(|s| s.name() == name).ok_or_else(|| Error::UnknownStrategy {
-        name: name.to_owned(),
-        known: REGISTRY.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
-    })
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| Error::UnknownStrategy {
+            name: name.to_owned(),
+            known: REGISTRY.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        })
 }
 
 /// Checks `params` against the strategy's schema: every parameter present, no unknown
 /// one, the right type, within bounds, constraints held. Returns the values and the
 /// params in normal form (integers as integers), which is what the config hash covers.
-pub fn validate_params(strategy: &dyn Strategy, params: &Map<String, Value>) -> Result<(ParamValues, Map<String, Value>)> {
+pub fn validate_params(
+    strategy: &dyn Strategy,
+    params: &Map<String, Value>,
+) -> Result<(ParamValues, Map<String, Value>)> {
     let fail = |param: &str, message: String| Error::Param {
         strategy: strategy.name().to_owned(),
         param: param.to_owned(),
@@ -123,9 +155,12 @@ pub fn validate_params(strategy: &dyn Strategy, params: &Map<String, Value>) -> 
             ParamKind::Int => "an integer",
             ParamKind::Float => "a number",
         };
-        let raw = params
-            .get(spec.name)
-            .ok_or_else(|| fail(spec.name, format!("missing (expected {type_name} in {})", spec.bounds_text())))?;
+        let raw = params.get(spec.name).ok_or_else(|| {
+            fail(
+                spec.name,
+                format!("missing (expected {type_name} in {})", spec.bounds_text()),
+            )
+        })?;
         let value = raw
             .as_f64()
             .filter(|v| v.is_finite() && (spec.kind == ParamKind::Float || v.fract() == 0.0))
@@ -145,7 +180,10 @@ pub fn validate_params(strategy: &dyn Strategy, params: &Map<String, Value>) -> 
         if let (Some(a), Some(b)) = (value_of(rule.lesser), value_of(rule.greater))
             && a >= b
         {
-            return Err(fail(rule.lesser, format!("{} ({a}) must be less than {} ({b})", rule.lesser, rule.greater)));
+            return Err(fail(
+                rule.lesser,
+                format!("{} ({a}) must be less than {} ({b})", rule.lesser, rule.greater),
+            ));
         }
     }
     Ok((ParamValues(values), normal))
@@ -181,7 +219,11 @@ impl From<&dyn Strategy> for StrategyInfo {
             name: s.name(),
             description: s.description(),
             params: s.params(),
-            constraints: s.constraints().iter().map(|c| format!("{} < {}", c.lesser, c.greater)).collect(),
+            constraints: s
+                .constraints()
+                .iter()
+                .map(|c| format!("{} < {}", c.lesser, c.greater))
+                .collect(),
         }
     }
 }
@@ -190,19 +232,42 @@ pub fn catalog() -> Vec<StrategyInfo> {
     REGISTRY.iter().map(|&s| StrategyInfo::from(s)).collect()
 }
 
-/// +1 above, -1 below, the previous target when equal: the rule shared by the crossover
-/// strategies. `NaN` (no value yet) gives 0.
-#[inline]
-fn follow_sign(difference: f64, previous: i8) -> i8 {
-    if difference > 0.0 {
-        1
-    } else if difference < 0.0 {
-        -1
-    } else if difference == 0.0 {
-        previous
-    } else {
-        0
+/// The crossover rule shared by `sma` and `macd`: +1 while `difference(i) > 0`, -1 while
+/// `< 0`, the previous target when exactly 0, and 0 until both series have values (`NaN`).
+///
+/// Two passes so the first vectorizes: signs (0 for a tie or `NaN`), then the rare ties
+/// after the warm-up take the previous target.
+fn crossover(above: &[f64], below: &[f64], out: &mut [i8]) {
+    for ((target, a), b) in out.iter_mut().zip(above).zip(below) {
+        *target = (a > b) as i8 - (a < b) as i8;
     }
+    let warm_up = above
+        .iter()
+        .zip(below)
+        .position(|(a, b)| !(a - b).is_nan())
+        .unwrap_or(out.len());
+    let mut i = warm_up;
+    while let Some(offset) = first_zero(&out[i..]) {
+        let tie = i + offset;
+        out[tie] = if tie > warm_up { out[tie - 1] } else { 0 };
+        i = tie + 1;
+    }
+}
+
+/// The index of the first 0 byte, testing eight at a time.
+fn first_zero(bytes: &[i8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(std::array::from_fn(|k| chunk[k] as u8));
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    bytes[offset..].iter().position(|&b| b == 0).map(|k| offset + k)
 }
 
 #[cfg(test)]
@@ -221,24 +286,72 @@ mod tests {
         assert_eq!(values.as_slice(), &[20.0, 50.0]);
         assert_eq!(Value::Object(normal), json!({"fast_period": 20, "slow_period": 50}));
         for s in REGISTRY {
-            assert!(validate_params(*s, &default_params(*s)).is_ok(), "{} defaults", s.name());
+            assert!(
+                validate_params(*s, &default_params(*s)).is_ok(),
+                "{} defaults",
+                s.name()
+            );
         }
     }
 
     #[test]
     fn each_bad_param_is_named() {
         let cases = [
-            ("sma", json!({"fast_period": 50, "slow_period": 20}), "strategy `sma`, parameter `fast_period`: fast_period (50) must be less than slow_period (20)"),
-            ("sma", json!({"fast_period": 20}), "strategy `sma`, parameter `slow_period`: missing (expected an integer in [1, 100000])"),
-            ("sma", json!({"fast_period": 20, "slow_period": 50, "fats": 1}), "strategy `sma`, parameter `fats`: unknown parameter (expected: fast_period, slow_period)"),
-            ("sma", json!({"fast_period": "20", "slow_period": 50}), "strategy `sma`, parameter `fast_period`: expected an integer, got \"20\""),
-            ("sma", json!({"fast_period": 2.5, "slow_period": 50}), "strategy `sma`, parameter `fast_period`: expected an integer, got 2.5"),
-            ("sma", json!({"fast_period": 0, "slow_period": 50}), "strategy `sma`, parameter `fast_period`: 0 is outside [1, 100000]"),
-            ("rsi", json!({"period": 14, "oversold": 0, "overbought": 70}), "strategy `rsi`, parameter `oversold`: 0 is outside (0, 100)"),
-            ("rsi", json!({"period": 1, "oversold": 30, "overbought": 70}), "strategy `rsi`, parameter `period`: 1 is outside [2, 100000]"),
-            ("rsi", json!({"period": 14, "oversold": 70, "overbought": 30}), "strategy `rsi`, parameter `oversold`: oversold (70) must be less than overbought (30)"),
-            ("macd", json!({"fast_period": 12, "slow_period": 26, "signal_period": 0}), "strategy `macd`, parameter `signal_period`: 0 is outside [1, 100000]"),
-            ("convergence", json!({}), "strategy `convergence`, parameter `fast_period`: missing"),
+            (
+                "sma",
+                json!({"fast_period": 50, "slow_period": 20}),
+                "strategy `sma`, parameter `fast_period`: fast_period (50) must be less than slow_period (20)",
+            ),
+            (
+                "sma",
+                json!({"fast_period": 20}),
+                "strategy `sma`, parameter `slow_period`: missing (expected an integer in [1, 100000])",
+            ),
+            (
+                "sma",
+                json!({"fast_period": 20, "slow_period": 50, "fats": 1}),
+                "strategy `sma`, parameter `fats`: unknown parameter (expected: fast_period, slow_period)",
+            ),
+            (
+                "sma",
+                json!({"fast_period": "20", "slow_period": 50}),
+                "strategy `sma`, parameter `fast_period`: expected an integer, got \"20\"",
+            ),
+            (
+                "sma",
+                json!({"fast_period": 2.5, "slow_period": 50}),
+                "strategy `sma`, parameter `fast_period`: expected an integer, got 2.5",
+            ),
+            (
+                "sma",
+                json!({"fast_period": 0, "slow_period": 50}),
+                "strategy `sma`, parameter `fast_period`: 0 is outside [1, 100000]",
+            ),
+            (
+                "rsi",
+                json!({"period": 14, "oversold": 0, "overbought": 70}),
+                "strategy `rsi`, parameter `oversold`: 0 is outside (0, 100)",
+            ),
+            (
+                "rsi",
+                json!({"period": 1, "oversold": 30, "overbought": 70}),
+                "strategy `rsi`, parameter `period`: 1 is outside [2, 100000]",
+            ),
+            (
+                "rsi",
+                json!({"period": 14, "oversold": 70, "overbought": 30}),
+                "strategy `rsi`, parameter `oversold`: oversold (70) must be less than overbought (30)",
+            ),
+            (
+                "macd",
+                json!({"fast_period": 12, "slow_period": 26, "signal_period": 0}),
+                "strategy `macd`, parameter `signal_period`: 0 is outside [1, 100000]",
+            ),
+            (
+                "convergence",
+                json!({}),
+                "strategy `convergence`, parameter `fast_period`: missing",
+            ),
         ];
         for (name, params, expected) in cases {
             let err = check(name, params).unwrap_err().to_string();
@@ -249,10 +362,31 @@ mod tests {
     }
 
     #[test]
-    fn follow_sign_keeps_previous_on_ties_and_waits_for_values() {
-        assert_eq!(follow_sign(1.0, -1), 1);
-        assert_eq!(follow_sign(-1.0, 1), -1);
-        assert_eq!(follow_sign(0.0, -1), -1);
-        assert_eq!(follow_sign(f64::NAN, 1), 0);
+    fn crossover_keeps_previous_on_ties_and_waits_for_values() {
+        let nan = f64::NAN;
+        let above = [
+            nan, nan, 1.0, 2.0, 2.0, 2.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 5.0,
+        ];
+        let below = [
+            nan, 0.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+        ];
+        let mut out = [9i8; 17];
+        crossover(&above, &below, &mut out);
+        // A tie on the first value has no previous target: 0.
+        assert_eq!(out, [0, 0, 0, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1]);
+        let mut empty: [i8; 0] = [];
+        crossover(&[], &[], &mut empty);
+    }
+
+    #[test]
+    fn first_zero_at_any_position() {
+        for len in [0usize, 1, 7, 8, 9, 30] {
+            for at in 0..len {
+                let mut bytes = vec![1i8; len];
+                bytes[at] = 0;
+                assert_eq!(first_zero(&bytes), Some(at));
+            }
+            assert_eq!(first_zero(&vec![-1i8; len]), None);
+        }
     }
 }

@@ -30,7 +30,10 @@ impl Strategy for RsiReversion {
     }
 
     fn constraints(&self) -> &'static [Less] {
-        &[Less { lesser: "oversold", greater: "overbought" }]
+        &[Less {
+            lesser: "oversold",
+            greater: "overbought",
+        }]
     }
 
     fn targets(&self, p: &ParamValues, ind: &Indicators, allow_short: bool, out: &mut [i8]) {

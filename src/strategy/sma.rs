@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy, follow_sign};
+use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::Indicators;
 
 /// Long when the fast SMA is above the slow one, short (or flat) when below.
@@ -25,15 +25,14 @@ impl Strategy for SmaCross {
     }
 
     fn constraints(&self) -> &'static [Less] {
-        &[Less { lesser: "fast_period", greater: "slow_period" }]
+        &[Less {
+            lesser: "fast_period",
+            greater: "slow_period",
+        }]
     }
 
     fn targets(&self, p: &ParamValues, ind: &Indicators, _allow_short: bool, out: &mut [i8]) {
         let (fast, slow) = (ind.sma(p.period(FAST)), ind.sma(p.period(SLOW)));
-        let mut previous = 0;
-        for ((target, f), s) in out.iter_mut().zip(fast.iter()).zip(slow.iter()) {
-            previous = follow_sign(f - s, previous);
-            *target = previous;
-        }
+        crossover(&fast, &slow, out);
     }
 }

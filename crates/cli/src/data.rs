@@ -41,7 +41,7 @@ pub fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
     let data_timeframe = candles
         .detect_timeframe()
         .with_context(|| format!("{}: cannot tell the timeframe of its candles", path.display()))?;
-    Ok(btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))?)
+    btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))
 }
 
 /// The first `{dir}/{SYMBOL}-{tf}*.csv` for the timeframe or one that resamples to it.
@@ -58,7 +58,8 @@ fn find_file(symbol: &str, timeframe: Timeframe) -> Option<PathBuf> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    name.ends_with(".csv") && (name == format!("{prefix}.csv") || name.starts_with(&format!("{prefix}-")))
+                    name.ends_with(".csv")
+                        && (name == format!("{prefix}.csv") || name.starts_with(&format!("{prefix}-")))
                 })
                 .collect();
             names.sort();

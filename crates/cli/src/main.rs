@@ -16,7 +16,11 @@ use serde_json::{Map, Value, json};
 use crate::data::DataSource;
 
 #[derive(Parser)]
-#[command(name = "btlab", version, about = "Backtest lab: runs, sweeps and experiments on the btlab engine")]
+#[command(
+    name = "btlab",
+    version,
+    about = "Backtest lab: runs, sweeps and experiments on the btlab engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,7 +51,10 @@ struct DataArgs {
 
 impl DataArgs {
     fn source(&self) -> DataSource {
-        DataSource { file: self.data.clone(), seed: self.seed }
+        DataSource {
+            file: self.data.clone(),
+            seed: self.seed,
+        }
     }
 }
 
@@ -138,9 +145,16 @@ fn run_one(args: RunArgs) -> Result<()> {
         allow_short: args.allow_short,
     };
     let valid = config.validate()?;
-    let series = args.data.source().load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
+    let series = args
+        .data
+        .source()
+        .load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
     let market = Market::for_config(&series, &valid.config)?;
-    let detail = if args.full_curve || !args.json { CurveDetail::Full } else { CurveDetail::AtMost(1000) };
+    let detail = if args.full_curve || !args.json {
+        CurveDetail::Full
+    } else {
+        CurveDetail::AtMost(1000)
+    };
     let result = market.run(&valid, detail, &mut Vec::new());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -156,7 +170,11 @@ fn run_one(args: RunArgs) -> Result<()> {
         result.candles,
         format_ms(result.first_candle),
         format_ms(result.last_candle),
-        if gaps.is_empty() { String::new() } else { format!(" ({} gaps)", gaps.len()) }
+        if gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} gaps)", gaps.len())
+        }
     );
     println!("{}", output::metrics_table(&result));
     println!("config_hash {}", result.config_hash);
@@ -170,9 +188,15 @@ fn read_configs(path: &PathBuf) -> Result<Vec<Value>> {
         Value::Array(items) => Ok(items),
         Value::Object(mut map) => match map.remove("configs") {
             Some(Value::Array(items)) => Ok(items),
-            _ => bail!("{}: expected an array of configs or {{\"configs\": [...]}}", path.display()),
+            _ => bail!(
+                "{}: expected an array of configs or {{\"configs\": [...]}}",
+                path.display()
+            ),
         },
-        _ => bail!("{}: expected an array of configs or {{\"configs\": [...]}}", path.display()),
+        _ => bail!(
+            "{}: expected an array of configs or {{\"configs\": [...]}}",
+            path.display()
+        ),
     }
 }
 
@@ -202,7 +226,9 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
         return Ok(());
     }
     let mut table = output::table();
-    table.set_header(["#", "symbol", "tf", "strategy", "params", "return", "sharpe", "max dd", "trades", "error"]);
+    table.set_header([
+        "#", "symbol", "tf", "strategy", "params", "return", "sharpe", "max dd", "trades", "error",
+    ]);
     for (i, outcome) in outcomes.iter().enumerate() {
         let row = match outcome {
             Ok(r) => vec![
@@ -228,7 +254,12 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
     }
     println!("{table}");
     let failed = outcomes.iter().filter(|o| o.is_err()).count();
-    println!("{} configs: {} ran, {} failed", outcomes.len(), outcomes.len() - failed, failed);
+    println!(
+        "{} configs: {} ran, {} failed",
+        outcomes.len(),
+        outcomes.len() - failed,
+        failed
+    );
     Ok(())
 }
 
@@ -250,7 +281,12 @@ fn list_strategies(json: bool) -> Result<()> {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        table.add_row([s.name.to_owned(), s.description.to_owned(), params, s.constraints.join("\n")]);
+        table.add_row([
+            s.name.to_owned(),
+            s.description.to_owned(),
+            params,
+            s.constraints.join("\n"),
+        ]);
     }
     println!("{table}");
     Ok(())

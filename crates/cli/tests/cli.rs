@@ -8,12 +8,19 @@ use serde_json::Value;
 const DATA_15M: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/BTCUSDT-15m-2025.csv");
 
 fn btlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_btlab")).args(args).output().expect("btlab runs")
+    Command::new(env!("CARGO_BIN_EXE_btlab"))
+        .args(args)
+        .output()
+        .expect("btlab runs")
 }
 
 fn ok(args: &[&str]) -> String {
     let out = btlab(args);
-    assert!(out.status.success(), "btlab {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "btlab {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -40,13 +47,40 @@ fn run_on_the_embedded_default_and_on_real_data() {
     assert!(demo.contains("sharpe_ratio") && demo.contains("config_hash"), "{demo}");
 
     let json: Value = serde_json::from_str(&ok(&[
-        "run", "--symbol", "BTCUSDT", "--timeframe", "15m", "--strategy", "sma", "--params",
-        r#"{"fast_period":20,"slow_period":50}"#, "--start", "2025-01-01", "--end", "2025-11-01", "--data", DATA_15M,
-        "--json", "--fee-bps", "10",
+        "run",
+        "--symbol",
+        "BTCUSDT",
+        "--timeframe",
+        "15m",
+        "--strategy",
+        "sma",
+        "--params",
+        r#"{"fast_period":20,"slow_period":50}"#,
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-11-01",
+        "--data",
+        DATA_15M,
+        "--json",
+        "--fee-bps",
+        "10",
     ]))
     .unwrap();
-    for key in ["total_return", "total_return_pct", "annualized_return", "sharpe_ratio", "max_drawdown", "total_trades",
-        "winning_trades", "losing_trades", "win_rate", "profit_factor", "avg_win", "avg_loss"] {
+    for key in [
+        "total_return",
+        "total_return_pct",
+        "annualized_return",
+        "sharpe_ratio",
+        "max_drawdown",
+        "total_trades",
+        "winning_trades",
+        "losing_trades",
+        "win_rate",
+        "profit_factor",
+        "avg_win",
+        "avg_loss",
+    ] {
         assert!(json["metrics"].get(key).is_some(), "metrics.{key} missing");
     }
     assert_eq!(json["candles"], 29_184);
@@ -55,7 +89,17 @@ fn run_on_the_embedded_default_and_on_real_data() {
     assert!(json["equity_curve"].as_array().unwrap().len() <= 1001);
 
     // The same series resampled to 1h by the CLI.
-    let hourly: Value = serde_json::from_str(&ok(&["run", "--symbol", "BTCUSDT", "--timeframe", "1h", "--data", DATA_15M, "--json"])).unwrap();
+    let hourly: Value = serde_json::from_str(&ok(&[
+        "run",
+        "--symbol",
+        "BTCUSDT",
+        "--timeframe",
+        "1h",
+        "--data",
+        DATA_15M,
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(hourly["candles"], 29_184 / 4);
 }
 
@@ -81,10 +125,26 @@ fn bad_input_gets_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let header = "open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,1\n";
     let cases = [
-        ("malformed.csv", format!("{header}900000,1,2,0.5\n"), "line 3: expected 6 columns, found 4"),
-        ("nan.csv", format!("{header}900000,1,NaN,0.5,1.5,1\n"), "line 3: high is NaN"),
-        ("high_low.csv", format!("{header}900000,1,0.8,0.5,1.5,1\n"), "line 3: high 0.8 is below max(open, close) 1.5"),
-        ("duplicate.csv", format!("{header}0,1,2,0.5,1.5,1\n"), "line 3: duplicate open_time 0"),
+        (
+            "malformed.csv",
+            format!("{header}900000,1,2,0.5\n"),
+            "line 3: expected 6 columns, found 4",
+        ),
+        (
+            "nan.csv",
+            format!("{header}900000,1,NaN,0.5,1.5,1\n"),
+            "line 3: high is NaN",
+        ),
+        (
+            "high_low.csv",
+            format!("{header}900000,1,0.8,0.5,1.5,1\n"),
+            "line 3: high 0.8 is below max(open, close) 1.5",
+        ),
+        (
+            "duplicate.csv",
+            format!("{header}0,1,2,0.5,1.5,1\n"),
+            "line 3: duplicate open_time 0",
+        ),
     ];
     for (name, text, expected) in cases {
         let file = write(dir.path(), name, &text);
@@ -92,12 +152,29 @@ fn bad_input_gets_a_clear_error() {
         assert!(err.contains(expected), "{name}: {err}");
     }
     let err = refused(&["run", "--strategy", "smma"]);
-    assert!(err.contains("unknown strategy `smma` (known: sma, rsi, macd, convergence)"), "{err}");
+    assert!(
+        err.contains("unknown strategy `smma` (known: sma, rsi, macd, convergence)"),
+        "{err}"
+    );
     let err = refused(&["run", "--params", r#"{"fast_period":50,"slow_period":20}"#]);
-    assert!(err.contains("fast_period (50) must be less than slow_period (20)"), "{err}");
+    assert!(
+        err.contains("fast_period (50) must be less than slow_period (20)"),
+        "{err}"
+    );
     let err = refused(&["run", "--start", "2025-03-01", "--end", "2025-03-01"]);
-    assert!(err.contains("no candles in the range [2025-03-01T00:00:00Z, 2025-03-01T00:00:00Z)"), "{err}");
-    let err = refused(&["run", "--data", DATA_15M, "--start", "2030-01-01", "--end", "2030-02-01"]);
+    assert!(
+        err.contains("no candles in the range [2025-03-01T00:00:00Z, 2025-03-01T00:00:00Z)"),
+        "{err}"
+    );
+    let err = refused(&[
+        "run",
+        "--data",
+        DATA_15M,
+        "--start",
+        "2030-01-01",
+        "--end",
+        "2030-02-01",
+    ]);
     assert!(err.contains("no candles in the range"), "{err}");
     let err = refused(&["run", "--data", DATA_15M, "--timeframe", "5m"]);
     assert!(err.contains("15m candles cannot be resampled to 5m"), "{err}");
@@ -111,7 +188,9 @@ fn bad_input_gets_a_clear_error() {
 fn batch_runs_each_config_and_reports_failures_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let config = |strategy: &str, params: &str| {
-        format!(r#"{{"symbol":"BTCUSDT","timeframe":"15m","start":"2025-01-01","end":"2025-03-01","strategy":"{strategy}","params":{params}}}"#)
+        format!(
+            r#"{{"symbol":"BTCUSDT","timeframe":"15m","start":"2025-01-01","end":"2025-03-01","strategy":"{strategy}","params":{params}}}"#
+        )
     };
     let file = write(
         dir.path(),
@@ -124,11 +203,20 @@ fn batch_runs_each_config_and_reports_failures_in_place() {
             config("nope", "{}"),
         ),
     );
-    let out: Value = serde_json::from_str(&ok(&["batch", file.to_str().unwrap(), "--data", DATA_15M, "--json"])).unwrap();
+    let out: Value =
+        serde_json::from_str(&ok(&["batch", file.to_str().unwrap(), "--data", DATA_15M, "--json"])).unwrap();
     let items = out.as_array().unwrap();
     assert_eq!(items.len(), 4);
-    assert_eq!(items.iter().map(|i| i["ok"].as_bool().unwrap()).collect::<Vec<_>>(), [true, false, true, false]);
-    assert!(items[1]["error"].as_str().unwrap().contains("must be less than slow_period"));
+    assert_eq!(
+        items.iter().map(|i| i["ok"].as_bool().unwrap()).collect::<Vec<_>>(),
+        [true, false, true, false]
+    );
+    assert!(
+        items[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("must be less than slow_period")
+    );
     assert!(items[3]["error"].as_str().unwrap().contains("unknown strategy `nope`"));
     assert_eq!(items[2]["result"]["config"]["strategy"], "macd");
 
@@ -139,7 +227,12 @@ fn batch_runs_each_config_and_reports_failures_in_place() {
 #[test]
 fn strategies_lists_schemas() {
     let list: Value = serde_json::from_str(&ok(&["strategies", "--json"])).unwrap();
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["sma", "rsi", "macd", "convergence"]);
     assert_eq!(list[0]["params"][0]["name"], "fast_period");
     assert_eq!(list[0]["params"][0]["type"], "int");
