@@ -24,7 +24,12 @@ pub enum CandleFormat {
 
 /// Detects the format and parses, validating every row.
 pub fn parse_candles(bytes: &[u8]) -> Result<Candles> {
-    match detect_format(bytes)? {
+    parse_as(detect_format(bytes)?, bytes)
+}
+
+/// Parses `bytes` as the given format, whatever they look like.
+pub fn parse_as(format: CandleFormat, bytes: &[u8]) -> Result<Candles> {
+    match format {
         CandleFormat::BinanceJson => parse_binance_json(bytes),
         CandleFormat::BinanceCsv => parse_binance_csv(bytes),
         CandleFormat::HeadedCsv => parse_headed_csv(bytes),

@@ -102,9 +102,23 @@ struct BatchArgs {
     json: bool,
 }
 
+/// Prints a line to stdout; a closed pipe (`btlab ... | head`) ends the command quietly.
+macro_rules! emit {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -127,7 +141,7 @@ fn run_one(args: RunArgs) -> Result<()> {
         None => {
             let defaults = strategy::default_params(strategy);
             if !args.json {
-                println!("params: {} (the strategy's defaults)", Value::Object(defaults.clone()));
+                emit!("params: {} (the strategy's defaults)", Value::Object(defaults.clone()));
             }
             defaults
         }
@@ -157,11 +171,11 @@ fn run_one(args: RunArgs) -> Result<()> {
     };
     let result = market.run(&valid, detail, &mut Vec::new());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        emit!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
     let gaps = market.candles().gaps(config.timeframe);
-    println!(
+    emit!(
         "{} {} {} {}  {} candles {} .. {}{}",
         config.symbol,
         config.timeframe,
@@ -176,8 +190,8 @@ fn run_one(args: RunArgs) -> Result<()> {
             format!(" ({} gaps)", gaps.len())
         }
     );
-    println!("{}", output::metrics_table(&result));
-    println!("config_hash {}", result.config_hash);
+    emit!("{}", output::metrics_table(&result));
+    emit!("config_hash {}", result.config_hash);
     Ok(())
 }
 
@@ -222,7 +236,7 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
                 Err(e) => json!({"ok": false, "error": format!("{e:#}")}),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        emit!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let mut table = output::table();
@@ -252,9 +266,9 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
         };
         table.add_row(row);
     }
-    println!("{table}");
+    emit!("{table}");
     let failed = outcomes.iter().filter(|o| o.is_err()).count();
-    println!(
+    emit!(
         "{} configs: {} ran, {} failed",
         outcomes.len(),
         outcomes.len() - failed,
@@ -266,7 +280,7 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
 fn list_strategies(json: bool) -> Result<()> {
     let strategies = catalog();
     if json {
-        println!("{}", serde_json::to_string_pretty(&strategies)?);
+        emit!("{}", serde_json::to_string_pretty(&strategies)?);
         return Ok(());
     }
     let mut table = output::table();
@@ -288,6 +302,6 @@ fn list_strategies(json: bool) -> Result<()> {
             s.constraints.join("\n"),
         ]);
     }
-    println!("{table}");
+    emit!("{table}");
     Ok(())
 }
