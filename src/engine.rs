@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::candles::Candles;
+use crate::close_index::CloseIndex;
 use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
@@ -68,8 +69,8 @@ pub struct Market {
     timeframe: Timeframe,
     fingerprint: String,
     indicators: Indicators,
-    /// `close[i] / close[i - 1] - 1` (0 at 0): a long position's per-candle return.
-    close_returns: Vec<f64>,
+    /// A long position's returns and drawdown over any range, in O(log n).
+    close_index: CloseIndex,
 }
 
 impl Market {
@@ -77,15 +78,13 @@ impl Market {
     pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
         let fingerprint = candles.fingerprint();
         let indicators = Indicators::new(candles.close.clone());
-        let close_returns = std::iter::once(0.0)
-            .chain(candles.close.windows(2).map(|w| w[1] / w[0] - 1.0))
-            .collect();
+        let close_index = CloseIndex::new(&candles.close);
         Self {
             candles,
             timeframe,
             fingerprint,
             indicators,
-            close_returns,
+            close_index,
         }
     }
 
@@ -141,7 +140,7 @@ impl Market {
         let c = &config.config;
         let sim = simulate(
             &self.candles,
-            &self.close_returns,
+            &self.close_index,
             scratch,
             c.initial_capital,
             c.fee_bps,
@@ -289,12 +288,12 @@ impl Account {
 /// fill is in the last equity mark.
 ///
 /// It walks segments of constant position rather than candles: a flat segment costs O(1),
-/// and in a long one (cash exactly 0, equity = units * close) each return is the candle's
-/// close-to-close return, precomputed once per market, so only short positions divide per
-/// candle.
+/// and a long one (cash exactly 0, equity = units * close) O(log n): its returns and
+/// drawdown are the closes' own, read from the market's [`CloseIndex`]; only a short
+/// position is marked candle by candle.
 fn simulate(
     c: &Candles,
-    close_returns: &[f64],
+    close_index: &CloseIndex,
     targets: &[i8],
     capital: f64,
     fee_bps: f64,
@@ -323,7 +322,6 @@ fn simulate(
     let mut previous = capital;
     let mut next_mark = 0;
     let (open_time, open, close) = (&c.open_time[..n], &c.open[..n], &c.close[..n]);
-    let close_returns = &close_returns[..n];
     let mut i = 0;
     while i < n {
         if i > 0 && targets[i - 1] != account.side {
@@ -346,24 +344,24 @@ fn simulate(
             drawdown.update(equity);
             previous = equity;
         }
+        let rest = (i + 1).min(end)..end;
         if units == 0.0 {
-            sharpe.update_unchanged(end.saturating_sub(i + 1));
-        } else {
-            let rest = (i + 1).min(end)..end;
-            let equities = close[rest.clone()].iter().map(|c| cash + units * c);
+            sharpe.update_unchanged(rest.len());
+        } else if !rest.is_empty() {
             if cash == 0.0 {
-                sharpe.extend_from_slice(&close_returns[rest]);
+                let stats = close_index.stats(rest);
+                sharpe.add_sums(stats.count, stats.return_sum, stats.square_sum);
+                drawdown.extend_long(units, stats.span);
             } else {
+                let equities = close[rest].iter().map(|c| cash + units * c);
                 sharpe.extend(equities.clone().scan(previous, |before, equity| {
                     let r = equity / *before - 1.0;
                     *before = equity;
                     Some(r)
                 }));
+                drawdown.extend(equities);
             }
-            drawdown.extend(equities);
-            if end > i + 1 {
-                previous = cash + units * close[end - 1];
-            }
+            previous = cash + units * close[end - 1];
         }
         while next_mark < end {
             curve.push(EquityPoint {

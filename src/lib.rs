@@ -6,6 +6,7 @@
 
 pub mod candles;
 mod canonical;
+mod close_index;
 pub mod config;
 pub mod engine;
 pub mod error;

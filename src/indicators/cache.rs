@@ -5,13 +5,52 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Macd, macd, rsi, sma};
 
+/// An indicator series with a copy rounded to `f32`, half the bytes, for the crossover
+/// rules: rounding is monotone, so wherever the rounded values differ they order the exact
+/// ones the same way, and only their ties need the exact values.
+pub struct Series {
+    pub exact: Vec<f64>,
+    pub rounded: Vec<f32>,
+}
+
+impl From<Vec<f64>> for Series {
+    fn from(exact: Vec<f64>) -> Self {
+        let rounded = exact.iter().map(|&v| v as f32).collect();
+        Self { exact, rounded }
+    }
+}
+
+impl std::ops::Deref for Series {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.exact
+    }
+}
+
+/// MACD's lines as the strategies read them.
+pub struct MacdSeries {
+    pub line: Series,
+    pub signal: Series,
+    pub histogram: Vec<f64>,
+}
+
+impl From<Macd> for MacdSeries {
+    fn from(m: Macd) -> Self {
+        Self {
+            line: m.line.into(),
+            signal: m.signal.into(),
+            histogram: m.histogram,
+        }
+    }
+}
+
 /// The indicator series of one candle series, each computed once and shared by every
 /// config of a sweep and every thread running it (a 4x4 SMA grid computes 8 SMAs, not 32).
 pub struct Indicators {
     close: Vec<f64>,
-    sma: Memo<usize, Vec<f64>>,
+    sma: Memo<usize, Series>,
     rsi: Memo<usize, Vec<f64>>,
-    macd: Memo<(usize, usize, usize), Macd>,
+    macd: Memo<(usize, usize, usize), MacdSeries>,
     computed: AtomicUsize,
 }
 
@@ -34,17 +73,17 @@ impl Indicators {
         self.close.is_empty()
     }
 
-    pub fn sma(&self, period: usize) -> Arc<Vec<f64>> {
-        self.sma.get(period, || self.count(sma(&self.close, period)))
+    pub fn sma(&self, period: usize) -> Arc<Series> {
+        self.sma.get(period, || self.count(sma(&self.close, period).into()))
     }
 
     pub fn rsi(&self, period: usize) -> Arc<Vec<f64>> {
         self.rsi.get(period, || self.count(rsi(&self.close, period)))
     }
 
-    pub fn macd(&self, fast: usize, slow: usize, signal: usize) -> Arc<Macd> {
+    pub fn macd(&self, fast: usize, slow: usize, signal: usize) -> Arc<MacdSeries> {
         self.macd.get((fast, slow, signal), || {
-            self.count(macd(&self.close, fast, slow, signal))
+            self.count(macd(&self.close, fast, slow, signal).into())
         })
     }
 

@@ -8,7 +8,7 @@ mod macd;
 mod rsi;
 mod sma;
 
-pub use cache::Indicators;
+pub use cache::{Indicators, MacdSeries, Series};
 pub use ema::ema;
 pub use macd::{Macd, macd};
 pub use rsi::rsi;

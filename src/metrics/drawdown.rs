@@ -1,3 +1,5 @@
+use crate::close_index::Span;
+
 /// Maximum drawdown: the largest `(running peak - equity) / running peak` seen, a positive
 /// fraction (0.087 = 8.7%). The running peak starts at the initial capital, so a loss on
 /// the first candle counts.
@@ -40,6 +42,18 @@ impl MaxDrawdown {
         *self = local;
     }
 
+    /// A stretch where equity is `units * close` (a long position holding no cash), given by
+    /// the closes' span: a fall from the peak so far, or within the stretch itself.
+    #[inline]
+    pub fn extend_long(&mut self, units: f64, closes: Span) {
+        let fall = closes.fall.max(1.0 - units * closes.min / self.peak);
+        if fall > self.max {
+            self.max = fall;
+            self.floor = 1.0 - fall;
+        }
+        self.peak = self.peak.max(units * closes.max);
+    }
+
     pub fn value(&self) -> f64 {
         self.max
     }
@@ -62,5 +76,19 @@ mod tests {
         assert_eq!(max_drawdown(100.0, &[101.0, 102.0]), 0.0);
         assert_eq!(max_drawdown(100.0, &[50.0, 200.0, 150.0]), 0.5);
         assert_eq!(max_drawdown(100.0, &[0.0]), 1.0);
+    }
+
+    #[test]
+    fn a_long_stretch_at_once_matches_candle_by_candle() {
+        let closes = [50.0, 55.0, 52.0, 60.0, 45.0, 58.0, 61.0];
+        let span = crate::close_index::CloseIndex::new(&closes).stats(0..closes.len()).span;
+        for (initial, units) in [(100.0, 2.0), (200.0, 2.0), (100.0, 1.0)] {
+            let mut stepwise = MaxDrawdown::new(initial);
+            closes.iter().for_each(|c| stepwise.update(units * c));
+            let mut at_once = MaxDrawdown::new(initial);
+            at_once.extend_long(units, span);
+            assert!((at_once.value() - stepwise.value()).abs() < 1e-12, "{initial} {units}");
+            assert_eq!(at_once.peak, stepwise.peak);
+        }
     }
 }

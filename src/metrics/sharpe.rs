@@ -37,23 +37,13 @@ impl SharpeRatio {
         self.sum_of_squares += sum_of_squares;
     }
 
-    /// A slice of returns, summed in four independent lanes so that consecutive additions
-    /// do not wait on each other (the order is fixed, so every target gets the same bits).
+    /// `count` returns given by their sum and sum of squares (a long position's, read from
+    /// prefix sums of the closes' returns).
     #[inline]
-    pub fn extend_from_slice(&mut self, returns: &[f64]) {
-        let mut sums = [0.0f64; 4];
-        let mut squares = [0.0f64; 4];
-        let mut chunks = returns.chunks_exact(4);
-        for chunk in &mut chunks {
-            for lane in 0..4 {
-                sums[lane] += chunk[lane];
-                squares[lane] += chunk[lane] * chunk[lane];
-            }
-        }
-        self.extend(chunks.remainder().iter().copied());
-        self.count += (returns.len() - chunks.remainder().len()) as u64;
-        self.sum += (sums[0] + sums[1]) + (sums[2] + sums[3]);
-        self.sum_of_squares += (squares[0] + squares[1]) + (squares[2] + squares[3]);
+    pub fn add_sums(&mut self, count: usize, sum: f64, sum_of_squares: f64) {
+        self.count += count as u64;
+        self.sum += sum;
+        self.sum_of_squares += sum_of_squares;
     }
 
     /// `count` returns of exactly 0 (a flat position).
@@ -87,15 +77,16 @@ mod tests {
     }
 
     #[test]
-    fn slices_and_single_updates_agree() {
+    fn sums_and_single_updates_agree() {
         let returns: Vec<f64> = (0..103).map(|i| ((i * 37 % 17) as f64 - 8.0) * 1e-3).collect();
         let mut one_by_one = SharpeRatio::default();
         returns.iter().for_each(|&r| one_by_one.update(r));
-        let mut sliced = SharpeRatio::default();
-        sliced.update(returns[0]);
-        sliced.extend_from_slice(&returns[1..]);
-        assert_eq!(sliced.count, one_by_one.count);
-        assert!((sliced.value(365.0) - one_by_one.value(365.0)).abs() < 1e-12);
+        let mut summed = SharpeRatio::default();
+        summed.update(returns[0]);
+        let rest = &returns[1..];
+        summed.add_sums(rest.len(), rest.iter().sum(), rest.iter().map(|r| r * r).sum());
+        assert_eq!(summed.count, one_by_one.count);
+        assert!((summed.value(365.0) - one_by_one.value(365.0)).abs() < 1e-12);
     }
 
     #[test]

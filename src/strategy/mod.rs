@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::indicators::Indicators;
+use crate::indicators::{Indicators, Series};
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
 pub static REGISTRY: &[&dyn Strategy] = &[
@@ -232,26 +232,58 @@ pub fn catalog() -> Vec<StrategyInfo> {
     REGISTRY.iter().map(|&s| StrategyInfo::from(s)).collect()
 }
 
-/// The crossover rule shared by `sma` and `macd`: +1 while `difference(i) > 0`, -1 while
-/// `< 0`, the previous target when exactly 0, and 0 until both series have values (`NaN`).
+/// The crossover rule shared by `sma` and `macd`: +1 while `above(i) > below(i)`, -1 while
+/// below, the previous target on a tie, and 0 until both series have values (`NaN`).
 ///
-/// Two passes so the first vectorizes: signs (0 for a tie or `NaN`), then the rare ties
-/// after the warm-up take the previous target.
-fn crossover(above: &[f64], below: &[f64], out: &mut [i8]) {
-    for ((target, a), b) in out.iter_mut().zip(above).zip(below) {
-        *target = (a > b) as i8 - (a < b) as i8;
-    }
+/// Two passes so the first vectorizes: signs of the rounded copies (0 for a tie or `NaN`),
+/// then the rare rounded ties after the warm-up are settled by the exact values, or take
+/// the previous target when those tie too.
+fn crossover(above: &Series, below: &Series, out: &mut [i8]) {
+    signs(&above.rounded, &below.rounded, out);
     let warm_up = above
         .iter()
-        .zip(below)
+        .zip(below.iter())
         .position(|(a, b)| !(a - b).is_nan())
         .unwrap_or(out.len());
     let mut i = warm_up;
     while let Some(offset) = first_zero(&out[i..]) {
         let tie = i + offset;
-        out[tie] = if tie > warm_up { out[tie - 1] } else { 0 };
+        let (a, b) = (above[tie], below[tie]);
+        out[tie] = if a > b {
+            1
+        } else if a < b {
+            -1
+        } else if tie > warm_up {
+            out[tie - 1]
+        } else {
+            0
+        };
         i = tie + 1;
     }
+}
+
+/// `out[i]` = the sign of `above[i] - below[i]`, 0 for a tie or `NaN`. On x86-64 it runs
+/// with AVX2 where the CPU has it (detected once at run time): the loop is the same, the
+/// compiler only gets wider registers, so every CPU gets the same bits.
+fn signs(above: &[f32], below: &[f32], out: &mut [i8]) {
+    #[inline(always)]
+    fn portable(above: &[f32], below: &[f32], out: &mut [i8]) {
+        for ((target, a), b) in out.iter_mut().zip(above).zip(below) {
+            *target = (a > b) as i8 - (a < b) as i8;
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn avx2(above: &[f32], below: &[f32], out: &mut [i8]) {
+            portable(above, below, out)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU was just found to have AVX2.
+            return unsafe { avx2(above, below, out) };
+        }
+    }
+    portable(above, below, out)
 }
 
 /// The index of the first 0 byte, testing eight at a time.
@@ -371,11 +403,22 @@ mod tests {
             nan, 0.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
         ];
         let mut out = [9i8; 17];
-        crossover(&above, &below, &mut out);
+        crossover(&Series::from(above.to_vec()), &Series::from(below.to_vec()), &mut out);
         // A tie on the first value has no previous target: 0.
         assert_eq!(out, [0, 0, 0, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1]);
         let mut empty: [i8; 0] = [];
-        crossover(&[], &[], &mut empty);
+        crossover(&Series::from(vec![]), &Series::from(vec![]), &mut empty);
+    }
+
+    #[test]
+    fn crossover_orders_values_that_round_to_the_same_f32_exactly() {
+        let one = 1.0f64;
+        let above = Series::from(vec![one, one + 1e-12, one - 1e-12, one, 2.0]);
+        let below = Series::from(vec![0.5, one, one, one, 1.0 + 1e-12]);
+        assert_eq!(above.rounded[1], below.rounded[1]);
+        let mut out = [0i8; 5];
+        crossover(&above, &below, &mut out);
+        assert_eq!(out, [1, 1, -1, -1, 1]);
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! Range queries over a market's closes in O(log n), built once per market: what a long
+//! position's metrics need of the candles it is held through.
+//!
+//! A long position holds no cash (it spends all of it), so its equity is `units * close`:
+//! its per-candle returns are the closes' own returns, and its drawdown within the
+//! position is the closes' own fall. Both are then answered per position instead of per
+//! candle, which makes a backtest cost O(trades) after its targets.
+
+/// The largest fall over a range of closes, with its extremes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub max: f64,
+    pub min: f64,
+    /// `max over i <= j of 1 - close[j] / close[i]`: 0 when the closes only rise.
+    pub fall: f64,
+}
+
+impl Span {
+    fn one(close: f64) -> Self {
+        Self {
+            max: close,
+            min: close,
+            fall: 0.0,
+        }
+    }
+
+    /// The span of `self` followed by `later`. Every fall it reports is `1 - c[j] / c[i]` for
+    /// one pair `i <= j`, and rounding is monotone, so the largest is found bit for bit
+    /// however a range is split into consecutive parts.
+    fn then(self, later: Self) -> Self {
+        Self {
+            max: self.max.max(later.max),
+            min: self.min.min(later.min),
+            fall: self.fall.max(later.fall).max(1.0 - later.min / self.max),
+        }
+    }
+
+    /// A direct scan: one multiplication per close, a division only for a fall that may be
+    /// a new largest (the test is loosened by a hair so that rounding never skips one).
+    fn of(closes: &[f64]) -> Self {
+        let mut span = Self::one(closes[0]);
+        let mut floor = 1.0;
+        for &close in &closes[1..] {
+            if close > span.max {
+                span.max = close;
+            } else if close < span.max * floor * (1.0 + 1e-12) {
+                span.fall = span.fall.max(1.0 - close / span.max);
+                floor = 1.0 - span.fall;
+            }
+            span.min = span.min.min(close);
+        }
+        span
+    }
+}
+
+const BLOCK: usize = 32;
+
+pub struct CloseIndex {
+    close: Vec<f64>,
+    /// Prefix sums of `close[i] / close[i - 1] - 1` and of its square (`[0]` = 0, 1 + n values).
+    return_sums: Vec<f64>,
+    square_sums: Vec<f64>,
+    /// Span of `[start of i's block, i]` and of `[i, end of i's block]`.
+    prefix: Vec<Span>,
+    suffix: Vec<Span>,
+    /// `levels[k][b]`: the span of blocks `b .. b + 2^k`.
+    levels: Vec<Vec<Span>>,
+}
+
+/// Sums of the close returns over a range, and the closes' span.
+pub struct RangeStats {
+    pub count: usize,
+    pub return_sum: f64,
+    pub square_sum: f64,
+    pub span: Span,
+}
+
+impl CloseIndex {
+    pub fn new(close: &[f64]) -> Self {
+        let n = close.len();
+        let mut return_sums = Vec::with_capacity(n + 1);
+        let mut square_sums = Vec::with_capacity(n + 1);
+        let (mut sum, mut squares) = (0.0, 0.0);
+        return_sums.push(0.0);
+        square_sums.push(0.0);
+        for i in 0..n {
+            let r = if i == 0 { 0.0 } else { close[i] / close[i - 1] - 1.0 };
+            sum += r;
+            squares += r * r;
+            return_sums.push(sum);
+            square_sums.push(squares);
+        }
+        let mut prefix = Vec::with_capacity(n);
+        let mut suffix = vec![Span::one(0.0); n];
+        let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
+        for (b, chunk) in close.chunks(BLOCK).enumerate() {
+            let mut span = Span::one(chunk[0]);
+            prefix.push(span);
+            for &c in &chunk[1..] {
+                span = span.then(Span::one(c));
+                prefix.push(span);
+            }
+            blocks.push(span);
+            let mut later = Span::one(chunk[chunk.len() - 1]);
+            suffix[b * BLOCK + chunk.len() - 1] = later;
+            for k in (0..chunk.len() - 1).rev() {
+                later = Span::one(chunk[k]).then(later);
+                suffix[b * BLOCK + k] = later;
+            }
+        }
+        let mut levels = vec![blocks];
+        while 2 << (levels.len() - 1) <= levels[0].len() {
+            let below = &levels[levels.len() - 1];
+            let half = 1 << (levels.len() - 1);
+            let level = (0..below.len() - half)
+                .map(|b| below[b].then(below[b + half]))
+                .collect();
+            levels.push(level);
+        }
+        Self {
+            close: close.to_vec(),
+            return_sums,
+            square_sums,
+            prefix,
+            suffix,
+            levels,
+        }
+    }
+
+    /// The candles `range` (non-empty, half-open).
+    pub fn stats(&self, range: std::ops::Range<usize>) -> RangeStats {
+        let (first, last) = (range.start, range.end - 1);
+        RangeStats {
+            count: range.len(),
+            return_sum: self.return_sums[range.end] - self.return_sums[range.start],
+            square_sum: self.square_sums[range.end] - self.square_sums[range.start],
+            span: self.span(first, last),
+        }
+    }
+
+    fn span(&self, first: usize, last: usize) -> Span {
+        let (first_block, last_block) = (first / BLOCK, last / BLOCK);
+        if first_block == last_block {
+            return Span::of(&self.close[first..=last]);
+        }
+        let mut span = self.suffix[first];
+        // Whole blocks in between, in disjoint power-of-two runs: a fall needs its peak
+        // before its trough, which overlapping runs would not keep.
+        let mut block = first_block + 1;
+        while block < last_block {
+            let level = (last_block - block).ilog2() as usize;
+            span = span.then(self.levels[level][block]);
+            block += 1 << level;
+        }
+        span.then(self.prefix[last])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn plain_fall(closes: &[f64]) -> f64 {
+        let mut fall = 0.0f64;
+        for i in 0..closes.len() {
+            for j in i..closes.len() {
+                fall = fall.max(1.0 - closes[j] / closes[i]);
+            }
+        }
+        fall
+    }
+
+    proptest! {
+        #[test]
+        fn any_range_matches_a_plain_scan(
+            closes in prop::collection::vec(1.0f64..1000.0, 1..300),
+            a in any::<prop::sample::Index>(),
+            b in any::<prop::sample::Index>(),
+        ) {
+            let index = CloseIndex::new(&closes);
+            let (a, b) = (a.index(closes.len()), b.index(closes.len()));
+            let (first, last) = (a.min(b), a.max(b));
+            let stats = index.stats(first..last + 1);
+            let part = &closes[first..=last];
+            prop_assert_eq!(stats.span.fall, plain_fall(part));
+            prop_assert_eq!(stats.span.max, part.iter().copied().fold(f64::MIN, f64::max));
+            prop_assert_eq!(stats.span.min, part.iter().copied().fold(f64::MAX, f64::min));
+            let returns: Vec<f64> = (first..=last)
+                .map(|i| if i == 0 { 0.0 } else { closes[i] / closes[i - 1] - 1.0 })
+                .collect();
+            let sum: f64 = returns.iter().sum();
+            let squares: f64 = returns.iter().map(|r| r * r).sum();
+            prop_assert!((stats.return_sum - sum).abs() < 1e-9);
+            prop_assert!((stats.square_sum - squares).abs() < 1e-9);
+            prop_assert_eq!(stats.count, last + 1 - first);
+        }
+    }
+}
