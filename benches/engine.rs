@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use btlab::{BacktestConfig, CurveDetail, Market, Timeframe, parse_candles};
+use btlab::{BacktestConfig, Detail, Market, Timeframe, parse_candles};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn real_market() -> Market {
@@ -40,7 +40,7 @@ fn single_backtests(c: &mut Criterion) {
             let template = real_market();
             b.iter_batched(
                 || Market::new(template.candles().clone(), Timeframe::M15),
-                |market| black_box(market.run(&valid, CurveDetail::AtMost(500), &mut Vec::new())),
+                |market| black_box(market.run(&valid, Detail::curve_at_most(500), &mut Vec::new())),
                 BatchSize::LargeInput,
             )
         });
@@ -48,7 +48,7 @@ fn single_backtests(c: &mut Criterion) {
         let market = real_market();
         let mut scratch = Vec::new();
         group.bench_function(format!("{name}/warm"), |b| {
-            b.iter(|| black_box(market.run(&valid, CurveDetail::AtMost(500), &mut scratch)))
+            b.iter(|| black_box(market.run(&valid, Detail::curve_at_most(500), &mut scratch)))
         });
     }
     group.finish();
@@ -78,8 +78,9 @@ fn sweep(c: &mut Criterion) {
             || Market::new(template.candles().clone(), Timeframe::M15),
             |market| {
                 let mut scratch = Vec::new();
+                market.prepare(&configs);
                 for valid in &configs {
-                    black_box(market.run(valid, CurveDetail::AtMost(500), &mut scratch));
+                    black_box(market.run(valid, Detail::summary(500), &mut scratch));
                 }
             },
             BatchSize::LargeInput,
@@ -91,8 +92,9 @@ fn sweep(c: &mut Criterion) {
     let market = real_market();
     let mut scratch = Vec::new();
     let started = Instant::now();
+    market.prepare(&configs);
     for valid in &configs {
-        black_box(market.run(valid, CurveDetail::AtMost(500), &mut scratch));
+        black_box(market.run(valid, Detail::summary(500), &mut scratch));
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(

@@ -8,7 +8,7 @@ use crate::close_index::CloseIndex;
 use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
-use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, annualized_return, total_return};
+use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, TradeTally, annualized_return, total_return};
 use crate::timeframe::Timeframe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,12 +39,38 @@ pub struct EquityPoint {
     pub equity: f64,
 }
 
-/// How much of the equity curve a result keeps: every candle, or at most about `n` points
-/// (evenly spaced, the last candle always kept), for sweeps that store thousands of results.
+/// How much a result keeps beyond its metrics: the equity curve at every candle or at most
+/// about `n` points (evenly spaced, the last candle always kept), and the trade list or
+/// not. A sweep keeps a short curve and no trades (its metrics are the same either way);
+/// any result's full detail is one deterministic re-run away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CurveDetail {
-    Full,
-    AtMost(usize),
+pub struct Detail {
+    pub curve_points: Option<usize>,
+    pub trades: bool,
+}
+
+impl Detail {
+    /// Every candle's equity and every trade.
+    pub const FULL: Self = Self {
+        curve_points: None,
+        trades: true,
+    };
+
+    /// At most `points` equity points and every trade.
+    pub fn curve_at_most(points: usize) -> Self {
+        Self {
+            curve_points: Some(points),
+            trades: true,
+        }
+    }
+
+    /// What a sweep stores: at most `points` equity points, no trade list.
+    pub fn summary(points: usize) -> Self {
+        Self {
+            curve_points: Some(points),
+            trades: false,
+        }
+    }
 }
 
 /// The result type every face shares.
@@ -121,6 +147,13 @@ impl Market {
         &self.indicators
     }
 
+    /// Computes up front every indicator series `configs` will read, several at a time
+    /// where that is faster. Optional: `run` computes what is missing on demand.
+    pub fn prepare<'a>(&self, configs: impl IntoIterator<Item = &'a ValidConfig>) {
+        self.indicators
+            .prepare(configs.into_iter().flat_map(|c| c.strategy.indicators(&c.params)));
+    }
+
     /// The targets of `config`, one per candle, into `out` (resized, reused across runs).
     pub fn targets(&self, config: &ValidConfig, out: &mut Vec<i8>) {
         out.clear();
@@ -135,7 +168,7 @@ impl Market {
 
     /// Runs one validated config. `scratch` holds the targets; pass the same one for every
     /// run of a sweep so nothing is allocated per candle.
-    pub fn run(&self, config: &ValidConfig, detail: CurveDetail, scratch: &mut Vec<i8>) -> BacktestResult {
+    pub fn run(&self, config: &ValidConfig, detail: Detail, scratch: &mut Vec<i8>) -> BacktestResult {
         self.targets(config, scratch);
         let c = &config.config;
         let sim = simulate(
@@ -150,7 +183,7 @@ impl Market {
         let first = self.candles.open_time[0];
         let last = self.candles.open_time[self.candles.len() - 1];
         let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
-        let stats = TradeStats::from_trades(&sim.trades);
+        let stats = sim.trade_stats;
         let total = total_return(c.initial_capital, sim.final_equity);
         let metrics = Metrics {
             total_return: total,
@@ -191,12 +224,12 @@ pub fn prepare_series(series: &Candles, data_timeframe: Timeframe, timeframe: Ti
 pub fn run_backtest(config: &BacktestConfig, series: &Candles) -> Result<BacktestResult> {
     let valid = config.validate()?;
     let market = Market::for_config(series, &valid.config)?;
-    Ok(market.run(&valid, CurveDetail::Full, &mut Vec::new()))
+    Ok(market.run(&valid, Detail::FULL, &mut Vec::new()))
 }
 
 /// Runs many configs on one series, in order, each failure in its place. Configs over the
 /// same range share one [`Market`], so each indicator series is computed once.
-pub fn run_batch(configs: &[BacktestConfig], series: &Candles, detail: CurveDetail) -> Vec<Result<BacktestResult>> {
+pub fn run_batch(configs: &[BacktestConfig], series: &Candles, detail: Detail) -> Vec<Result<BacktestResult>> {
     let mut markets: Vec<((i64, i64, Timeframe), Result<Market>)> = Vec::new();
     let mut scratch = Vec::new();
     configs
@@ -221,6 +254,7 @@ struct Simulation {
     final_equity: f64,
     sharpe: SharpeRatio,
     drawdown: MaxDrawdown,
+    trade_stats: TradeStats,
     trades: Vec<Trade>,
     curve: Vec<EquityPoint>,
 }
@@ -235,7 +269,9 @@ struct Account {
     entry_time: i64,
     entry_price: f64,
     entry_equity: f64,
-    trades: Vec<Trade>,
+    tally: TradeTally,
+    /// `None` when the result keeps no trade list.
+    trades: Option<Vec<Trade>>,
 }
 
 impl Account {
@@ -246,16 +282,19 @@ impl Account {
         let fill = price * (1.0 - side * self.slippage);
         self.cash += self.units * fill - self.units.abs() * fill * self.fee;
         let pnl = self.cash - self.entry_equity;
-        self.trades.push(Trade {
-            side: if self.side > 0 { Side::Long } else { Side::Short },
-            entry_time: self.entry_time,
-            entry_price: self.entry_price,
-            exit_time: time,
-            exit_price: fill,
-            units: self.units.abs(),
-            pnl,
-            return_pct: pnl / self.entry_equity * 100.0,
-        });
+        self.tally.add(pnl);
+        if let Some(trades) = &mut self.trades {
+            trades.push(Trade {
+                side: if self.side > 0 { Side::Long } else { Side::Short },
+                entry_time: self.entry_time,
+                entry_price: self.entry_price,
+                exit_time: time,
+                exit_price: fill,
+                units: self.units.abs(),
+                pnl,
+                return_pct: pnl / self.entry_equity * 100.0,
+            });
+        }
         self.units = 0.0;
         self.side = 0;
     }
@@ -298,13 +337,10 @@ fn simulate(
     capital: f64,
     fee_bps: f64,
     slippage_bps: f64,
-    detail: CurveDetail,
+    detail: Detail,
 ) -> Simulation {
     let n = c.len();
-    let step = match detail {
-        CurveDetail::Full => 1,
-        CurveDetail::AtMost(points) => n.div_ceil(points.max(1)).max(1),
-    };
+    let step = detail.curve_points.map_or(1, |points| n.div_ceil(points.max(1)).max(1));
     let mut account = Account {
         cash: capital,
         units: 0.0,
@@ -314,7 +350,8 @@ fn simulate(
         entry_time: 0,
         entry_price: 0.0,
         entry_equity: 0.0,
-        trades: Vec::new(),
+        tally: TradeTally::default(),
+        trades: detail.trades.then(Vec::new),
     };
     let mut curve = Vec::with_capacity(n / step + 2);
     let mut sharpe = SharpeRatio::default();
@@ -388,7 +425,8 @@ fn simulate(
         final_equity: previous,
         sharpe,
         drawdown,
-        trades: account.trades,
+        trade_stats: account.tally.stats(),
+        trades: account.trades.unwrap_or_default(),
         curve,
     }
 }

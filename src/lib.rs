@@ -21,9 +21,7 @@ pub mod timeframe;
 pub use candles::{Candle, Candles, Gap};
 pub use canonical::to_canonical_json;
 pub use config::{BacktestConfig, ValidConfig, config_hash};
-pub use engine::{
-    BacktestResult, CurveDetail, EquityPoint, Market, Side, Trade, prepare_series, run_backtest, run_batch,
-};
+pub use engine::{BacktestResult, Detail, EquityPoint, Market, Side, Trade, prepare_series, run_backtest, run_batch};
 pub use error::{Error, Result};
 pub use metrics::Metrics;
 pub use parse::parse_candles;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use btlab::{BacktestConfig, Candle, Candles, CurveDetail, Market, run_batch};
+use btlab::{BacktestConfig, Candle, Candles, Detail, Market, run_batch};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -102,8 +102,8 @@ proptest! {
         b.targets(&valid, &mut tb);
         prop_assert_eq!(&ta[..k], &tb[..k]);
 
-        let ra = a.run(&valid, CurveDetail::Full, &mut ta);
-        let rb = b.run(&valid, CurveDetail::Full, &mut tb);
+        let ra = a.run(&valid, Detail::FULL, &mut ta);
+        let rb = b.run(&valid, Detail::FULL, &mut tb);
         prop_assert_eq!(&ra.equity_curve[..k], &rb.equity_curve[..k]);
         let before = |r: &btlab::BacktestResult| r.trades.iter().filter(|t| t.exit_time < candles.open_time[k]).cloned().collect::<Vec<_>>();
         prop_assert_eq!(before(&ra), before(&rb));
@@ -116,7 +116,7 @@ proptest! {
         costlier.fee_bps += extra_fee;
         let mut slipperier = config.clone();
         slipperier.slippage_bps += extra_slippage;
-        let results = run_batch(&[config, costlier, slipperier], &candles, CurveDetail::AtMost(10));
+        let results = run_batch(&[config, costlier, slipperier], &candles, Detail::curve_at_most(10));
         let equity: Vec<f64> = results.into_iter().map(|r| r.unwrap().metrics.final_equity).collect();
         prop_assert!(equity[1] <= equity[0] * (1.0 + 1e-12), "fees raised equity: {} -> {}", equity[0], equity[1]);
         prop_assert!(equity[2] <= equity[0] * (1.0 + 1e-12), "slippage raised equity: {} -> {}", equity[0], equity[2]);
@@ -140,6 +140,20 @@ proptest! {
             prop_assert!(pair[0].exit_time <= pair[1].entry_time);
         }
     }
+
+    /// A sweep's summary (short curve, no trade list) has exactly the full run's metrics.
+    #[test]
+    fn summaries_keep_the_full_metrics(candles in market_strategy(), config in config_strategy()) {
+        let valid = config.validate().unwrap();
+        let market = Market::for_config(&candles, &valid.config).unwrap();
+        let full = market.run(&valid, Detail::FULL, &mut Vec::new());
+        let summary = market.run(&valid, Detail::summary(7), &mut Vec::new());
+        prop_assert_eq!(&summary.metrics, &full.metrics);
+        prop_assert_eq!(&summary.config_hash, &full.config_hash);
+        prop_assert!(summary.trades.is_empty());
+        prop_assert!(summary.equity_curve.len() <= 9);
+        prop_assert_eq!(summary.equity_curve.last(), full.equity_curve.last());
+    }
 }
 
 #[test]
@@ -150,7 +164,7 @@ fn a_4x4_sma_grid_computes_8_smas_not_32() {
     for fast in [5, 10, 15, 20] {
         for slow in [30, 50, 100, 200] {
             let valid = common::sma_config(fast, slow).validate().unwrap();
-            market.run(&valid, CurveDetail::AtMost(100), &mut scratch);
+            market.run(&valid, Detail::summary(100), &mut scratch);
         }
     }
     assert_eq!(market.indicators().computed(), 8);

@@ -3,7 +3,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Macd, macd, rsi, sma};
+use super::{Macd, macd, rsi, sma, smas};
 
 /// An indicator series with a copy rounded to `f32`, half the bytes, for the crossover
 /// rules: rounding is monotone, so wherever the rounded values differ they order the exact
@@ -25,6 +25,14 @@ impl std::ops::Deref for Series {
     fn deref(&self) -> &[f64] {
         &self.exact
     }
+}
+
+/// One indicator series a strategy reads, named so that a sweep can compute them up front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndicatorKey {
+    Sma(usize),
+    Rsi(usize),
+    Macd { fast: usize, slow: usize, signal: usize },
 }
 
 /// MACD's lines as the strategies read them.
@@ -87,6 +95,32 @@ impl Indicators {
         })
     }
 
+    /// Computes the series of `keys` not computed yet, the SMAs four at a time (see
+    /// [`smas`]); each is then read from the cache as if computed on demand.
+    pub fn prepare(&self, keys: impl IntoIterator<Item = IndicatorKey>) {
+        let mut periods = Vec::new();
+        for key in keys {
+            match key {
+                IndicatorKey::Sma(period) if !self.sma.contains(&period) && !periods.contains(&period) => {
+                    periods.push(period)
+                }
+                IndicatorKey::Sma(_) => {}
+                IndicatorKey::Rsi(period) => drop(self.rsi(period)),
+                IndicatorKey::Macd { fast, slow, signal } => drop(self.macd(fast, slow, signal)),
+            }
+        }
+        let mut four = periods.chunks_exact(4);
+        for lanes in &mut four {
+            let series = smas(&self.close, [lanes[0], lanes[1], lanes[2], lanes[3]]);
+            for (&period, values) in lanes.iter().zip(series) {
+                self.sma.get(period, || self.count(values.into()));
+            }
+        }
+        for &period in four.remainder() {
+            self.sma(period);
+        }
+    }
+
     /// How many series have been computed so far (each distinct one exactly once).
     pub fn computed(&self) -> usize {
         self.computed.load(Ordering::Relaxed)
@@ -112,6 +146,11 @@ impl<K, V> Default for Memo<K, V> {
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
+    fn contains(&self, key: &K) -> bool {
+        let cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cells.get(key).is_some_and(|cell| cell.get().is_some())
+    }
+
     fn get(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -8,8 +8,8 @@ mod macd;
 mod rsi;
 mod sma;
 
-pub use cache::{Indicators, MacdSeries, Series};
+pub use cache::{IndicatorKey, Indicators, MacdSeries, Series};
 pub use ema::ema;
 pub use macd::{Macd, macd};
 pub use rsi::rsi;
-pub use sma::sma;
+pub use sma::{sma, smas};

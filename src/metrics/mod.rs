@@ -9,7 +9,7 @@ mod trades;
 pub use drawdown::MaxDrawdown;
 pub use returns::{annualized_return, total_return};
 pub use sharpe::SharpeRatio;
-pub use trades::TradeStats;
+pub use trades::{TradeStats, TradeTally};
 
 use serde::{Deserialize, Serialize};
 

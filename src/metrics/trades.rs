@@ -18,19 +18,44 @@ pub struct TradeStats {
 
 impl TradeStats {
     pub fn from_trades(trades: &[Trade]) -> Self {
-        let (mut winning, mut gross_profit, mut gross_loss) = (0u32, 0.0, 0.0);
-        for t in trades {
-            if t.pnl > 0.0 {
-                winning += 1;
-                gross_profit += t.pnl;
-            } else {
-                gross_loss -= t.pnl;
-            }
+        let mut tally = TradeTally::default();
+        trades.iter().for_each(|t| tally.add(t.pnl));
+        tally.stats()
+    }
+}
+
+/// The running sums behind [`TradeStats`], fed one PnL per closed trade, so a sweep gets
+/// the statistics without keeping the trade list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TradeTally {
+    total: u32,
+    winning: u32,
+    gross_profit: f64,
+    gross_loss: f64,
+}
+
+impl TradeTally {
+    #[inline]
+    pub fn add(&mut self, pnl: f64) {
+        self.total += 1;
+        if pnl > 0.0 {
+            self.winning += 1;
+            self.gross_profit += pnl;
+        } else {
+            self.gross_loss -= pnl;
         }
-        let total = trades.len() as u32;
+    }
+
+    pub fn stats(&self) -> TradeStats {
+        let Self {
+            total,
+            winning,
+            gross_profit,
+            gross_loss,
+        } = *self;
         let losing = total - winning;
         let mean = |sum: f64, n: u32| if n == 0 { 0.0 } else { sum / f64::from(n) };
-        Self {
+        TradeStats {
             total,
             winning,
             losing,

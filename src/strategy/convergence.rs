@@ -1,5 +1,5 @@
 use super::{Less, ParamSpec, ParamValues, Strategy};
-use crate::indicators::Indicators;
+use crate::indicators::{IndicatorKey, Indicators};
 
 /// Three votes, SMA cross, MACD cross and RSI extremes; acts when `threshold` of them agree.
 pub struct Convergence;
@@ -63,6 +63,19 @@ impl Strategy for Convergence {
             Less {
                 lesser: "macd_fast",
                 greater: "macd_slow",
+            },
+        ]
+    }
+
+    fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {
+        vec![
+            IndicatorKey::Sma(p.period(FAST)),
+            IndicatorKey::Sma(p.period(SLOW)),
+            IndicatorKey::Rsi(p.period(RSI_PERIOD)),
+            IndicatorKey::Macd {
+                fast: p.period(MACD_FAST),
+                slow: p.period(MACD_SLOW),
+                signal: p.period(MACD_SIGNAL),
             },
         ]
     }

@@ -1,5 +1,5 @@
 use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
-use crate::indicators::Indicators;
+use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the MACD line is above its signal line, short (or flat) when below.
 pub struct MacdCross;
@@ -30,6 +30,14 @@ impl Strategy for MacdCross {
         &[Less {
             lesser: "fast_period",
             greater: "slow_period",
+        }]
+    }
+
+    fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {
+        vec![IndicatorKey::Macd {
+            fast: p.period(FAST),
+            slow: p.period(SLOW),
+            signal: p.period(SIGNAL),
         }]
     }
 

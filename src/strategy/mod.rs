@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::indicators::{Indicators, Series};
+use crate::indicators::{IndicatorKey, Indicators, Series};
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
 pub static REGISTRY: &[&dyn Strategy] = &[
@@ -33,6 +33,9 @@ pub trait Strategy: Sync {
     /// including candle `i`, never after; 0 until the indicators it needs have values.
     /// The engine turns -1 into 0 when shorts are not allowed.
     fn targets(&self, params: &ParamValues, indicators: &Indicators, allow_short: bool, out: &mut [i8]);
+    /// The indicator series `targets` reads with these params, so a sweep can compute
+    /// them together before running (a test checks it names exactly those).
+    fn indicators(&self, params: &ParamValues) -> Vec<IndicatorKey>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -408,6 +411,26 @@ mod tests {
         assert_eq!(out, [0, 0, 0, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1]);
         let mut empty: [i8; 0] = [];
         crossover(&Series::from(vec![]), &Series::from(vec![]), &mut empty);
+    }
+
+    #[test]
+    fn each_strategy_names_exactly_the_indicators_it_reads() {
+        let close: Vec<f64> = (0..300).map(|i| 100.0 + (f64::from(i) * 0.2).sin() * 5.0).collect();
+        for strategy in REGISTRY {
+            let (params, _) = validate_params(*strategy, &default_params(*strategy)).unwrap();
+            let indicators = Indicators::new(close.clone());
+            let keys = strategy.indicators(&params);
+            indicators.prepare(keys.iter().copied());
+            let prepared = indicators.computed();
+            assert_eq!(prepared, keys.len(), "{}", strategy.name());
+            strategy.targets(&params, &indicators, true, &mut vec![0; close.len()]);
+            assert_eq!(
+                indicators.computed(),
+                prepared,
+                "{} read an unnamed series",
+                strategy.name()
+            );
+        }
     }
 
     #[test]

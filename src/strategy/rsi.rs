@@ -1,5 +1,5 @@
 use super::{Less, ParamSpec, ParamValues, Strategy};
-use crate::indicators::Indicators;
+use crate::indicators::{IndicatorKey, Indicators};
 
 /// RSI mean reversion, stateful: from flat, long below `oversold` (short above
 /// `overbought` when shorts are allowed); a long exits above `overbought`, a short covers
@@ -34,6 +34,10 @@ impl Strategy for RsiReversion {
             lesser: "oversold",
             greater: "overbought",
         }]
+    }
+
+    fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {
+        vec![IndicatorKey::Rsi(p.period(PERIOD))]
     }
 
     fn targets(&self, p: &ParamValues, ind: &Indicators, allow_short: bool, out: &mut [i8]) {

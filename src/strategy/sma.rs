@@ -1,5 +1,5 @@
 use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
-use crate::indicators::Indicators;
+use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the fast SMA is above the slow one, short (or flat) when below.
 pub struct SmaCross;
@@ -29,6 +29,10 @@ impl Strategy for SmaCross {
             lesser: "fast_period",
             greater: "slow_period",
         }]
+    }
+
+    fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {
+        vec![IndicatorKey::Sma(p.period(FAST)), IndicatorKey::Sma(p.period(SLOW))]
     }
 
     fn targets(&self, p: &ParamValues, ind: &Indicators, _allow_short: bool, out: &mut [i8]) {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use btlab::strategy::{self, catalog};
 use btlab::time::format_ms;
-use btlab::{BacktestConfig, CurveDetail, Market, Timeframe, Timestamp, synthetic};
+use btlab::{BacktestConfig, Detail, Market, Timeframe, Timestamp, synthetic};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value, json};
 
@@ -165,9 +165,9 @@ fn run_one(args: RunArgs) -> Result<()> {
         .load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
     let market = Market::for_config(&series, &valid.config)?;
     let detail = if args.full_curve || !args.json {
-        CurveDetail::Full
+        Detail::FULL
     } else {
-        CurveDetail::AtMost(1000)
+        Detail::curve_at_most(1000)
     };
     let result = market.run(&valid, detail, &mut Vec::new());
     if args.json {
@@ -225,7 +225,7 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
             let valid = config.validate()?;
             let series = source.load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
             let market = Market::for_config(&series, &valid.config)?;
-            Ok(market.run(&valid, CurveDetail::AtMost(200), &mut Vec::new()))
+            Ok(market.run(&valid, Detail::curve_at_most(200), &mut Vec::new()))
         })
         .collect();
     if args.json {
