@@ -37,8 +37,8 @@ pub fn smas<const L: usize>(values: &[f64], periods: [usize; L]) -> [Vec<f64>; L
             step(k, j);
         }
     }
-    for k in 0..L {
-        for j in n - longest + 1..=n - periods[k] {
+    for (k, period) in periods.into_iter().enumerate() {
+        for j in n - longest + 1..=n - period {
             step(k, j);
         }
     }
