@@ -13,6 +13,7 @@ pub mod error;
 pub mod indicators;
 pub mod metrics;
 pub mod parse;
+pub mod search;
 pub mod strategy;
 pub mod synthetic;
 pub mod time;

@@ -1,0 +1,557 @@
+//! Parameter search: grid (the Cartesian product of the axes) and seeded random search,
+//! over axes of kind `int {min, max, step}`, `float {min, max}`, `choice [..]` and
+//! `loguniform {min, max}`.
+//!
+//! Both stream: a grid is counted by multiplying its axis sizes and walked like an
+//! odometer without building the product; a random config is drawn straight from the axes.
+//! Constraints (`fast_period < slow_period`) drop combinations before they run.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config::{BacktestConfig, DEFAULT_CAPITAL, DEFAULT_FEE_BPS};
+use crate::error::{Error, Result};
+use crate::strategy::{self, ParamKind, Strategy};
+use crate::time::Timestamp;
+use crate::timeframe::Timeframe;
+
+/// The grids shipped in `config/param_grids.yaml`, embedded so every face has them.
+pub const PREDEFINED_GRIDS_YAML: &str = include_str!("../config/param_grids.yaml");
+
+/// One parameter's axis: a list of values, or a range of a kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Axis {
+    Values(Vec<Value>),
+    Range(Range),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Range {
+    /// `min, min + step, ..., <= max`.
+    Int {
+        min: i64,
+        max: i64,
+        #[serde(default = "one")]
+        step: i64,
+    },
+    /// Uniform in `[min, max]` for random search; a grid needs `num` evenly spaced points.
+    Float { min: f64, max: f64, num: Option<u32> },
+    /// The seed's kind: a list of values to choose from.
+    Choice { values: Vec<Value> },
+    /// `ln x` uniform in `[ln min, ln max]`; a grid needs `num` log-spaced points.
+    Loguniform { min: f64, max: f64, num: Option<u32> },
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// Axes by parameter name; a parameter with no axis keeps its default.
+pub type ParamGrid = BTreeMap<String, Axis>;
+
+/// Grids by strategy name, as `config/param_grids.yaml` holds them.
+pub type ParamGrids = BTreeMap<String, ParamGrid>;
+
+pub fn predefined_grids() -> ParamGrids {
+    parse_grids(PREDEFINED_GRIDS_YAML).expect("config/param_grids.yaml is valid (tested)")
+}
+
+/// Parses grids from YAML (or JSON, which is YAML).
+pub fn parse_grids(text: &str) -> Result<ParamGrids> {
+    serde_yaml_ng::from_str(text).map_err(|e| Error::Search(format!("param grids: {e}")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchType {
+    #[default]
+    Grid,
+    Random,
+}
+
+/// A whole sweep, as a file (`btlab sweep spec.yaml`), a share link or the page's form
+/// describe it. Strategies without a grid here use the predefined one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    pub symbol: String,
+    pub timeframe: Timeframe,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub strategies: Vec<String>,
+    #[serde(default)]
+    pub param_grids: ParamGrids,
+    #[serde(default)]
+    pub search: SearchType,
+    /// Random search: configs drawn per strategy.
+    #[serde(default = "default_samples")]
+    pub n_samples: u64,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default = "default_capital")]
+    pub initial_capital: f64,
+    #[serde(default = "default_fee_bps")]
+    pub fee_bps: f64,
+    #[serde(default)]
+    pub slippage_bps: f64,
+    #[serde(default)]
+    pub allow_short: bool,
+}
+
+fn default_samples() -> u64 {
+    100
+}
+fn default_capital() -> f64 {
+    DEFAULT_CAPITAL
+}
+fn default_fee_bps() -> f64 {
+    DEFAULT_FEE_BPS
+}
+
+impl SweepSpec {
+    pub fn from_yaml(text: &str) -> Result<Self> {
+        serde_yaml_ng::from_str(text).map_err(|e| Error::Search(format!("sweep spec: {e}")))
+    }
+
+    /// The sweep's configs, generated lazily in a fixed order.
+    pub fn configs(&self) -> Result<Configs> {
+        let predefined = predefined_grids();
+        let mut parts = Vec::with_capacity(self.strategies.len());
+        for name in &self.strategies {
+            let strategy = strategy::find(name)?;
+            let grid = self
+                .param_grids
+                .get(name)
+                .or_else(|| predefined.get(name))
+                .ok_or_else(|| Error::Search(format!("no param grid for `{name}`")))?;
+            let space = Space::new(strategy, grid, self.search)?;
+            let cursor = match self.search {
+                SearchType::Grid => Cursor::Grid(vec![0; space.axes.len()], space.size() == 0),
+                SearchType::Random => Cursor::Random {
+                    // Each strategy draws from its own stream, so adding one changes no other.
+                    rng: ChaCha8Rng::seed_from_u64(self.seed ^ fnv1a(name.as_bytes())),
+                    left: self.n_samples,
+                },
+            };
+            parts.push((space, cursor));
+        }
+        Ok(Configs {
+            spec: self.clone(),
+            parts,
+            current: 0,
+        })
+    }
+
+    /// Combinations before constraints: the product of the axis sizes for a grid,
+    /// `n_samples` per strategy for random search.
+    pub fn size_before_constraints(&self) -> Result<u128> {
+        let configs = self.configs()?;
+        Ok(configs
+            .parts
+            .iter()
+            .map(|(space, _)| match self.search {
+                SearchType::Grid => space.size(),
+                SearchType::Random => u128::from(self.n_samples),
+            })
+            .sum())
+    }
+
+    fn config(&self, strategy: &str, params: Map<String, Value>) -> BacktestConfig {
+        BacktestConfig {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe,
+            start: self.start,
+            end: self.end,
+            strategy: strategy.to_owned(),
+            params,
+            initial_capital: self.initial_capital,
+            fee_bps: self.fee_bps,
+            slippage_bps: self.slippage_bps,
+            allow_short: self.allow_short,
+        }
+    }
+}
+
+/// The seed's `generate_configs`, as one call.
+#[allow(clippy::too_many_arguments)]
+pub fn generate_configs(
+    symbol: &str,
+    timeframe: Timeframe,
+    start: Timestamp,
+    end: Timestamp,
+    strategies: &[&str],
+    param_grids: ParamGrids,
+    search: SearchType,
+    n_samples: u64,
+    seed: u64,
+) -> Result<Configs> {
+    SweepSpec {
+        symbol: symbol.to_owned(),
+        timeframe,
+        start,
+        end,
+        strategies: strategies.iter().map(|s| (*s).to_owned()).collect(),
+        param_grids,
+        search,
+        n_samples,
+        seed,
+        initial_capital: DEFAULT_CAPITAL,
+        fee_bps: DEFAULT_FEE_BPS,
+        slippage_bps: 0.0,
+        allow_short: false,
+    }
+    .configs()
+}
+
+/// One strategy's axes in schema order, each as its list of values (a parameter without
+/// an axis is a one-value axis at its default).
+struct Space {
+    strategy: &'static dyn Strategy,
+    axes: Vec<(&'static str, ParamKind, Vec<Value>)>,
+    ranges: Vec<Option<Range>>,
+    /// For each constraint, the positions of its two parameters.
+    constraints: Vec<(usize, usize)>,
+}
+
+impl Space {
+    fn new(strategy: &'static dyn Strategy, grid: &ParamGrid, search: SearchType) -> Result<Self> {
+        let specs = strategy.params();
+        if let Some(unknown) = grid.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
+            let known: Vec<_> = specs.iter().map(|s| s.name).collect();
+            return Err(Error::Search(format!(
+                "`{}` has no parameter `{unknown}` (its parameters: {})",
+                strategy.name(),
+                known.join(", ")
+            )));
+        }
+        let mut axes = Vec::with_capacity(specs.len());
+        let mut ranges = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let at = |message: String| Error::Search(format!("{}.{}: {message}", strategy.name(), spec.name));
+            let (values, range) = match grid.get(spec.name) {
+                None => (vec![default_value(spec.kind, spec.default)], None),
+                Some(Axis::Values(values)) | Some(Axis::Range(Range::Choice { values })) => (values.clone(), None),
+                Some(Axis::Range(range)) => (range.grid_values(search).map_err(at)?, Some(range.clone())),
+            };
+            if values.is_empty() {
+                return Err(at("the axis has no values".into()));
+            }
+            axes.push((spec.name, spec.kind, values));
+            ranges.push(range);
+        }
+        let position = |name: &str| specs.iter().position(|s| s.name == name).expect("constraints name params");
+        let constraints = strategy
+            .constraints()
+            .iter()
+            .map(|c| (position(c.lesser), position(c.greater)))
+            .collect();
+        Ok(Self {
+            strategy,
+            axes,
+            ranges,
+            constraints,
+        })
+    }
+
+    fn size(&self) -> u128 {
+        self.axes.iter().map(|(_, _, v)| v.len() as u128).product()
+    }
+
+    fn allowed(&self, values: &[&Value]) -> bool {
+        self.constraints
+            .iter()
+            .all(|&(lesser, greater)| match (values[lesser].as_f64(), values[greater].as_f64()) {
+                (Some(a), Some(b)) => a < b,
+                // A non-number fails validation later, with its own message.
+                _ => true,
+            })
+    }
+
+    fn params(&self, values: &[&Value]) -> Map<String, Value> {
+        self.axes
+            .iter()
+            .zip(values)
+            .map(|((name, _, _), v)| ((*name).to_owned(), (*v).clone()))
+            .collect()
+    }
+
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Vec<Value> {
+        self.axes
+            .iter()
+            .zip(&self.ranges)
+            .map(|((_, kind, values), range)| match range {
+                Some(Range::Float { min, max, .. }) => Value::from(min + (max - min) * rng.random::<f64>()),
+                Some(Range::Loguniform { min, max, .. }) => {
+                    let (lo, hi) = (libm::log(*min), libm::log(*max));
+                    let x = libm::exp(lo + (hi - lo) * rng.random::<f64>());
+                    match kind {
+                        ParamKind::Int => Value::from(libm::round(x) as i64),
+                        ParamKind::Float => Value::from(x),
+                    }
+                }
+                // Lists and int ranges: one of the axis values, uniformly.
+                _ => values[rng.random_range(0..values.len() as u64) as usize].clone(),
+            })
+            .collect()
+    }
+}
+
+fn default_value(kind: ParamKind, default: f64) -> Value {
+    match kind {
+        ParamKind::Int => Value::from(default as i64),
+        ParamKind::Float => Value::from(default),
+    }
+}
+
+impl Range {
+    /// The axis's points for a grid (random search draws floats from the range itself).
+    fn grid_values(&self, search: SearchType) -> Result<Vec<Value>, String> {
+        let need_num = |kind: &str| match search {
+            SearchType::Grid => Err(format!("a {kind} axis in a grid needs `num` (how many points)")),
+            SearchType::Random => Ok(vec![Value::Null]),
+        };
+        match *self {
+            Range::Int { min, max, step } => {
+                if step < 1 {
+                    return Err(format!("step must be >= 1, got {step}"));
+                }
+                if min > max {
+                    return Err(format!("min {min} is above max {max}"));
+                }
+                Ok((min..=max).step_by(step as usize).map(Value::from).collect())
+            }
+            Range::Float { min, max, num } => {
+                check_bounds(min, max, false)?;
+                match num {
+                    None => need_num("float"),
+                    Some(n) => Ok(spaced(min, max, n, |t| min + (max - min) * t)),
+                }
+            }
+            Range::Loguniform { min, max, num } => {
+                check_bounds(min, max, true)?;
+                let (lo, hi) = (libm::log(min), libm::log(max));
+                match num {
+                    None => need_num("loguniform"),
+                    Some(n) => Ok(spaced(min, max, n, |t| libm::exp(lo + (hi - lo) * t))),
+                }
+            }
+            Range::Choice { ref values } => Ok(values.clone()),
+        }
+    }
+}
+
+fn check_bounds(min: f64, max: f64, positive: bool) -> Result<(), String> {
+    if !(min.is_finite() && max.is_finite()) || min > max {
+        return Err(format!("needs finite min <= max, got [{min}, {max}]"));
+    }
+    if positive && min <= 0.0 {
+        return Err(format!("loguniform needs min > 0, got {min}"));
+    }
+    Ok(())
+}
+
+/// `n` points from `min` to `max` inclusive, `at(t)` for `t` in `[0, 1]`; the ends exact.
+fn spaced(min: f64, max: f64, n: u32, at: impl Fn(f64) -> f64) -> Vec<Value> {
+    (0..n)
+        .map(|i| match i {
+            0 => min,
+            _ if i == n - 1 => max,
+            _ => at(f64::from(i) / f64::from(n - 1)),
+        })
+        .map(Value::from)
+        .collect()
+}
+
+/// FNV-1a: a fixed, platform-independent hash to derive a stream per strategy.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+enum Cursor {
+    /// The odometer's digits (last axis fastest) and whether it has run out.
+    Grid(Vec<usize>, bool),
+    Random { rng: ChaCha8Rng, left: u64 },
+}
+
+/// The configs of a sweep, one at a time: memory does not grow with the sweep's size.
+pub struct Configs {
+    spec: SweepSpec,
+    parts: Vec<(Space, Cursor)>,
+    current: usize,
+}
+
+/// Random search redraws a config that breaks a constraint; this many failures in a row
+/// mean the axes cannot satisfy it.
+const MAX_REDRAWS: u32 = 10_000;
+
+impl Configs {
+    /// The next config, `Err` once if random search cannot satisfy the constraints.
+    fn next_config(&mut self) -> Option<Result<BacktestConfig>> {
+        while let Some((space, cursor)) = self.parts.get_mut(self.current) {
+            match cursor {
+                Cursor::Grid(digits, done) => {
+                    while !*done {
+                        let values: Vec<&Value> = digits.iter().zip(&space.axes).map(|(&d, a)| &a.2[d]).collect();
+                        let allowed = space.allowed(&values);
+                        let params = allowed.then(|| space.params(&values));
+                        *done = !advance(digits, &space.axes);
+                        if let Some(params) = params {
+                            return Some(Ok(self.spec.config(space.strategy.name(), params)));
+                        }
+                    }
+                }
+                Cursor::Random { rng, left } => {
+                    if *left > 0 {
+                        *left -= 1;
+                        for _ in 0..MAX_REDRAWS {
+                            let values = space.draw(rng);
+                            let refs: Vec<&Value> = values.iter().collect();
+                            if space.allowed(&refs) {
+                                let params = space.params(&refs);
+                                return Some(Ok(self.spec.config(space.strategy.name(), params)));
+                            }
+                        }
+                        *left = 0;
+                        return Some(Err(Error::Search(format!(
+                            "`{}`: {MAX_REDRAWS} random draws in a row broke its constraints; \
+                             do the axes allow any valid combination?",
+                            space.strategy.name()
+                        ))));
+                    }
+                }
+            }
+            self.current += 1;
+        }
+        None
+    }
+}
+
+/// Moves the odometer one step; false when it wraps around (the grid is done).
+fn advance(digits: &mut [usize], axes: &[(&str, ParamKind, Vec<Value>)]) -> bool {
+    for (digit, axis) in digits.iter_mut().zip(axes).rev() {
+        *digit += 1;
+        if *digit < axis.2.len() {
+            return true;
+        }
+        *digit = 0;
+    }
+    false
+}
+
+impl Iterator for Configs {
+    type Item = Result<BacktestConfig>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_config()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(search: SearchType, grids: &str) -> SweepSpec {
+        SweepSpec {
+            symbol: "BTCUSDT".into(),
+            timeframe: Timeframe::M15,
+            start: Timestamp::parse("2025-01-01").unwrap(),
+            end: Timestamp::parse("2025-02-01").unwrap(),
+            strategies: vec!["sma".into()],
+            param_grids: parse_grids(grids).unwrap(),
+            search,
+            n_samples: 200,
+            seed: 7,
+            initial_capital: 10_000.0,
+            fee_bps: 10.0,
+            slippage_bps: 0.0,
+            allow_short: false,
+        }
+    }
+
+    fn collect(spec: &SweepSpec) -> Vec<BacktestConfig> {
+        spec.configs().unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_grid_is_the_product_less_what_constraints_drop() {
+        let s = spec(
+            SearchType::Grid,
+            "sma: {fast_period: {type: int, min: 5, max: 50, step: 5}, slow_period: [10, 20, 30, 40]}",
+        );
+        assert_eq!(s.size_before_constraints().unwrap(), 40);
+        let configs = collect(&s);
+        // fast in 5..=50 step 5 (10 values) x slow in {10,20,30,40}: pairs with fast < slow.
+        let expected = [10, 20, 30, 40].iter().map(|slow| (5..=50).step_by(5).filter(|f| f < slow).count()).sum::<usize>();
+        assert_eq!(configs.len(), expected);
+        assert!(configs.iter().all(|c| c.params["fast_period"].as_i64() < c.params["slow_period"].as_i64()));
+        assert!(configs.iter().all(|c| c.validate().is_ok()));
+    }
+
+    #[test]
+    fn random_search_is_reproducible_from_its_seed() {
+        let grids = "sma: {fast_period: {type: int, min: 2, max: 100}, slow_period: {type: loguniform, min: 10, max: 1000}}";
+        let a = collect(&spec(SearchType::Random, grids));
+        let b = collect(&spec(SearchType::Random, grids));
+        assert_eq!(a.len(), 200);
+        assert_eq!(a, b);
+        let mut other = spec(SearchType::Random, grids);
+        other.seed = 8;
+        assert_ne!(collect(&other), a);
+    }
+
+    #[test]
+    fn loguniform_samples_are_in_range_and_log_uniform() {
+        let grids = "rsi: {period: 14, overbought: 90, oversold: {type: loguniform, min: 1, max: 81}}";
+        let grids = grids.replace("period: 14", "period: [14]").replace("overbought: 90", "overbought: [90]");
+        let mut s = spec(SearchType::Random, &grids);
+        s.strategies = vec!["rsi".into()];
+        s.n_samples = 8_000;
+        let xs: Vec<f64> = collect(&s).iter().map(|c| c.params["oversold"].as_f64().unwrap()).collect();
+        assert!(xs.iter().all(|&x| (1.0..=81.0).contains(&x)));
+        // ln x / ln 81 is uniform on [0, 1]: four quartiles (x < 3, 9, 27, 81) of equal mass,
+        // checked by a chi-squared test (3 degrees of freedom, p = 0.001 -> 16.27).
+        let mut counts = [0f64; 4];
+        for x in &xs {
+            counts[((libm::log(*x) / libm::log(81.0)) * 4.0).min(3.0) as usize] += 1.0;
+        }
+        let expected = xs.len() as f64 / 4.0;
+        let chi2: f64 = counts.iter().map(|c| (c - expected).powi(2) / expected).sum();
+        assert!(chi2 < 16.27, "counts {counts:?}, chi2 {chi2}");
+    }
+
+    #[test]
+    fn bad_axes_are_refused_with_their_name() {
+        let err = |grids: &str| spec(SearchType::Grid, grids).configs().err().unwrap().to_string();
+        assert!(err("sma: {fast: [1, 2]}").contains("`sma` has no parameter `fast`"));
+        assert!(err("sma: {fast_period: {type: int, min: 9, max: 3}}").contains("sma.fast_period: min 9 is above max 3"));
+        assert!(err("sma: {fast_period: {type: float, min: 1, max: 3}}").contains("needs `num`"));
+        assert!(err("sma: {fast_period: []}").contains("no values"));
+        let impossible = "sma: {fast_period: [50], slow_period: {type: int, min: 10, max: 20}}";
+        let mut configs = spec(SearchType::Random, impossible).configs().unwrap();
+        assert!(configs.next().unwrap().unwrap_err().to_string().contains("constraints"));
+        assert!(configs.next().is_none());
+    }
+
+    #[test]
+    fn the_predefined_grids_load_and_yield_valid_configs() {
+        let grids = predefined_grids();
+        for strategy in ["sma", "rsi", "macd", "convergence"] {
+            assert!(grids.contains_key(strategy), "{strategy}");
+            let mut s = spec(SearchType::Grid, "{}");
+            s.strategies = vec![strategy.into()];
+            let configs = collect(&s);
+            assert!(!configs.is_empty());
+            for c in &configs {
+                c.validate().unwrap_or_else(|e| panic!("{strategy}: {e}"));
+            }
+        }
+    }
+}
