@@ -31,6 +31,9 @@ pub enum Error {
     /// A search-space description that cannot be expanded.
     #[error("search space: {0}")]
     Search(String),
+    /// The experiment store refused a request, or its driver failed.
+    #[error("experiment store: {0}")]
+    Store(String),
 }
 
 impl Error {

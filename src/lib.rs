@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod metrics;
 pub mod parse;
 pub mod search;
+pub mod store;
 pub mod strategy;
 pub mod synthetic;
 pub mod time;

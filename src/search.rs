@@ -135,7 +135,7 @@ impl SweepSpec {
                 SearchType::Grid => Cursor::Grid(vec![0; space.axes.len()], space.size() == 0),
                 SearchType::Random => Cursor::Random {
                     // Each strategy draws from its own stream, so adding one changes no other.
-                    rng: ChaCha8Rng::seed_from_u64(self.seed ^ fnv1a(name.as_bytes())),
+                    rng: Box::new(ChaCha8Rng::seed_from_u64(self.seed ^ fnv1a(name.as_bytes()))),
                     left: self.n_samples,
                 },
             };
@@ -245,7 +245,12 @@ impl Space {
             axes.push((spec.name, spec.kind, values));
             ranges.push(range);
         }
-        let position = |name: &str| specs.iter().position(|s| s.name == name).expect("constraints name params");
+        let position = |name: &str| {
+            specs
+                .iter()
+                .position(|s| s.name == name)
+                .expect("constraints name params")
+        };
         let constraints = strategy
             .constraints()
             .iter()
@@ -264,13 +269,13 @@ impl Space {
     }
 
     fn allowed(&self, values: &[&Value]) -> bool {
-        self.constraints
-            .iter()
-            .all(|&(lesser, greater)| match (values[lesser].as_f64(), values[greater].as_f64()) {
+        self.constraints.iter().all(
+            |&(lesser, greater)| match (values[lesser].as_f64(), values[greater].as_f64()) {
                 (Some(a), Some(b)) => a < b,
                 // A non-number fails validation later, with its own message.
                 _ => true,
-            })
+            },
+        )
     }
 
     fn params(&self, values: &[&Value]) -> Map<String, Value> {
@@ -370,15 +375,18 @@ fn spaced(min: f64, max: f64, n: u32, at: impl Fn(f64) -> f64) -> Vec<Value> {
 
 /// FNV-1a: a fixed, platform-independent hash to derive a stream per strategy.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 enum Cursor {
     /// The odometer's digits (last axis fastest) and whether it has run out.
     Grid(Vec<usize>, bool),
-    Random { rng: ChaCha8Rng, left: u64 },
+    Random {
+        rng: Box<ChaCha8Rng>,
+        left: u64,
+    },
 }
 
 /// The configs of a sweep, one at a time: memory does not grow with the sweep's size.
@@ -489,15 +497,23 @@ mod tests {
         assert_eq!(s.size_before_constraints().unwrap(), 40);
         let configs = collect(&s);
         // fast in 5..=50 step 5 (10 values) x slow in {10,20,30,40}: pairs with fast < slow.
-        let expected = [10, 20, 30, 40].iter().map(|slow| (5..=50).step_by(5).filter(|f| f < slow).count()).sum::<usize>();
+        let expected = [10, 20, 30, 40]
+            .iter()
+            .map(|slow| (5..=50).step_by(5).filter(|f| f < slow).count())
+            .sum::<usize>();
         assert_eq!(configs.len(), expected);
-        assert!(configs.iter().all(|c| c.params["fast_period"].as_i64() < c.params["slow_period"].as_i64()));
+        assert!(
+            configs
+                .iter()
+                .all(|c| c.params["fast_period"].as_i64() < c.params["slow_period"].as_i64())
+        );
         assert!(configs.iter().all(|c| c.validate().is_ok()));
     }
 
     #[test]
     fn random_search_is_reproducible_from_its_seed() {
-        let grids = "sma: {fast_period: {type: int, min: 2, max: 100}, slow_period: {type: loguniform, min: 10, max: 1000}}";
+        let grids =
+            "sma: {fast_period: {type: int, min: 2, max: 100}, slow_period: {type: loguniform, min: 10, max: 1000}}";
         let a = collect(&spec(SearchType::Random, grids));
         let b = collect(&spec(SearchType::Random, grids));
         assert_eq!(a.len(), 200);
@@ -510,11 +526,16 @@ mod tests {
     #[test]
     fn loguniform_samples_are_in_range_and_log_uniform() {
         let grids = "rsi: {period: 14, overbought: 90, oversold: {type: loguniform, min: 1, max: 81}}";
-        let grids = grids.replace("period: 14", "period: [14]").replace("overbought: 90", "overbought: [90]");
+        let grids = grids
+            .replace("period: 14", "period: [14]")
+            .replace("overbought: 90", "overbought: [90]");
         let mut s = spec(SearchType::Random, &grids);
         s.strategies = vec!["rsi".into()];
         s.n_samples = 8_000;
-        let xs: Vec<f64> = collect(&s).iter().map(|c| c.params["oversold"].as_f64().unwrap()).collect();
+        let xs: Vec<f64> = collect(&s)
+            .iter()
+            .map(|c| c.params["oversold"].as_f64().unwrap())
+            .collect();
         assert!(xs.iter().all(|&x| (1.0..=81.0).contains(&x)));
         // ln x / ln 81 is uniform on [0, 1]: four quartiles (x < 3, 9, 27, 81) of equal mass,
         // checked by a chi-squared test (3 degrees of freedom, p = 0.001 -> 16.27).
@@ -531,7 +552,9 @@ mod tests {
     fn bad_axes_are_refused_with_their_name() {
         let err = |grids: &str| spec(SearchType::Grid, grids).configs().err().unwrap().to_string();
         assert!(err("sma: {fast: [1, 2]}").contains("`sma` has no parameter `fast`"));
-        assert!(err("sma: {fast_period: {type: int, min: 9, max: 3}}").contains("sma.fast_period: min 9 is above max 3"));
+        assert!(
+            err("sma: {fast_period: {type: int, min: 9, max: 3}}").contains("sma.fast_period: min 9 is above max 3")
+        );
         assert!(err("sma: {fast_period: {type: float, min: 1, max: 3}}").contains("needs `num`"));
         assert!(err("sma: {fast_period: []}").contains("no values"));
         let impossible = "sma: {fast_period: [50], slow_period: {type: int, min: 10, max: 20}}";

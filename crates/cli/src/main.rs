@@ -1,7 +1,10 @@
 //! `btlab`: the native face of the engine.
 
 mod data;
+mod experiments;
 mod output;
+mod sqlite;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +35,10 @@ enum Command {
     Run(RunArgs),
     /// Run every config of a JSON file (an array of configs, or {"configs": [...]}).
     Batch(BatchArgs),
+    /// Run a parameter sweep (grid or random search) into the experiment database.
+    Sweep(sweep::SweepArgs),
+    /// View the experiment database: top, summary, list, show, errors, export.
+    Experiments(experiments::ExperimentsArgs),
     /// List the strategies with their parameter schemas.
     Strategies {
         #[arg(long)]
@@ -46,14 +53,14 @@ struct DataArgs {
     data: Option<PathBuf>,
     /// Seed of the embedded DEMO-BTC market.
     #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
-    seed: u64,
+    demo_seed: u64,
 }
 
 impl DataArgs {
     fn source(&self) -> DataSource {
         DataSource {
             file: self.data.clone(),
-            seed: self.seed,
+            seed: self.demo_seed,
         }
     }
 }
@@ -130,6 +137,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_one(args),
         Command::Batch(args) => run_batch_file(args),
+        Command::Sweep(args) => sweep::run_sweep(args),
+        Command::Experiments(args) => experiments::run_experiments(args),
         Command::Strategies { json } => list_strategies(json),
     }
 }
@@ -180,7 +189,7 @@ fn run_one(args: RunArgs) -> Result<()> {
         config.symbol,
         config.timeframe,
         config.strategy,
-        output::params(&result),
+        output::params(&result.config),
         result.candles,
         format_ms(result.first_candle),
         format_ms(result.last_candle),
@@ -190,7 +199,10 @@ fn run_one(args: RunArgs) -> Result<()> {
             format!(" ({} gaps)", gaps.len())
         }
     );
-    emit!("{}", output::metrics_table(&result));
+    emit!(
+        "{}",
+        output::metrics_table(&result.metrics, result.config.initial_capital)
+    );
     emit!("config_hash {}", result.config_hash);
     Ok(())
 }
@@ -250,7 +262,7 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
                 r.config.symbol.clone(),
                 r.config.timeframe.to_string(),
                 r.config.strategy.clone(),
-                output::params(r),
+                output::params(&r.config),
                 output::pct(r.metrics.total_return),
                 output::num(r.metrics.sharpe_ratio),
                 output::pct(r.metrics.max_drawdown),

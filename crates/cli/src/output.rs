@@ -1,6 +1,6 @@
 //! Human output: tables that fit the terminal, numbers formatted for reading.
 
-use btlab::{BacktestResult, Metrics};
+use btlab::{BacktestConfig, Metrics};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 pub fn table() -> Table {
@@ -23,12 +23,11 @@ pub fn profit_factor(m: &Metrics) -> String {
     m.profit_factor.map_or_else(|| "n/a (no loss)".to_owned(), num)
 }
 
-pub fn params(result: &BacktestResult) -> String {
-    serde_json::Value::Object(result.config.params.clone()).to_string()
+pub fn params(config: &BacktestConfig) -> String {
+    serde_json::Value::Object(config.params.clone()).to_string()
 }
 
-pub fn metrics_table(result: &BacktestResult) -> Table {
-    let m = &result.metrics;
+pub fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
     let mut t = table();
     t.set_header(["metric", "value"]);
     let rows: [(&str, String); 13] = [
@@ -43,11 +42,28 @@ pub fn metrics_table(result: &BacktestResult) -> Table {
         ("profit_factor", profit_factor(m)),
         ("avg_win", format!("{:.2}", m.avg_win)),
         ("avg_loss", format!("{:.2}", m.avg_loss)),
-        ("initial_capital", format!("{:.2}", result.config.initial_capital)),
+        ("initial_capital", format!("{initial_capital:.2}")),
         ("final_equity", format!("{:.2}", m.final_equity)),
     ];
     for (name, value) in rows {
         t.add_row([name.to_owned(), value]);
     }
     t
+}
+
+/// An equity curve in one line of block characters, lowest to highest.
+pub fn sparkline(curve: &[btlab::EquityPoint]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let (lo, hi) = curve.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.equity), hi.max(p.equity))
+    });
+    let step = curve.len().div_ceil(64).max(1);
+    curve
+        .iter()
+        .step_by(step)
+        .map(|p| {
+            let t = if hi > lo { (p.equity - lo) / (hi - lo) } else { 0.5 };
+            BARS[((t * 7.0).round() as usize).min(7)]
+        })
+        .collect()
 }

@@ -1,0 +1,292 @@
+//! `btlab experiments`: the viewer over a store written by `btlab sweep` or exported by the
+//! browser. Every query is the core's; this file only draws.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use btlab::store::{Experiment, Filter, Sql, Store};
+use btlab::time::format_ms;
+use clap::{Args, Subcommand};
+
+use crate::output;
+use crate::sqlite::open_existing;
+
+#[derive(Args)]
+pub struct ExperimentsArgs {
+    /// The experiment database (a sweep's, or the browser's exported .sqlite file).
+    #[arg(long, global = true, default_value = "data/experiments.sqlite")]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: ExperimentsCommand,
+}
+
+#[derive(Args, Clone)]
+struct FilterArgs {
+    #[arg(long)]
+    symbol: Option<String>,
+    #[arg(long)]
+    timeframe: Option<String>,
+    #[arg(long)]
+    strategy: Option<String>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe.clone(),
+            strategy: self.strategy.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ExperimentsCommand {
+    /// The best experiments by a metric (lowest first for max_drawdown).
+    Top {
+        #[arg(default_value = "sharpe_ratio")]
+        metric: String,
+        #[arg(long, default_value_t = 10)]
+        n: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts and best figures per symbol, timeframe and strategy.
+    Summary {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A page of experiments, filtered and sorted.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, default_value = "sharpe_ratio")]
+        sort: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One experiment, by id or by a config_hash prefix.
+    Show {
+        experiment: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The configs that failed, latest first.
+    Errors {
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every experiment (filtered) to a JSON file.
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
+    let mut store = open_existing(&args.db)?;
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        ExperimentsCommand::Top {
+            metric,
+            n,
+            filter,
+            json,
+        } => {
+            let rows = store.top(&metric, n, &filter.filter())?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else if rows.is_empty() {
+                writeln!(out, "no experiments")?;
+            } else {
+                writeln!(out, "{}", experiments_table(&rows))?;
+            }
+        }
+        ExperimentsCommand::Summary { json } => {
+            let summary = store.summary()?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+            } else {
+                let mut table = output::table();
+                table.set_header([
+                    "symbol",
+                    "tf",
+                    "strategy",
+                    "experiments",
+                    "profitable",
+                    "mean sharpe",
+                    "best sharpe",
+                    "mean return",
+                    "best return",
+                ]);
+                for g in &summary.groups {
+                    table.add_row([
+                        g.symbol.clone(),
+                        g.timeframe.clone(),
+                        g.strategy.clone(),
+                        g.experiments.to_string(),
+                        format!(
+                            "{} ({:.0}%)",
+                            g.profitable,
+                            100.0 * g.profitable as f64 / g.experiments.max(1) as f64
+                        ),
+                        output::num(g.mean_sharpe),
+                        output::num(g.best_sharpe),
+                        output::pct(g.mean_return),
+                        output::pct(g.best_return),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+                writeln!(out, "{} experiments, {} errors", summary.experiments, summary.errors)?;
+            }
+        }
+        ExperimentsCommand::List {
+            filter,
+            sort,
+            limit,
+            offset,
+            json,
+        } => {
+            let filter = filter.filter();
+            let rows = store.list(&filter, &sort, limit, offset)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                let total = store.count(&filter)?;
+                if !rows.is_empty() {
+                    writeln!(out, "{}", experiments_table(&rows))?;
+                }
+                let shown = if rows.is_empty() {
+                    "none".to_owned()
+                } else {
+                    format!("{}-{}", offset + 1, offset + rows.len())
+                };
+                writeln!(out, "{shown} of {total} experiments, by {sort}")?;
+            }
+        }
+        ExperimentsCommand::Show { experiment, json } => {
+            let e = store.get(&experiment)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
+            } else {
+                let c = &e.config;
+                writeln!(out, "experiment {}  config_hash {}", e.id, e.config_hash)?;
+                writeln!(
+                    out,
+                    "{} {} {} {}  [{} .. {})  {} candles",
+                    c.symbol,
+                    c.timeframe,
+                    c.strategy,
+                    output::params(c),
+                    c.start,
+                    c.end,
+                    e.candles
+                )?;
+                writeln!(
+                    out,
+                    "fees {} bps, slippage {} bps, shorts {}, data {}",
+                    c.fee_bps,
+                    c.slippage_bps,
+                    if c.allow_short { "allowed" } else { "off" },
+                    &e.data_fingerprint[..16.min(e.data_fingerprint.len())]
+                )?;
+                writeln!(out, "{}", output::metrics_table(&e.metrics, c.initial_capital))?;
+                writeln!(out, "equity {}", output::sparkline(&e.equity_curve))?;
+                writeln!(out, "stored {}", format_ms(e.created_at))?;
+            }
+        }
+        ExperimentsCommand::Errors { limit, json } => {
+            let rows = store.errors(limit)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else if rows.is_empty() {
+                writeln!(out, "no errors")?;
+            } else {
+                let mut table = output::table();
+                table.set_header(["id", "config", "error", "when"]);
+                for r in rows {
+                    table.add_row([
+                        r.id.to_string(),
+                        r.config.to_string(),
+                        r.message,
+                        format_ms(r.created_at),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+            }
+        }
+        ExperimentsCommand::Export { file, filter } => {
+            let written = export(&mut store, &filter.filter(), &file)?;
+            writeln!(out, "exported {written} experiments to {}", file.display())?;
+        }
+    }
+    Ok(())
+}
+
+fn experiments_table(rows: &[Experiment]) -> comfy_table::Table {
+    let mut table = output::table();
+    table.set_header([
+        "id", "hash", "symbol", "tf", "strategy", "params", "return", "sharpe", "max dd", "trades", "win rate",
+    ]);
+    for e in rows {
+        let m = &e.metrics;
+        table.add_row([
+            e.id.to_string(),
+            e.config_hash[..10].to_owned(),
+            e.config.symbol.clone(),
+            e.config.timeframe.to_string(),
+            e.config.strategy.clone(),
+            output::params(&e.config),
+            output::pct(m.total_return),
+            output::num(m.sharpe_ratio),
+            output::pct(m.max_drawdown),
+            m.total_trades.to_string(),
+            output::pct(m.win_rate),
+        ]);
+    }
+    table
+}
+
+/// Writes the experiments as a JSON array, page by page, to a temporary file renamed into
+/// place at the end: an interrupted export never leaves a truncated file behind.
+fn export<D: Sql>(store: &mut Store<D>, filter: &Filter, file: &Path) -> Result<usize> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing in {}", dir.display()))?;
+    let mut written = 0;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write!(w, "[")?;
+        const PAGE: usize = 5000;
+        loop {
+            let rows = store.list(filter, "sharpe_ratio", PAGE, written)?;
+            for e in &rows {
+                if written > 0 {
+                    write!(w, ",")?;
+                }
+                write!(w, "\n{}", serde_json::to_string(e)?)?;
+                written += 1;
+            }
+            if rows.len() < PAGE {
+                break;
+            }
+        }
+        writeln!(w, "\n]")?;
+        w.flush()?;
+    }
+    tmp.persist(file)
+        .with_context(|| format!("writing {}", file.display()))?;
+    Ok(written)
+}

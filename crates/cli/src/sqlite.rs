@@ -1,0 +1,79 @@
+//! The native driver of the core's experiment store: rusqlite (SQLite compiled in), in WAL
+//! mode so a viewer can read while a sweep writes.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use btlab::store::{Sql, SqlValue, Store};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, params_from_iter};
+
+pub struct Sqlite(Connection);
+
+/// Opens (creating it and its folder if needed) the store at `path`, schema up to date.
+pub fn open_store(path: &Path) -> Result<Store<Sqlite>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let connection = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+        .with_context(|| format!("{} is not a usable SQLite database", path.display()))?;
+    Store::open(Sqlite(connection)).with_context(|| format!("in {}", path.display()))
+}
+
+/// Opens an existing store for reading; a missing file is an error, not a new database.
+pub fn open_existing(path: &Path) -> Result<Store<Sqlite>> {
+    anyhow::ensure!(
+        path.exists(),
+        "no experiment database at {} (run a sweep first, or pass --db FILE)",
+        path.display()
+    );
+    open_store(path)
+}
+
+fn to_sql(v: &SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Int(i) => Value::Integer(*i),
+        SqlValue::Real(f) => Value::Real(*f),
+        SqlValue::Text(s) => Value::Text(s.clone()),
+        SqlValue::Blob(b) => Value::Blob(b.clone()),
+    }
+}
+
+fn from_sql(v: ValueRef<'_>) -> SqlValue {
+    match v {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Int(i),
+        ValueRef::Real(f) => SqlValue::Real(f),
+        ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+    }
+}
+
+impl Sql for Sqlite {
+    fn execute_batch(&mut self, sql: &str) -> Result<(), String> {
+        self.0.execute_batch(sql).map_err(|e| e.to_string())
+    }
+
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, String> {
+        let mut statement = self.0.prepare_cached(sql).map_err(|e| e.to_string())?;
+        statement
+            .execute(params_from_iter(params.iter().map(to_sql)))
+            .map_err(|e| e.to_string())
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, String> {
+        let mut statement = self.0.prepare_cached(sql).map_err(|e| e.to_string())?;
+        let columns = statement.column_count();
+        let mut rows = statement
+            .query(params_from_iter(params.iter().map(to_sql)))
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+            out.push((0..columns).map(|i| from_sql(row.get_ref_unwrap(i))).collect());
+        }
+        Ok(out)
+    }
+}

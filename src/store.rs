@@ -1,0 +1,677 @@
+//! The experiment store: one SQL schema and every query, written once against the small
+//! [`Sql`] trait. Each face supplies the driver: rusqlite natively, sql.js in the browser.
+//! The core still does no I/O; it only says what to ask.
+//!
+//! Rows stay compact: metrics as columns, params as canonical JSON, and the equity curve
+//! downsampled to at most [`CURVE_POINTS`] points packed as `f32` (see [`pack_curve`]).
+//! Trades are not stored: any experiment's full detail is one deterministic re-run away.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::canonical::to_canonical_json;
+use crate::config::BacktestConfig;
+use crate::engine::{BacktestResult, EquityPoint};
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::time::Timestamp;
+
+/// A value crossing the driver boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl SqlValue {
+    fn int(&self) -> Option<i64> {
+        match *self {
+            SqlValue::Int(v) => Some(v),
+            SqlValue::Real(v) => Some(v as i64),
+            _ => None,
+        }
+    }
+
+    fn real(&self) -> Option<f64> {
+        match *self {
+            SqlValue::Int(v) => Some(v as f64),
+            SqlValue::Real(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            SqlValue::Text(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl From<f64> for SqlValue {
+    fn from(v: f64) -> Self {
+        SqlValue::Real(v)
+    }
+}
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_owned())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+/// What a face's SQLite driver provides. Errors are the driver's message.
+pub trait Sql {
+    /// Several statements, no parameters, no rows.
+    fn execute_batch(&mut self, sql: &str) -> Result<(), String>;
+    /// One statement; returns the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, String>;
+    /// One statement's rows.
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, String>;
+}
+
+/// The schema, one migration per version; `PRAGMA user_version` holds the version a file
+/// is at, and opening a file runs the migrations it lacks, in one transaction each.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE experiments (
+    id               INTEGER PRIMARY KEY,
+    config_hash      TEXT NOT NULL UNIQUE,
+    data_fingerprint TEXT NOT NULL,
+    symbol           TEXT NOT NULL,
+    timeframe        TEXT NOT NULL,
+    strategy         TEXT NOT NULL,
+    start_time       INTEGER NOT NULL,
+    end_time         INTEGER NOT NULL,
+    params           TEXT NOT NULL,
+    initial_capital  REAL NOT NULL,
+    fee_bps          REAL NOT NULL,
+    slippage_bps     REAL NOT NULL,
+    allow_short      INTEGER NOT NULL,
+    candles          INTEGER NOT NULL,
+    first_candle     INTEGER NOT NULL,
+    last_candle      INTEGER NOT NULL,
+    total_return      REAL NOT NULL,
+    annualized_return REAL NOT NULL,
+    sharpe_ratio      REAL NOT NULL,
+    max_drawdown      REAL NOT NULL,
+    total_trades      INTEGER NOT NULL,
+    winning_trades    INTEGER NOT NULL,
+    losing_trades     INTEGER NOT NULL,
+    win_rate          REAL NOT NULL,
+    profit_factor     REAL,
+    avg_win           REAL NOT NULL,
+    avg_loss          REAL NOT NULL,
+    final_equity      REAL NOT NULL,
+    equity_curve      BLOB NOT NULL,
+    created_at        INTEGER NOT NULL
+);
+CREATE INDEX experiments_by_sharpe ON experiments (sharpe_ratio);
+CREATE INDEX experiments_by_return ON experiments (total_return);
+CREATE INDEX experiments_by_annualized ON experiments (annualized_return);
+CREATE INDEX experiments_by_drawdown ON experiments (max_drawdown);
+CREATE INDEX experiments_by_group ON experiments (symbol, strategy, timeframe, sharpe_ratio);
+
+CREATE TABLE errors (
+    id          INTEGER PRIMARY KEY,
+    config_hash TEXT UNIQUE,
+    config      TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
+-- Kept up to date by every insert, so `summary` reads a handful of rows, not them all.
+CREATE TABLE summaries (
+    symbol        TEXT NOT NULL,
+    timeframe     TEXT NOT NULL,
+    strategy      TEXT NOT NULL,
+    experiments   INTEGER NOT NULL,
+    profitable    INTEGER NOT NULL,
+    sum_sharpe    REAL NOT NULL,
+    sum_return    REAL NOT NULL,
+    best_sharpe   REAL NOT NULL,
+    best_return   REAL NOT NULL,
+    PRIMARY KEY (symbol, timeframe, strategy)
+);
+"#];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Equity points kept per experiment.
+pub const CURVE_POINTS: usize = 128;
+
+/// Metrics that `top` and `list` may sort by, with the direction that is better.
+pub fn sort_order(metric: &str) -> Result<&'static str> {
+    let descending = match metric {
+        "max_drawdown" => false,
+        "total_return" | "annualized_return" | "sharpe_ratio" | "win_rate" | "profit_factor" | "total_trades"
+        | "final_equity" | "avg_win" | "avg_loss" => true,
+        _ => {
+            return Err(Error::Store(format!(
+                "cannot sort by `{metric}` (one of: sharpe_ratio, total_return, annualized_return, \
+                 max_drawdown, win_rate, profit_factor, total_trades, final_equity, avg_win, avg_loss)"
+            )));
+        }
+    };
+    Ok(if descending { "DESC" } else { "ASC" })
+}
+
+/// A stored experiment as every face shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Experiment {
+    pub id: i64,
+    pub config_hash: String,
+    pub data_fingerprint: String,
+    pub config: BacktestConfig,
+    pub candles: i64,
+    pub first_candle: i64,
+    pub last_candle: i64,
+    pub metrics: Metrics,
+    pub equity_curve: Vec<EquityPoint>,
+    pub created_at: i64,
+}
+
+/// A config that failed, with its message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorRow {
+    pub id: i64,
+    pub config_hash: Option<String>,
+    pub config: Value,
+    pub message: String,
+    pub created_at: i64,
+}
+
+/// One (symbol, timeframe, strategy) group of the store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub symbol: String,
+    pub timeframe: String,
+    pub strategy: String,
+    pub experiments: i64,
+    pub profitable: i64,
+    pub mean_sharpe: f64,
+    pub mean_return: f64,
+    pub best_sharpe: f64,
+    pub best_return: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub experiments: i64,
+    pub errors: i64,
+    pub groups: Vec<SummaryRow>,
+}
+
+/// Which experiments a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub symbol: Option<String>,
+    pub timeframe: Option<String>,
+    pub strategy: Option<String>,
+}
+
+impl Filter {
+    fn clause(&self) -> (String, Vec<SqlValue>) {
+        let mut terms = Vec::new();
+        let mut params = Vec::new();
+        for (column, value) in [
+            ("symbol", &self.symbol),
+            ("timeframe", &self.timeframe),
+            ("strategy", &self.strategy),
+        ] {
+            if let Some(v) = value {
+                terms.push(format!("{column} = ?"));
+                params.push(SqlValue::from(v.as_str()));
+            }
+        }
+        let clause = if terms.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", terms.join(" AND "))
+        };
+        (clause, params)
+    }
+}
+
+const COLUMNS: &str = "id, config_hash, data_fingerprint, symbol, timeframe, strategy, start_time, end_time, \
+    params, initial_capital, fee_bps, slippage_bps, allow_short, candles, first_candle, last_candle, \
+    total_return, annualized_return, sharpe_ratio, max_drawdown, total_trades, winning_trades, losing_trades, \
+    win_rate, profit_factor, avg_win, avg_loss, final_equity, equity_curve, created_at";
+
+pub struct Store<D: Sql> {
+    db: D,
+}
+
+fn driver(message: String) -> Error {
+    Error::Store(message)
+}
+
+impl<D: Sql> Store<D> {
+    /// Opens a database, bringing its schema up to date. A file written by a newer btlab
+    /// is refused rather than misread.
+    pub fn open(mut db: D) -> Result<Self> {
+        let version = db
+            .query("PRAGMA user_version", &[])
+            .map_err(driver)?
+            .first()
+            .and_then(|row| row.first().and_then(SqlValue::int))
+            .unwrap_or(0);
+        if version > SCHEMA_VERSION {
+            return Err(Error::Store(format!(
+                "the database is at schema version {version}, newer than this btlab's {SCHEMA_VERSION}; update btlab"
+            )));
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let next = index + 1;
+            db.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {next}; COMMIT;"))
+                .map_err(|e| {
+                    let _ = db.execute_batch("ROLLBACK");
+                    Error::Store(format!("migrating the database to version {next}: {e}"))
+                })?;
+        }
+        Ok(Self { db })
+    }
+
+    pub fn driver(&mut self) -> &mut D {
+        &mut self.db
+    }
+
+    pub fn into_driver(self) -> D {
+        self.db
+    }
+
+    /// Stores results in one transaction, skipping any whose `config_hash` is already
+    /// there; returns how many were new.
+    pub fn insert(&mut self, results: &[BacktestResult], created_at: i64) -> Result<usize> {
+        self.transaction(|db| {
+            let mut inserted = 0;
+            for r in results {
+                let changed = db.execute(
+                    "INSERT OR IGNORE INTO experiments (config_hash, data_fingerprint, symbol, timeframe, strategy, \
+                     start_time, end_time, params, initial_capital, fee_bps, slippage_bps, allow_short, candles, \
+                     first_candle, last_candle, total_return, annualized_return, sharpe_ratio, max_drawdown, \
+                     total_trades, winning_trades, losing_trades, win_rate, profit_factor, avg_win, avg_loss, \
+                     final_equity, equity_curve, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    &row_values(r, created_at),
+                )?;
+                if changed == 0 {
+                    continue;
+                }
+                inserted += 1;
+                let c = &r.config;
+                let m = &r.metrics;
+                db.execute(
+                    "INSERT INTO summaries VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (symbol, timeframe, strategy) DO UPDATE SET \
+                     experiments = experiments + 1, profitable = profitable + excluded.profitable, \
+                     sum_sharpe = sum_sharpe + excluded.sum_sharpe, sum_return = sum_return + excluded.sum_return, \
+                     best_sharpe = max(best_sharpe, excluded.best_sharpe), \
+                     best_return = max(best_return, excluded.best_return)",
+                    &[
+                        c.symbol.as_str().into(),
+                        c.timeframe.as_str().into(),
+                        c.strategy.as_str().into(),
+                        SqlValue::Int(i64::from(m.total_return > 0.0)),
+                        m.sharpe_ratio.into(),
+                        m.total_return.into(),
+                        m.sharpe_ratio.into(),
+                        m.total_return.into(),
+                    ],
+                )?;
+            }
+            Ok(inserted)
+        })
+    }
+
+    /// Records configs that failed (a config already recorded is not recorded twice).
+    pub fn insert_errors(&mut self, failures: &[(Option<String>, Value, String)], created_at: i64) -> Result<usize> {
+        self.transaction(|db| {
+            let mut inserted = 0;
+            for (hash, config, message) in failures {
+                inserted += db.execute(
+                    "INSERT OR IGNORE INTO errors (config_hash, config, message, created_at) VALUES (?, ?, ?, ?)",
+                    &[
+                        hash.clone().into(),
+                        to_canonical_json(config).into(),
+                        message.as_str().into(),
+                        created_at.into(),
+                    ],
+                )?;
+            }
+            Ok(inserted)
+        })
+    }
+
+    fn transaction<T>(&mut self, body: impl FnOnce(&mut D) -> Result<T, String>) -> Result<T> {
+        self.db.execute_batch("BEGIN").map_err(driver)?;
+        match body(&mut self.db) {
+            Ok(value) => {
+                self.db.execute_batch("COMMIT").map_err(driver)?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.db.execute_batch("ROLLBACK");
+                Err(Error::Store(e))
+            }
+        }
+    }
+
+    /// Which of `hashes` are stored already, as experiments or as errors: what a resumed
+    /// sweep skips.
+    pub fn known_hashes(&mut self, hashes: &[String]) -> Result<HashSet<String>> {
+        let mut known = HashSet::new();
+        // SQLite allows 32,766 parameters per statement; stay well below.
+        for part in hashes.chunks(500) {
+            let marks = vec!["?"; part.len()].join(", ");
+            let params: Vec<SqlValue> = part.iter().map(|h| h.as_str().into()).collect();
+            let sql = format!(
+                "SELECT config_hash FROM experiments WHERE config_hash IN ({marks}) \
+                 UNION ALL SELECT config_hash FROM errors WHERE config_hash IN ({marks})"
+            );
+            let both: Vec<SqlValue> = params.iter().chain(&params).cloned().collect();
+            for row in self.db.query(&sql, &both).map_err(driver)? {
+                if let Some(hash) = row[0].text() {
+                    known.insert(hash.to_owned());
+                }
+            }
+        }
+        Ok(known)
+    }
+
+    /// The best `n` experiments by `metric` (lowest first for `max_drawdown`).
+    pub fn top(&mut self, metric: &str, n: usize, filter: &Filter) -> Result<Vec<Experiment>> {
+        self.list(filter, metric, n, 0)
+    }
+
+    /// A page of experiments sorted by `sort` (best first), ties by id.
+    pub fn list(&mut self, filter: &Filter, sort: &str, limit: usize, offset: usize) -> Result<Vec<Experiment>> {
+        let order = sort_order(sort)?;
+        let (clause, mut params) = filter.clause();
+        // NULL profit factors (no loss at all) sort as the best.
+        let nulls = if order == "DESC" { "NULLS FIRST" } else { "NULLS LAST" };
+        let sql =
+            format!("SELECT {COLUMNS} FROM experiments {clause} ORDER BY {sort} {order} {nulls}, id LIMIT ? OFFSET ?");
+        params.push((limit as i64).into());
+        params.push((offset as i64).into());
+        let rows = self.db.query(&sql, &params).map_err(driver)?;
+        rows.iter().map(|row| experiment(row)).collect()
+    }
+
+    pub fn count(&mut self, filter: &Filter) -> Result<i64> {
+        let (clause, params) = filter.clause();
+        let rows = self
+            .db
+            .query(&format!("SELECT count(*) FROM experiments {clause}"), &params)
+            .map_err(driver)?;
+        Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
+    }
+
+    /// An experiment named by its id or by a unique prefix of its `config_hash` (ids differ
+    /// between databases, hashes do not).
+    pub fn get(&mut self, name: &str) -> Result<Experiment> {
+        let name = name.trim();
+        let rows = if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) && name.len() < 12 {
+            let id: i64 = name.parse().map_err(|_| Error::Store(format!("bad id `{name}`")))?;
+            self.db
+                .query(&format!("SELECT {COLUMNS} FROM experiments WHERE id = ?"), &[id.into()])
+        } else if name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let prefix = name.to_ascii_lowercase();
+            self.db.query(
+                &format!("SELECT {COLUMNS} FROM experiments WHERE config_hash >= ? AND config_hash < ? LIMIT 2"),
+                &[prefix.clone().into(), format!("{prefix}g").into()],
+            )
+        } else {
+            return Err(Error::Store(format!(
+                "`{name}` is neither an experiment id nor a config_hash prefix (4+ hex digits)"
+            )));
+        }
+        .map_err(driver)?;
+        match rows.len() {
+            0 => Err(Error::Store(format!("no experiment `{name}`"))),
+            1 => experiment(&rows[0]),
+            _ => Err(Error::Store(format!(
+                "`{name}` matches several experiments; give more of the hash"
+            ))),
+        }
+    }
+
+    /// The latest errors first.
+    pub fn errors(&mut self, limit: usize) -> Result<Vec<ErrorRow>> {
+        let rows = self
+            .db
+            .query(
+                "SELECT id, config_hash, config, message, created_at FROM errors ORDER BY id DESC LIMIT ?",
+                &[(limit as i64).into()],
+            )
+            .map_err(driver)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ErrorRow {
+                    id: r[0].int().unwrap_or(0),
+                    config_hash: r[1].text().map(str::to_owned),
+                    config: serde_json::from_str(r[2].text().unwrap_or("null")).unwrap_or(Value::Null),
+                    message: r[3].text().unwrap_or_default().to_owned(),
+                    created_at: r[4].int().unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    pub fn summary(&mut self) -> Result<Summary> {
+        let rows = self
+            .db
+            .query(
+                "SELECT symbol, timeframe, strategy, experiments, profitable, sum_sharpe, sum_return, best_sharpe, \
+                 best_return FROM summaries ORDER BY symbol, timeframe, strategy",
+                &[],
+            )
+            .map_err(driver)?;
+        let groups: Vec<SummaryRow> = rows
+            .iter()
+            .map(|r| {
+                let n = r[3].int().unwrap_or(0);
+                let mean = |sum: Option<f64>| if n == 0 { 0.0 } else { sum.unwrap_or(0.0) / n as f64 };
+                SummaryRow {
+                    symbol: r[0].text().unwrap_or_default().to_owned(),
+                    timeframe: r[1].text().unwrap_or_default().to_owned(),
+                    strategy: r[2].text().unwrap_or_default().to_owned(),
+                    experiments: n,
+                    profitable: r[4].int().unwrap_or(0),
+                    mean_sharpe: mean(r[5].real()),
+                    mean_return: mean(r[6].real()),
+                    best_sharpe: r[7].real().unwrap_or(0.0),
+                    best_return: r[8].real().unwrap_or(0.0),
+                }
+            })
+            .collect();
+        let errors = self
+            .db
+            .query("SELECT count(*) FROM errors", &[])
+            .map_err(driver)?
+            .first()
+            .and_then(|r| r[0].int())
+            .unwrap_or(0);
+        Ok(Summary {
+            experiments: groups.iter().map(|g| g.experiments).sum(),
+            errors,
+            groups,
+        })
+    }
+}
+
+fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
+    let c = &r.config;
+    let m = &r.metrics;
+    vec![
+        r.config_hash.as_str().into(),
+        r.data_fingerprint.as_str().into(),
+        c.symbol.as_str().into(),
+        c.timeframe.as_str().into(),
+        c.strategy.as_str().into(),
+        c.start.0.into(),
+        c.end.0.into(),
+        to_canonical_json(&Value::Object(c.params.clone())).into(),
+        c.initial_capital.into(),
+        c.fee_bps.into(),
+        c.slippage_bps.into(),
+        i64::from(c.allow_short).into(),
+        (r.candles as i64).into(),
+        r.first_candle.into(),
+        r.last_candle.into(),
+        m.total_return.into(),
+        m.annualized_return.into(),
+        m.sharpe_ratio.into(),
+        m.max_drawdown.into(),
+        i64::from(m.total_trades).into(),
+        i64::from(m.winning_trades).into(),
+        i64::from(m.losing_trades).into(),
+        m.win_rate.into(),
+        m.profit_factor.into(),
+        m.avg_win.into(),
+        m.avg_loss.into(),
+        m.final_equity.into(),
+        SqlValue::Blob(pack_curve(&r.equity_curve)),
+        created_at.into(),
+    ]
+}
+
+fn experiment(r: &[SqlValue]) -> Result<Experiment> {
+    let bad = |column: &str| Error::Store(format!("experiment row: column `{column}` is missing or malformed"));
+    let int = |i: usize, name: &str| r[i].int().ok_or_else(|| bad(name));
+    let real = |i: usize, name: &str| r[i].real().ok_or_else(|| bad(name));
+    let text = |i: usize, name: &str| r[i].text().map(str::to_owned).ok_or_else(|| bad(name));
+    let params: Map<String, Value> = serde_json::from_str(&text(8, "params")?).map_err(|_| bad("params"))?;
+    let total_return = real(16, "total_return")?;
+    let count = |i: usize, name: &str| int(i, name).map(|v| v as u32);
+    let curve = match &r[28] {
+        SqlValue::Blob(bytes) => unpack_curve(bytes).ok_or_else(|| bad("equity_curve"))?,
+        _ => return Err(bad("equity_curve")),
+    };
+    Ok(Experiment {
+        id: int(0, "id")?,
+        config_hash: text(1, "config_hash")?,
+        data_fingerprint: text(2, "data_fingerprint")?,
+        config: BacktestConfig {
+            symbol: text(3, "symbol")?,
+            timeframe: text(4, "timeframe")?.parse().map_err(|_| bad("timeframe"))?,
+            strategy: text(5, "strategy")?,
+            start: Timestamp(int(6, "start_time")?),
+            end: Timestamp(int(7, "end_time")?),
+            params,
+            initial_capital: real(9, "initial_capital")?,
+            fee_bps: real(10, "fee_bps")?,
+            slippage_bps: real(11, "slippage_bps")?,
+            allow_short: int(12, "allow_short")? != 0,
+        },
+        candles: int(13, "candles")?,
+        first_candle: int(14, "first_candle")?,
+        last_candle: int(15, "last_candle")?,
+        metrics: Metrics {
+            total_return,
+            total_return_pct: total_return * 100.0,
+            annualized_return: real(17, "annualized_return")?,
+            sharpe_ratio: real(18, "sharpe_ratio")?,
+            max_drawdown: real(19, "max_drawdown")?,
+            total_trades: count(20, "total_trades")?,
+            winning_trades: count(21, "winning_trades")?,
+            losing_trades: count(22, "losing_trades")?,
+            win_rate: real(23, "win_rate")?,
+            profit_factor: r[24].real(),
+            avg_win: real(25, "avg_win")?,
+            avg_loss: real(26, "avg_loss")?,
+            final_equity: real(27, "final_equity")?,
+        },
+        equity_curve: curve,
+        created_at: int(29, "created_at")?,
+    })
+}
+
+/// Packs an equity curve: at most [`CURVE_POINTS`] evenly chosen points (first and last
+/// kept), as a version byte, the first time (i64 ms), then per point the seconds since
+/// it (u32) and the equity (f32), little-endian: at most 1,037 bytes.
+pub fn pack_curve(curve: &[EquityPoint]) -> Vec<u8> {
+    let picked: Vec<&EquityPoint> = if curve.len() <= CURVE_POINTS {
+        curve.iter().collect()
+    } else {
+        let last = curve.len() - 1;
+        (0..CURVE_POINTS)
+            .map(|k| &curve[k * last / (CURVE_POINTS - 1)])
+            .collect()
+    };
+    let first = picked.first().map_or(0, |p| p.time);
+    let mut bytes = Vec::with_capacity(9 + 8 * picked.len());
+    bytes.push(1u8);
+    bytes.extend_from_slice(&first.to_le_bytes());
+    for p in picked {
+        let seconds = ((p.time - first) / 1000).clamp(0, i64::from(u32::MAX)) as u32;
+        bytes.extend_from_slice(&seconds.to_le_bytes());
+        bytes.extend_from_slice(&(p.equity as f32).to_le_bytes());
+    }
+    bytes
+}
+
+pub fn unpack_curve(bytes: &[u8]) -> Option<Vec<EquityPoint>> {
+    let (&version, rest) = bytes.split_first()?;
+    if version != 1 || rest.len() < 8 || (rest.len() - 8) % 8 != 0 {
+        return None;
+    }
+    let first = i64::from_le_bytes(rest[..8].try_into().ok()?);
+    Some(
+        rest[8..]
+            .chunks_exact(8)
+            .map(|p| EquityPoint {
+                time: first + 1000 * i64::from(u32::from_le_bytes(p[..4].try_into().unwrap())),
+                equity: f64::from(f32::from_le_bytes(p[4..].try_into().unwrap())),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves_pack_small_and_come_back() {
+        let curve: Vec<EquityPoint> = (0..5000)
+            .map(|i| EquityPoint {
+                time: 1_700_000_000_000 + i * 900_000,
+                equity: 10_000.0 + i as f64,
+            })
+            .collect();
+        let bytes = pack_curve(&curve);
+        assert_eq!(bytes.len(), 9 + 8 * CURVE_POINTS);
+        let back = unpack_curve(&bytes).unwrap();
+        assert_eq!(back.len(), CURVE_POINTS);
+        assert_eq!(back[0], curve[0]);
+        assert_eq!(back[CURVE_POINTS - 1], curve[4999]);
+        assert!(unpack_curve(&[2, 0]).is_none());
+        assert_eq!(unpack_curve(&pack_curve(&[])).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn only_known_metrics_sort() {
+        assert_eq!(sort_order("sharpe_ratio").unwrap(), "DESC");
+        assert_eq!(sort_order("max_drawdown").unwrap(), "ASC");
+        assert!(sort_order("id; DROP TABLE experiments").is_err());
+    }
+}
