@@ -10,7 +10,7 @@ use btlab::time::format_ms;
 use clap::{Args, Subcommand};
 
 use crate::output;
-use crate::sqlite::open_existing;
+use btlab_cli::sqlite::open_existing;
 
 #[derive(Args)]
 pub struct ExperimentsArgs {

@@ -3,7 +3,6 @@
 mod data;
 mod experiments;
 mod output;
-mod sqlite;
 mod sweep;
 
 use std::path::PathBuf;

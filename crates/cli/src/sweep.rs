@@ -1,29 +1,20 @@
-//! `btlab sweep`: a generator spec run on all cores, chunk by chunk, into the store.
-//!
-//! Each chunk of configs is hashed, what the store already holds is skipped, the rest run
-//! in parallel and land in one transaction. A killed sweep loses at most the chunk in
-//! flight, and re-running it resumes where it stopped; Ctrl-C finishes the chunk in
-//! flight, stores it, and stops.
+//! `btlab sweep`: a generator spec run on all cores into the store (see `runner`), with a
+//! progress bar; Ctrl-C finishes the chunk in flight, stores it, and stops.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use btlab::search::{SearchType, SweepSpec, parse_grids};
-use btlab::store::CURVE_POINTS;
-use btlab::{
-    BacktestConfig, BacktestResult, Detail, Market, Timeframe, Timestamp, ValidConfig, config_hash, synthetic,
-};
+use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
+use btlab_cli::runner::{Options, Outcome, run_chunks};
+use btlab_cli::sqlite::open_store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::DataArgs;
-use crate::sqlite::open_store;
 
 #[derive(Args)]
 pub struct SweepArgs {
@@ -69,12 +60,6 @@ pub struct SweepArgs {
     /// Stop at the first failing config instead of logging it and going on.
     #[arg(long)]
     stop_on_error: bool,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
@@ -126,16 +111,6 @@ fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
     Ok(spec)
 }
 
-/// What one config of a chunk became before running.
-enum Prepared {
-    Run(ValidConfig, String),
-    Failed {
-        hash: Option<String>,
-        config: Value,
-        message: String,
-    },
-}
-
 pub fn run_sweep(args: SweepArgs) -> Result<()> {
     let spec = build_spec(&args)?;
     let before = spec.size_before_constraints()?;
@@ -168,7 +143,6 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
         allow_short: spec.allow_short,
     };
     let market = Market::for_config(&series, &range)?;
-    let fingerprint = market.fingerprint().to_owned();
     let mut store = open_store(&args.db)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -186,99 +160,44 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     );
 
     let started = Instant::now();
-    let (mut stored, mut skipped, mut failed) = (0usize, 0usize, 0usize);
-    let mut configs = spec.configs()?;
-    let chunk_size = args.chunk.max(1);
-    loop {
-        let chunk: Vec<BacktestConfig> = configs.by_ref().take(chunk_size).collect::<btlab::Result<_>>()?;
-        if chunk.is_empty() {
-            break;
-        }
-        let chunk_len = chunk.len() as u64;
-        let prepared: Vec<Prepared> = chunk
-            .into_iter()
-            .map(|config| match config.validate() {
-                Ok(valid) => {
-                    let hash = valid.hash(&fingerprint);
-                    Prepared::Run(valid, hash)
-                }
-                Err(e) => Prepared::Failed {
-                    hash: Some(config_hash(&config, &fingerprint)),
-                    config: serde_json::to_value(&config).unwrap_or(Value::Null),
-                    message: e.to_string(),
-                },
-            })
-            .collect();
-        let hashes: Vec<String> = prepared
-            .iter()
-            .filter_map(|p| match p {
-                Prepared::Run(_, hash) => Some(hash.clone()),
-                Prepared::Failed { hash, .. } => hash.clone(),
-            })
-            .collect();
-        let known = store.known_hashes(&hashes)?;
-        let (mut to_run, mut failures) = (Vec::new(), Vec::new());
-        for p in prepared {
-            match p {
-                Prepared::Run(_, ref hash)
-                | Prepared::Failed {
-                    hash: Some(ref hash), ..
-                } if known.contains(hash) => skipped += 1,
-                Prepared::Run(valid, _) => to_run.push(valid),
-                Prepared::Failed { hash, config, message } => failures.push((hash, config, message)),
-            }
-        }
-        market.prepare(&to_run);
-        let outcomes: Vec<std::result::Result<BacktestResult, String>> = pool.install(|| {
-            to_run
-                .par_iter()
-                .map_init(Vec::new, |scratch, valid| {
-                    catch_unwind(AssertUnwindSafe(|| {
-                        market.run(valid, Detail::summary(CURVE_POINTS), scratch)
-                    }))
-                    .map_err(|panic| {
-                        let text = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                        format!("engine panic: {}", text.unwrap_or_default())
-                    })
-                })
-                .collect()
-        });
-        let mut results = Vec::with_capacity(outcomes.len());
-        for (outcome, valid) in outcomes.into_iter().zip(&to_run) {
-            match outcome {
-                Ok(result) => results.push(result),
-                Err(message) => failures.push((
-                    Some(valid.hash(&fingerprint)),
-                    serde_json::to_value(&valid.config).unwrap_or(Value::Null),
-                    message,
-                )),
-            }
-        }
-        let now = now_ms();
-        stored += store.insert(&results, now)?;
-        store.insert_errors(&failures, now)?;
-        failed += failures.len();
-        bar.inc(chunk_len);
-        bar.set_message(format!("{stored} new, {skipped} already stored, {failed} failed"));
-        if let Some((_, config, message)) = failures.first().filter(|_| args.stop_on_error) {
-            bar.abandon();
-            bail!("config {config} failed: {message} (stopped: --stop-on-error)");
-        }
-        if stop.load(Ordering::SeqCst) {
-            bar.abandon();
-            eprintln!("interrupted: everything finished so far is stored; run the same sweep again to resume");
-            break;
-        }
+    let outcome = run_chunks(
+        &market,
+        spec.configs()?,
+        &mut store,
+        &pool,
+        &Options {
+            chunk_size: args.chunk,
+            stop: &stop,
+            stop_on_error: args.stop_on_error,
+        },
+        |o| {
+            bar.set_position((o.stored + o.skipped + o.failed) as u64);
+            bar.set_message(format!(
+                "{} new, {} already stored, {} failed",
+                o.stored, o.skipped, o.failed
+            ));
+        },
+    )?;
+    let Outcome {
+        stored,
+        skipped,
+        failed,
+        ..
+    } = outcome;
+    if let Some((config, message)) = &outcome.stopped_by {
+        bar.abandon();
+        bail!("config {config} failed: {message} (stopped: --stop-on-error)");
+    }
+    if outcome.interrupted {
+        bar.abandon();
+        eprintln!("interrupted: everything finished so far is stored; run the same sweep again to resume");
     }
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{after} configs ({before} combinations): {stored} stored, {skipped} already stored, {failed} failed \
          in {seconds:.2}s ({:.0} configs/s) -> {}",
-        (stored + failed) as f64 / seconds.max(1e-9),
+        (stored + failed) as f64 / seconds.max(1e-3),
         args.db.display()
     );
     if stored == 0 && failed == 0 && skipped > 0 {
