@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::canonical::to_canonical_json;
@@ -175,7 +175,7 @@ pub fn sort_order(metric: &str) -> Result<&'static str> {
 }
 
 /// A stored experiment as every face shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
     pub id: i64,
     pub config_hash: String,
@@ -189,8 +189,25 @@ pub struct Experiment {
     pub created_at: i64,
 }
 
+impl From<Experiment> for BacktestResult {
+    /// The result as stored: its curve downsampled, no trade list.
+    fn from(e: Experiment) -> Self {
+        BacktestResult {
+            config_hash: e.config_hash,
+            data_fingerprint: e.data_fingerprint,
+            config: e.config,
+            candles: e.candles as usize,
+            first_candle: e.first_candle,
+            last_candle: e.last_candle,
+            metrics: e.metrics,
+            equity_curve: e.equity_curve,
+            trades: Vec::new(),
+        }
+    }
+}
+
 /// A config that failed, with its message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRow {
     pub id: i64,
     pub config_hash: Option<String>,
@@ -221,17 +238,36 @@ pub struct Summary {
 }
 
 /// Which experiments a listing shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct Filter {
     pub symbol: Option<String>,
     pub timeframe: Option<String>,
     pub strategy: Option<String>,
+    /// Metric bounds, e.g. `sharpe_ratio >= 1` and `max_drawdown <= 0.2`.
+    #[serde(default)]
+    pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Threshold {
+    pub metric: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 impl Filter {
-    fn clause(&self) -> (String, Vec<SqlValue>) {
+    fn clause(&self) -> Result<(String, Vec<SqlValue>)> {
         let mut terms = Vec::new();
         let mut params = Vec::new();
+        for t in &self.thresholds {
+            sort_order(&t.metric)?; // only known metric columns reach the SQL
+            for (bound, op) in [(t.min, ">="), (t.max, "<=")] {
+                if let Some(v) = bound {
+                    terms.push(format!("{} {op} ?", t.metric));
+                    params.push(SqlValue::Real(v));
+                }
+            }
+        }
         for (column, value) in [
             ("symbol", &self.symbol),
             ("timeframe", &self.timeframe),
@@ -247,7 +283,7 @@ impl Filter {
         } else {
             format!("WHERE {}", terms.join(" AND "))
         };
-        (clause, params)
+        Ok((clause, params))
     }
 }
 
@@ -375,6 +411,36 @@ impl<D: Sql> Store<D> {
         }
     }
 
+    /// Copies into this store every experiment and error of `other` it lacks (by
+    /// `config_hash`); returns how many experiments were new. Lossless: stored rows are
+    /// copied as they are.
+    pub fn merge_from<E: Sql>(&mut self, other: &mut Store<E>, created_at: i64) -> Result<usize> {
+        const PAGE: i64 = 2000;
+        let mut after = 0;
+        let mut merged = 0;
+        loop {
+            let rows = other
+                .db
+                .query(
+                    &format!("SELECT {COLUMNS} FROM experiments WHERE id > ? ORDER BY id LIMIT ?"),
+                    &[after.into(), PAGE.into()],
+                )
+                .map_err(driver)?;
+            let Some(last) = rows.last() else { break };
+            after = last[0].int().unwrap_or(i64::MAX);
+            let experiments = rows.iter().map(|r| experiment(r)).collect::<Result<Vec<_>>>()?;
+            let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
+            merged += self.insert(&results, created_at)?;
+        }
+        let errors = other.errors(usize::MAX >> 1)?;
+        let failures: Vec<_> = errors
+            .into_iter()
+            .map(|e| (e.config_hash, e.config, e.message))
+            .collect();
+        self.insert_errors(&failures, created_at)?;
+        Ok(merged)
+    }
+
     /// Which of `hashes` are stored already, as experiments or as errors: what a resumed
     /// sweep skips.
     pub fn known_hashes(&mut self, hashes: &[String]) -> Result<HashSet<String>> {
@@ -405,7 +471,7 @@ impl<D: Sql> Store<D> {
     /// A page of experiments sorted by `sort` (best first), ties by id.
     pub fn list(&mut self, filter: &Filter, sort: &str, limit: usize, offset: usize) -> Result<Vec<Experiment>> {
         let order = sort_order(sort)?;
-        let (clause, mut params) = filter.clause();
+        let (clause, mut params) = filter.clause()?;
         // NULL profit factors (no loss at all) sort as the best.
         let nulls = if order == "DESC" { "NULLS FIRST" } else { "NULLS LAST" };
         let sql =
@@ -417,7 +483,7 @@ impl<D: Sql> Store<D> {
     }
 
     pub fn count(&mut self, filter: &Filter) -> Result<i64> {
-        let (clause, params) = filter.clause();
+        let (clause, params) = filter.clause()?;
         let rows = self
             .db
             .query(&format!("SELECT count(*) FROM experiments {clause}"), &params)

@@ -37,6 +37,7 @@ impl FilterArgs {
             symbol: self.symbol.clone(),
             timeframe: self.timeframe.clone(),
             strategy: self.strategy.clone(),
+            ..Filter::default()
         }
     }
 }

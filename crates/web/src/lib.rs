@@ -1,0 +1,621 @@
+//! btlab's wasm face, the whole of it: the engine for web workers and the edge worker
+//! ([`Engine`]), candle parsing and the demo market ([`parse_candles`], [`demo_candles`]),
+//! sweep generation ([`Sweep`]) and the experiment store on sql.js ([`WebStore`]).
+//!
+//! Everything is the core's; this file converts values (serde-wasm-bindgen both ways,
+//! candles as `Float64Array` columns) and turns errors into readable JS `Error`s.
+
+use std::collections::HashMap;
+
+use btlab::search::{Configs, SweepSpec, predefined_grids};
+use btlab::store::{Experiment, Filter, Sql, SqlValue, Store};
+use btlab::strategy::catalog;
+use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
+use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+export interface CandleColumns {
+    open_time: Float64Array; open: Float64Array; high: Float64Array;
+    low: Float64Array; close: Float64Array; volume: Float64Array;
+}
+export interface DatasetInfo {
+    candles: number; first: number; last: number; timeframe: string | null;
+    gaps: number; missing: number; fingerprint: string;
+}
+export type Outcome = { ok: true; result: any } | { ok: false; error: string; config: any; config_hash: string | null };
+"#;
+
+fn into_error<E: std::fmt::Display>(err: E) -> Error {
+    Error::new(&err.to_string())
+}
+
+/// Serializes maps as plain objects (not `Map`s), so results read like their JSON.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(into_error)
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, Error> {
+    serde_wasm_bindgen::from_value(value).map_err(into_error)
+}
+
+fn column(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
+    let value = Reflect::get(columns, &JsValue::from_str(name))?;
+    value
+        .dyn_into::<Float64Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| Error::new(&format!("candles: `{name}` must be a Float64Array")))
+}
+
+fn candles_from_columns(columns: &JsValue) -> Result<Candles, Error> {
+    let open_time = column(columns, "open_time")?;
+    let candles = Candles {
+        open_time: open_time.iter().map(|&t| t as i64).collect(),
+        open: column(columns, "open")?,
+        high: column(columns, "high")?,
+        low: column(columns, "low")?,
+        close: column(columns, "close")?,
+        volume: column(columns, "volume")?,
+    };
+    let n = candles.open_time.len();
+    if [
+        &candles.open,
+        &candles.high,
+        &candles.low,
+        &candles.close,
+        &candles.volume,
+    ]
+    .iter()
+    .any(|c| c.len() != n)
+    {
+        return Err(Error::new("candles: the columns differ in length"));
+    }
+    candles.validate(|i| format!("candle {}", i + 1)).map_err(into_error)?;
+    Ok(candles)
+}
+
+fn columns_of(candles: &Candles) -> Result<JsValue, Error> {
+    let out = Object::new();
+    let times: Vec<f64> = candles.open_time.iter().map(|&t| t as f64).collect();
+    for (name, values) in [
+        ("open_time", &times),
+        ("open", &candles.open),
+        ("high", &candles.high),
+        ("low", &candles.low),
+        ("close", &candles.close),
+        ("volume", &candles.volume),
+    ] {
+        Reflect::set(&out, &JsValue::from_str(name), &Float64Array::from(values.as_slice()))?;
+    }
+    Ok(out.into())
+}
+
+/// Parses a candle file in any of the spec's formats into columns; errors name the row.
+#[wasm_bindgen(js_name = parseCandles)]
+pub fn parse_candles(bytes: &[u8]) -> Result<JsValue, Error> {
+    let candles = btlab::parse_candles(bytes).map_err(into_error)?;
+    columns_of(&candles)
+}
+
+/// The embedded synthetic market `DEMO-BTC` at `timeframe` over `[start, end)`.
+#[wasm_bindgen(js_name = demoCandles)]
+pub fn demo_candles(timeframe: &str, start: f64, end: f64, seed: u64) -> Result<JsValue, Error> {
+    let tf: Timeframe = timeframe.parse().map_err(into_error)?;
+    columns_of(&synthetic::generate(tf, start as i64, end as i64, seed).map_err(into_error)?)
+}
+
+#[wasm_bindgen(js_name = demoSymbol)]
+pub fn demo_symbol() -> String {
+    synthetic::SYMBOL.to_owned()
+}
+
+#[derive(Serialize)]
+struct DatasetInfo {
+    candles: usize,
+    first: i64,
+    last: i64,
+    timeframe: Option<String>,
+    gaps: usize,
+    missing: i64,
+    fingerprint: String,
+}
+
+/// Range, timeframe, gaps and fingerprint of a series, for the datasets list.
+#[wasm_bindgen(js_name = datasetInfo)]
+pub fn dataset_info(columns: JsValue) -> Result<JsValue, Error> {
+    let candles = candles_from_columns(&columns)?;
+    let timeframe = candles.detect_timeframe();
+    let gaps = timeframe.map(|tf| candles.gaps(tf)).unwrap_or_default();
+    to_js(&DatasetInfo {
+        candles: candles.len(),
+        first: candles.open_time.first().copied().unwrap_or(0),
+        last: candles.open_time.last().copied().unwrap_or(0),
+        timeframe: timeframe.map(|tf| tf.to_string()),
+        gaps: gaps.len(),
+        missing: gaps.iter().map(|g| g.missing).sum(),
+        fingerprint: candles.fingerprint(),
+    })
+}
+
+/// The fingerprint of the candles a config over `[start, end)` at `timeframe` runs on (the
+/// series resampled when it is of a smaller timeframe): what its `config_hash` covers.
+#[wasm_bindgen(js_name = marketFingerprint)]
+pub fn market_fingerprint(columns: JsValue, timeframe: &str, start: f64, end: f64) -> Result<String, Error> {
+    let tf: Timeframe = timeframe.parse().map_err(into_error)?;
+    let series = candles_from_columns(&columns)?;
+    let series = match series.detect_timeframe() {
+        Some(own) if own != tf => series.resample(own, tf).map_err(into_error)?,
+        _ => series,
+    };
+    let candles = series.range(start as i64, end as i64);
+    if candles.is_empty() {
+        return Err(into_error(btlab::Error::EmptyRange {
+            start: btlab::time::format_ms(start as i64),
+            end: btlab::time::format_ms(end as i64),
+        }));
+    }
+    Ok(candles.fingerprint())
+}
+
+/// Names, descriptions and parameter schemas of the strategies.
+#[wasm_bindgen]
+pub fn strategies() -> Result<JsValue, Error> {
+    to_js(&catalog())
+}
+
+/// The predefined grids of `config/param_grids.yaml`.
+#[wasm_bindgen(js_name = predefinedGrids)]
+pub fn predefined_grids_js() -> Result<JsValue, Error> {
+    to_js(&predefined_grids())
+}
+
+/// The hash a config has on data of that fingerprint (the config as given, unvalidated).
+#[wasm_bindgen(js_name = configHash)]
+pub fn config_hash_js(config: JsValue, fingerprint: &str) -> Result<String, Error> {
+    let config: BacktestConfig = from_js(config)?;
+    Ok(match config.validate() {
+        Ok(valid) => valid.hash(fingerprint),
+        Err(_) => config_hash(&config, fingerprint),
+    })
+}
+
+/// One worker's engine: a candle series, loaded once, and a market per range it is asked
+/// about (each with its indicator cache, shared by every config over that range).
+#[wasm_bindgen]
+pub struct Engine {
+    series: Candles,
+    markets: Vec<((Timeframe, i64, i64), Market)>,
+    scratch: Vec<i8>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outcome {
+    Ok {
+        ok: bool,
+        result: BacktestResult,
+    },
+    Failed {
+        ok: bool,
+        error: String,
+        config: Value,
+        config_hash: Option<String>,
+    },
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// `columns`: the candles as `Float64Array`s (see `CandleColumns`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(columns: JsValue) -> Result<Engine, Error> {
+        Ok(Engine {
+            series: candles_from_columns(&columns)?,
+            markets: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    fn market(&mut self, config: &BacktestConfig) -> btlab::Result<&Market> {
+        let key = (config.timeframe, config.start.0, config.end.0);
+        let index = match self.markets.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let series = match self.series.detect_timeframe() {
+                    Some(tf) if tf != config.timeframe => self.series.resample(tf, config.timeframe)?,
+                    _ => self.series.clone(),
+                };
+                // Keep a few ranges: a worker serves one sweep at a time.
+                if self.markets.len() >= 4 {
+                    self.markets.remove(0);
+                }
+                self.markets.push((key, Market::for_config(&series, config)?));
+                self.markets.len() - 1
+            }
+        };
+        Ok(&self.markets[index].1)
+    }
+
+    fn run_one(&mut self, config: BacktestConfig, detail: Detail) -> Outcome {
+        let failed = |config: &BacktestConfig, hash: Option<String>, error: String| Outcome::Failed {
+            ok: false,
+            error,
+            config: serde_json::to_value(config).unwrap_or(Value::Null),
+            config_hash: hash,
+        };
+        let valid: ValidConfig = match config.validate() {
+            Ok(v) => v,
+            Err(e) => return failed(&config, None, e.to_string()),
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let outcome = match self.market(&valid.config) {
+            Ok(market) => Outcome::Ok {
+                ok: true,
+                result: market.run(&valid, detail, &mut scratch),
+            },
+            Err(e) => failed(&valid.config, None, e.to_string()),
+        };
+        self.scratch = scratch;
+        outcome
+    }
+
+    /// Runs a chunk of configs for a sweep (short curve, no trade list); each outcome in
+    /// its place, a failure with its message.
+    #[wasm_bindgen(js_name = runChunk)]
+    pub fn run_chunk(&mut self, configs: JsValue) -> Result<JsValue, Error> {
+        let configs: Vec<Value> = from_js(configs)?;
+        let mut valid = Vec::with_capacity(configs.len());
+        for config in &configs {
+            if let Ok(c) = serde_json::from_value::<BacktestConfig>(config.clone())
+                && let Ok(v) = c.validate()
+            {
+                valid.push(v);
+            }
+        }
+        // Compute the chunk's indicators together before running it.
+        if let Some(first) = valid.first() {
+            let config = first.config.clone();
+            if let Ok(market) = self.market(&config) {
+                market.prepare(
+                    valid
+                        .iter()
+                        .filter(|v| v.config.start == config.start && v.config.end == config.end),
+                );
+            }
+        }
+        let outcomes: Vec<Outcome> = configs
+            .into_iter()
+            .map(
+                |config| match serde_json::from_value::<BacktestConfig>(config.clone()) {
+                    Ok(c) => self.run_one(c, Detail::summary(btlab::store::CURVE_POINTS)),
+                    Err(e) => Outcome::Failed {
+                        ok: false,
+                        error: format!("config: {e}"),
+                        config,
+                        config_hash: None,
+                    },
+                },
+            )
+            .collect();
+        to_js(&outcomes)
+    }
+
+    /// One config with every equity point and every trade, for the detail view.
+    #[wasm_bindgen(js_name = runDetail)]
+    pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
+        let config: BacktestConfig = from_js(config)?;
+        match self.run_one(config, Detail::FULL) {
+            Outcome::Ok { result, .. } => to_js(&result),
+            Outcome::Failed { error, .. } => Err(Error::new(&error)),
+        }
+    }
+}
+
+/// A sweep's configs, generated lazily; the page pulls them chunk by chunk.
+#[wasm_bindgen]
+pub struct Sweep {
+    configs: Configs,
+    before: f64,
+    after: f64,
+}
+
+#[derive(Serialize)]
+struct Prepared {
+    config: BacktestConfig,
+    config_hash: String,
+    /// The validation error, for a config that cannot run.
+    error: Option<String>,
+}
+
+#[wasm_bindgen]
+impl Sweep {
+    /// `spec`: a sweep spec object (as `btlab sweep` reads from YAML).
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: JsValue) -> Result<Sweep, Error> {
+        let spec: SweepSpec = from_js(spec)?;
+        let before = spec.size_before_constraints().map_err(into_error)? as f64;
+        // Counting walks the generator (no backtest runs): cheap next to the sweep.
+        let after = spec.configs().map_err(into_error)?.count() as f64;
+        Ok(Sweep {
+            configs: spec.configs().map_err(into_error)?,
+            before,
+            after,
+        })
+    }
+
+    /// Combinations before constraints.
+    #[wasm_bindgen(getter, js_name = sizeBeforeConstraints)]
+    pub fn size_before_constraints(&self) -> f64 {
+        self.before
+    }
+
+    /// Configs after constraints: the progress bar's length.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> f64 {
+        self.after
+    }
+
+    /// Up to `n` next configs with their hash on data of `fingerprint`, each validated.
+    #[wasm_bindgen(js_name = nextChunk)]
+    pub fn next_chunk(&mut self, n: usize, fingerprint: &str) -> Result<JsValue, Error> {
+        let mut out = Vec::with_capacity(n);
+        for config in self.configs.by_ref().take(n) {
+            let config = config.map_err(into_error)?;
+            out.push(match config.validate() {
+                Ok(valid) => Prepared {
+                    config_hash: valid.hash(fingerprint),
+                    config: valid.config,
+                    error: None,
+                },
+                Err(e) => Prepared {
+                    config_hash: config_hash(&config, fingerprint),
+                    config,
+                    error: Some(e.to_string()),
+                },
+            });
+        }
+        to_js(&out)
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A sql.js `Database`.
+    pub type Database;
+    #[wasm_bindgen(method, catch)]
+    fn exec(this: &Database, sql: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn prepare(this: &Database, sql: &str) -> Result<Statement, JsValue>;
+    #[wasm_bindgen(method, js_name = getRowsModified)]
+    fn get_rows_modified(this: &Database) -> f64;
+    #[wasm_bindgen(method, js_name = export)]
+    fn export_bytes(this: &Database) -> Uint8Array;
+
+    /// A sql.js prepared `Statement`.
+    type Statement;
+    #[wasm_bindgen(method, catch)]
+    fn bind(this: &Statement, params: &Array) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn step(this: &Statement) -> Result<bool, JsValue>;
+    #[wasm_bindgen(method)]
+    fn get(this: &Statement) -> Array;
+    #[wasm_bindgen(method)]
+    fn reset(this: &Statement) -> bool;
+    #[wasm_bindgen(method)]
+    fn free(this: &Statement) -> bool;
+}
+
+/// The store's driver on sql.js, with prepared statements cached by their SQL.
+pub struct SqlJs {
+    db: Database,
+    statements: HashMap<String, Statement>,
+}
+
+fn js_message(e: JsValue) -> String {
+    e.dyn_ref::<Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+fn to_js_param(v: &SqlValue) -> JsValue {
+    match v {
+        SqlValue::Null => JsValue::NULL,
+        SqlValue::Int(i) => JsValue::from_f64(*i as f64),
+        SqlValue::Real(f) => JsValue::from_f64(*f),
+        SqlValue::Text(s) => JsValue::from_str(s),
+        SqlValue::Blob(b) => Uint8Array::from(b.as_slice()).into(),
+    }
+}
+
+fn from_js_value(v: JsValue) -> SqlValue {
+    if v.is_null() || v.is_undefined() {
+        SqlValue::Null
+    } else if let Some(f) = v.as_f64() {
+        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            SqlValue::Int(f as i64)
+        } else {
+            SqlValue::Real(f)
+        }
+    } else if let Some(s) = v.as_string() {
+        SqlValue::Text(s)
+    } else if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
+        SqlValue::Blob(bytes.to_vec())
+    } else {
+        SqlValue::Null
+    }
+}
+
+impl SqlJs {
+    fn statement(&mut self, sql: &str, params: &[SqlValue]) -> Result<&Statement, String> {
+        if !self.statements.contains_key(sql) {
+            let statement = self.db.prepare(sql).map_err(js_message)?;
+            self.statements.insert(sql.to_owned(), statement);
+        }
+        let statement = &self.statements[sql];
+        let values: Array = params.iter().map(to_js_param).collect();
+        statement.bind(&values).map_err(js_message)?;
+        Ok(statement)
+    }
+
+    /// Frees the cached statements: sql.js invalidates them when it exports.
+    fn forget_statements(&mut self) {
+        for (_, statement) in self.statements.drain() {
+            statement.free();
+        }
+    }
+}
+
+impl Sql for SqlJs {
+    fn execute_batch(&mut self, sql: &str) -> Result<(), String> {
+        self.db.exec(sql).map(drop).map_err(js_message)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, String> {
+        let statement = self.statement(sql, params)?;
+        let stepped = statement.step().map_err(js_message);
+        statement.reset();
+        stepped?;
+        Ok(self.db.get_rows_modified() as usize)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, String> {
+        let statement = self.statement(sql, params)?;
+        let mut rows = Vec::new();
+        loop {
+            match statement.step() {
+                Ok(true) => rows.push(statement.get().iter().map(from_js_value).collect()),
+                Ok(false) => break,
+                Err(e) => {
+                    statement.reset();
+                    return Err(js_message(e));
+                }
+            }
+        }
+        statement.reset();
+        Ok(rows)
+    }
+}
+
+fn filter(value: JsValue) -> Result<Filter, Error> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(Filter::default());
+    }
+    from_js(value)
+}
+
+/// The experiment store of the page: the core's schema and queries on a sql.js database.
+#[wasm_bindgen]
+pub struct WebStore {
+    store: Store<SqlJs>,
+}
+
+#[derive(Deserialize)]
+struct Failure {
+    config_hash: Option<String>,
+    config: Value,
+    error: String,
+}
+
+#[wasm_bindgen]
+impl WebStore {
+    /// Opens `db` (a sql.js `Database`), bringing its schema up to date.
+    #[wasm_bindgen(constructor)]
+    pub fn new(db: Database) -> Result<WebStore, Error> {
+        let driver = SqlJs {
+            db,
+            statements: HashMap::new(),
+        };
+        Ok(WebStore {
+            store: Store::open(driver).map_err(into_error)?,
+        })
+    }
+
+    /// Stores results (skipping stored hashes) in one transaction; returns how many were new.
+    pub fn insert(&mut self, results: JsValue, created_at: f64) -> Result<usize, Error> {
+        let results: Vec<BacktestResult> = from_js(results)?;
+        self.store.insert(&results, created_at as i64).map_err(into_error)
+    }
+
+    /// Records failed configs: `[{config_hash, config, error}]`.
+    #[wasm_bindgen(js_name = insertErrors)]
+    pub fn insert_errors(&mut self, failures: JsValue, created_at: f64) -> Result<usize, Error> {
+        let failures: Vec<Failure> = from_js(failures)?;
+        let rows: Vec<_> = failures
+            .into_iter()
+            .map(|f| (f.config_hash, f.config, f.error))
+            .collect();
+        self.store.insert_errors(&rows, created_at as i64).map_err(into_error)
+    }
+
+    /// Which of `hashes` are stored (as experiments or errors).
+    #[wasm_bindgen(js_name = knownHashes)]
+    pub fn known_hashes(&mut self, hashes: Vec<String>) -> Result<Vec<String>, Error> {
+        Ok(self
+            .store
+            .known_hashes(&hashes)
+            .map_err(into_error)?
+            .into_iter()
+            .collect())
+    }
+
+    pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
+        to_js(&self.store.top(metric, n, &filter(filter_args)?).map_err(into_error)?)
+    }
+
+    pub fn list(&mut self, filter_args: JsValue, sort: &str, limit: usize, offset: usize) -> Result<JsValue, Error> {
+        to_js(
+            &self
+                .store
+                .list(&filter(filter_args)?, sort, limit, offset)
+                .map_err(into_error)?,
+        )
+    }
+
+    pub fn count(&mut self, filter_args: JsValue) -> Result<f64, Error> {
+        Ok(self.store.count(&filter(filter_args)?).map_err(into_error)? as f64)
+    }
+
+    /// An experiment by id or `config_hash` prefix.
+    pub fn get(&mut self, name: &str) -> Result<JsValue, Error> {
+        to_js(&self.store.get(name).map_err(into_error)?)
+    }
+
+    pub fn errors(&mut self, limit: usize) -> Result<JsValue, Error> {
+        to_js(&self.store.errors(limit).map_err(into_error)?)
+    }
+
+    pub fn summary(&mut self) -> Result<JsValue, Error> {
+        to_js(&self.store.summary().map_err(into_error)?)
+    }
+
+    /// Merges another database (an imported `.sqlite` file, opened by sql.js) into this
+    /// one by `config_hash`; returns how many experiments were new.
+    #[wasm_bindgen(js_name = mergeDatabase)]
+    pub fn merge_database(&mut self, other: Database, created_at: f64) -> Result<usize, Error> {
+        let mut other = WebStore::new(other)?;
+        self.store
+            .merge_from(&mut other.store, created_at as i64)
+            .map_err(into_error)
+    }
+
+    /// Merges experiments exported as JSON (`btlab experiments export`, or the page's).
+    #[wasm_bindgen(js_name = importExperiments)]
+    pub fn import_experiments(&mut self, experiments: JsValue, created_at: f64) -> Result<usize, Error> {
+        let experiments: Vec<Experiment> = from_js(experiments)?;
+        let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
+        self.store.insert(&results, created_at as i64).map_err(into_error)
+    }
+
+    /// The whole database as SQLite file bytes (`btlab experiments --db` opens them).
+    #[wasm_bindgen(js_name = exportBytes)]
+    pub fn export_bytes(&mut self) -> Uint8Array {
+        let driver = self.store.driver();
+        driver.forget_statements();
+        driver.db.export_bytes()
+    }
+}

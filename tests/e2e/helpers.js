@@ -1,0 +1,95 @@
+// Shared by the browser tests: a static server for www/ (plus a recorded Binance klines
+// endpoint built from the real candles), and headless Chromium with a fresh profile.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const WWW = path.join(ROOT, 'www');
+export const DATA_15M = path.join(ROOT, 'tests/data/BTCUSDT-15m-2025.csv');
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.csv': 'text/csv', '.json': 'application/json' };
+
+// Rows of a Binance kline CSV as REST klines (strings for prices, as Binance sends them).
+function klines(file) {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => {
+    const f = line.split(',');
+    const t = Number(f[0]) > 1e14 ? Math.floor(Number(f[0]) / 1000) : Number(f[0]);
+    return [t, f[1], f[2], f[3], f[4], f[5], t + 899_999, f[7], Number(f[8]), f[9], f[10], '0'];
+  });
+}
+
+export async function startServer() {
+  let recorded = null;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname === '/api/v3/klines') {
+      recorded ??= klines(DATA_15M);
+      const start = Number(url.searchParams.get('startTime'));
+      const end = Number(url.searchParams.get('endTime'));
+      const limit = Number(url.searchParams.get('limit') || 500);
+      const page = recorded.filter((k) => k[0] >= start && k[0] <= end).slice(0, limit);
+      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify(page));
+      return;
+    }
+    const file = path.join(WWW, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
+    if (!file.startsWith(WWW) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+export function tempDir(prefix = 'btlab-e2e-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+// A persistent context, so IndexedDB survives reloads (and a browser restart on the same dir).
+export async function launch(dir = tempDir(), options = {}) {
+  process.env.XDG_CONFIG_HOME ??= tempDir('btlab-xdg-');
+  process.env.XDG_CACHE_HOME ??= process.env.XDG_CONFIG_HOME;
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium', args: ARGS, acceptDownloads: true, ...options,
+  });
+  return { context, dir };
+}
+
+export async function openApp(context, url) {
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 60_000 });
+  return { page, errors };
+}
+
+// Fills the sweep builder's axes and runs it; resolves when the progress bar reaches 100%.
+export async function runSweep(page, { strategy = 'sma', axes, start, end, datasetMatch } = {}) {
+  await page.click('#tabs button[data-view=sweep]');
+  if (datasetMatch) {
+    const value = await page.$eval('#sweep-dataset', (s, m) => [...s.options].find((o) => o.textContent.includes(m))?.value, datasetMatch);
+    await page.selectOption('#sweep-dataset', value);
+  }
+  await page.selectOption('#sweep-strategy', strategy);
+  for (const [name, text] of Object.entries(axes || {})) await page.fill(`input[name=axis-${name}]`, text);
+  if (start) await page.fill('input[name=start]', start);
+  if (end) await page.fill('input[name=end]', end);
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#progress-bar').value === 1 && !document.querySelector('#run').disabled, null, { timeout: 120_000 });
+}
+
+export async function storedCount(page) {
+  return page.evaluate(() => window.btlab.store.count(null));
+}

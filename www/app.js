@@ -1,0 +1,475 @@
+// btlab's page: the store and the generators run here (wasm + sql.js), the backtests in a
+// pool of workers. Every experiment shown as done has been logged to IndexedDB first.
+import init, * as wasm from './pkg/btlab_web.js';
+import { Persistence, idb } from './persist.js';
+import { Pool } from './pool.js';
+import { Datasets } from './datasets.js';
+import { drawDetailCharts, drawHeatmap } from './charts.js';
+import { $, h, replace, table, pct, num, isoDate, isoTime, download } from './util.js';
+
+const SORTABLE = ['sharpe_ratio', 'total_return', 'annualized_return', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'final_equity'];
+const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d'];
+const PAGE = 50;
+
+const state = {
+  results: { filter: {}, sort: 'sharpe_ratio', offset: 0 },
+  sweep: null, // the running sweep: { cancelled }
+};
+
+let store, persist, pool, datasets, strategies, grids;
+
+function setStatus(text) {
+  $('#status').textContent = text;
+}
+
+function show(view) {
+  for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== `view-${view}`;
+  for (const button of document.querySelectorAll('#tabs button')) {
+    button.classList.toggle('active', button.dataset.view === view);
+    if (button.dataset.view === 'detail' && view === 'detail') button.hidden = false;
+  }
+  refresh(view);
+}
+
+function refresh(view) {
+  const current = view || document.querySelector('#tabs button.active').dataset.view;
+  ({ results: renderResults, top: renderTop, summary: renderSummary, errors: renderErrors, datasets: renderDatasets, heatmap: renderHeatmap }[current] || (() => {}))();
+}
+
+// ---- the sweep builder -------------------------------------------------------------------
+
+// An axis as typed: `5, 10, 20` (values), `5..50 step 5` (ints), `0.1..0.9 num 5` (floats),
+// `10..400 log 8` (log-spaced), or one value.
+function parseAxis(text, kind) {
+  const t = text.trim();
+  let m;
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+step\s+([\d.]+)$/.exec(t))) return { type: 'int', min: +m[1], max: +m[2], step: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+log\s+(\d+)$/.exec(t))) return { type: 'loguniform', min: +m[1], max: +m[2], num: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+num\s+(\d+)$/.exec(t))) return { type: 'float', min: +m[1], max: +m[2], num: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)$/.exec(t))) return kind === 'int' ? { type: 'int', min: +m[1], max: +m[2], step: 1 } : { type: 'float', min: +m[1], max: +m[2] };
+  const values = t.split(',').map((v) => v.trim()).filter(Boolean).map(Number);
+  if (!values.length || values.some(Number.isNaN)) throw new Error(`cannot read the axis "${text}"`);
+  return values;
+}
+
+function axisText(axis) {
+  if (Array.isArray(axis)) return axis.join(', ');
+  if (axis.type === 'int') return `${axis.min}..${axis.max} step ${axis.step ?? 1}`;
+  if (axis.type === 'loguniform') return `${axis.min}..${axis.max} log ${axis.num ?? 5}`;
+  if (axis.type === 'float') return `${axis.min}..${axis.max} num ${axis.num ?? 5}`;
+  return (axis.values || []).join(', ');
+}
+
+function renderAxes(preset = true) {
+  const name = $('#sweep-strategy').value;
+  const strategy = strategies.find((s) => s.name === name);
+  const grid = grids[name] || {};
+  replace($('#param-axes'), strategy.params.map((p) => h('label', { class: 'axis', title: p.description },
+    p.name, h('input', { name: `axis-${p.name}`, 'data-kind': p.type, value: preset && grid[p.name] ? axisText(grid[p.name]) : String(p.default) }))));
+  updateCount();
+}
+
+function readSpec() {
+  const form = $('#sweep-form');
+  const f = new FormData(form);
+  const dataset = currentDataset();
+  const strategy = f.get('strategy');
+  const axes = {};
+  for (const input of form.querySelectorAll('#param-axes input')) axes[input.name.slice(5)] = parseAxis(input.value, input.dataset.kind);
+  return {
+    symbol: dataset ? dataset.symbol : 'DEMO-BTC',
+    timeframe: f.get('timeframe'),
+    start: f.get('start'),
+    end: f.get('end'),
+    strategies: [strategy],
+    param_grids: { [strategy]: axes },
+    search: f.get('search'),
+    n_samples: Number(f.get('n_samples')),
+    seed: Number(f.get('seed')),
+    initial_capital: Number(f.get('initial_capital')),
+    fee_bps: Number(f.get('fee_bps')),
+    slippage_bps: Number(f.get('slippage_bps')),
+    allow_short: f.get('allow_short') === 'on',
+  };
+}
+
+function updateCount() {
+  try {
+    const sweep = new wasm.Sweep(readSpec());
+    $('#sweep-count').textContent = `${sweep.size} configs (${sweep.sizeBeforeConstraints} combinations before constraints)`;
+    sweep.free();
+    $('#sweep-error').textContent = '';
+  } catch (e) {
+    $('#sweep-count').textContent = '';
+    $('#sweep-error').textContent = e.message;
+  }
+}
+
+let datasetCache = [];
+function currentDataset() {
+  return datasetCache.find((d) => d.id === $('#sweep-dataset').value);
+}
+
+async function runSweep(event) {
+  event.preventDefault();
+  if (state.sweep) return;
+  $('#sweep-error').textContent = '';
+  let spec, sweep, fingerprint;
+  const dataset = currentDataset();
+  try {
+    spec = readSpec();
+    sweep = new wasm.Sweep(spec);
+    fingerprint = wasm.marketFingerprint(dataset.columns, spec.timeframe, Date.parse(spec.start), Date.parse(spec.end));
+  } catch (e) {
+    $('#sweep-error').textContent = e.message;
+    return;
+  }
+  const run = (state.sweep = { cancelled: false });
+  const total = sweep.size;
+  const counts = { stored: 0, skipped: 0, failed: 0, done: 0 };
+  const started = performance.now();
+  $('#progress').hidden = false;
+  $('#run').disabled = true;
+  $('#cancel').disabled = false;
+  const progress = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = counts.done / Math.max(seconds, 1e-3);
+    const eta = rate > 0 ? (total - counts.done) / rate : 0;
+    $('#progress-bar').value = total ? counts.done / total : 1;
+    $('#progress-text').textContent = `${counts.done}/${total} configs · ${rate.toFixed(0)}/s · ETA ${eta.toFixed(1)}s · ` +
+      `${counts.stored} new, ${counts.skipped} already stored, ${counts.failed} failed`;
+  };
+  progress();
+  try {
+    await pool.load(dataset);
+    const chunkSize = Math.max(25, Math.min(500, Math.ceil(total / (pool.size * 4))));
+    let sinceFold = 0;
+    const lane = async () => {
+      while (!run.cancelled) {
+        const chunk = sweep.nextChunk(chunkSize, fingerprint);
+        if (!chunk.length) return;
+        const known = new Set(store.knownHashes(chunk.map((c) => c.config_hash)));
+        const fresh = chunk.filter((c) => !known.has(c.config_hash));
+        const errors = fresh.filter((c) => c.error).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
+        const runnable = fresh.filter((c) => !c.error);
+        const outcomes = runnable.length ? await pool.run(runnable.map((c) => c.config)) : [];
+        if (run.cancelled) return;
+        const results = [];
+        outcomes.forEach((o, i) => (o.ok ? results.push(o.result) : errors.push({ config_hash: runnable[i].config_hash, config: o.config, error: o.error })));
+        counts.stored += await persist.append(results, errors);
+        counts.skipped += chunk.length - fresh.length;
+        counts.failed += errors.length;
+        counts.done += chunk.length;
+        progress();
+        if (++sinceFold >= 40) {
+          sinceFold = 0;
+          persist.fold();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+    await persist.fold();
+    setStatus(run.cancelled ? 'sweep cancelled: what finished is stored' : `sweep done: ${counts.stored} new experiments`);
+  } catch (e) {
+    if (!run.cancelled) $('#sweep-error').textContent = e.message;
+  } finally {
+    sweep.free();
+    state.sweep = null;
+    $('#run').disabled = false;
+    $('#cancel').disabled = true;
+    progress();
+    refresh();
+  }
+}
+
+function cancelSweep() {
+  if (!state.sweep) return;
+  state.sweep.cancelled = true;
+  pool.cancel();
+}
+
+// ---- results, top, summary, errors -------------------------------------------------------
+
+function experimentColumns() {
+  return [
+    { title: 'id', value: (e) => e.id },
+    { title: 'hash', value: (e) => e.config_hash.slice(0, 10), text: true },
+    { title: 'symbol', value: (e) => e.config.symbol, text: true },
+    { title: 'tf', value: (e) => e.config.timeframe, text: true },
+    { title: 'strategy', value: (e) => e.config.strategy, text: true },
+    { title: 'params', value: (e) => JSON.stringify(e.config.params), text: true },
+    { title: 'return', value: (e) => pct(e.metrics.total_return), sort: 'total_return' },
+    { title: 'sharpe', value: (e) => num(e.metrics.sharpe_ratio), sort: 'sharpe_ratio' },
+    { title: 'max dd', value: (e) => pct(e.metrics.max_drawdown), sort: 'max_drawdown' },
+    { title: 'trades', value: (e) => e.metrics.total_trades, sort: 'total_trades' },
+    { title: 'win rate', value: (e) => pct(e.metrics.win_rate), sort: 'win_rate' },
+  ];
+}
+
+function renderResults() {
+  const { filter, sort, offset } = state.results;
+  const rows = store.list(filter, sort, PAGE, offset);
+  const total = store.count(filter);
+  table($('#results-table'), experimentColumns(), rows, {
+    onRow: (e) => openDetail(e.id),
+    onSort: (metric) => { state.results.sort = metric; state.results.offset = 0; renderResults(); },
+  });
+  $('#results-table').dataset.sort = sort;
+  $('#page-info').textContent = total ? `${offset + 1}-${offset + rows.length} of ${total}, by ${sort}` : 'no experiments';
+}
+
+function readFilter(event) {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  const thresholds = [];
+  if (f.get('min_sharpe') !== '') thresholds.push({ metric: 'sharpe_ratio', min: Number(f.get('min_sharpe')) });
+  if (f.get('max_drawdown') !== '') thresholds.push({ metric: 'max_drawdown', max: Number(f.get('max_drawdown')) });
+  state.results.filter = { symbol: f.get('symbol') || null, strategy: f.get('strategy') || null, thresholds };
+  state.results.offset = 0;
+  renderResults();
+}
+
+function renderTop() {
+  const rows = store.top($('#top-metric').value, Number($('#top-n').value) || 10, null);
+  table($('#top-table'), experimentColumns(), rows, { onRow: (e) => openDetail(e.id) });
+}
+
+function renderSummary() {
+  const s = store.summary();
+  table($('#summary-table'), [
+    { title: 'symbol', value: (g) => g.symbol, text: true },
+    { title: 'tf', value: (g) => g.timeframe, text: true },
+    { title: 'strategy', value: (g) => g.strategy, text: true },
+    { title: 'experiments', value: (g) => g.experiments },
+    { title: 'profitable', value: (g) => g.profitable },
+    { title: 'mean sharpe', value: (g) => num(g.mean_sharpe) },
+    { title: 'best sharpe', value: (g) => num(g.best_sharpe) },
+    { title: 'mean return', value: (g) => pct(g.mean_return) },
+    { title: 'best return', value: (g) => pct(g.best_return) },
+  ], s.groups);
+  $('#summary-totals').textContent = `${s.experiments} experiments, ${s.errors} errors`;
+}
+
+function renderErrors() {
+  table($('#errors-table'), [
+    { title: 'id', value: (r) => r.id },
+    { title: 'config', value: (r) => JSON.stringify(r.config), text: true },
+    { title: 'error', value: (r) => r.message, text: true },
+    { title: 'when', value: (r) => isoTime(r.created_at), text: true },
+  ], store.errors(200));
+}
+
+function renderHeatmap() {
+  const strategy = $('#heat-strategy').value;
+  const spec = strategies.find((s) => s.name === strategy);
+  for (const [select, index] of [['#heat-x', 0], ['#heat-y', 1]]) {
+    const el = $(select);
+    if (el.dataset.strategy !== strategy) {
+      replace(el, spec.params.map((p) => h('option', { value: p.name }, p.name)));
+      el.value = spec.params[Math.min(index, spec.params.length - 1)].name;
+      el.dataset.strategy = strategy;
+    }
+  }
+  const rows = store.list({ strategy }, 'sharpe_ratio', 20000, 0);
+  drawHeatmap($('#heatmap'), rows, $('#heat-x').value, $('#heat-y').value, $('#heat-metric').value);
+}
+
+// ---- datasets ----------------------------------------------------------------------------
+
+async function renderDatasets() {
+  datasetCache = await datasets.list();
+  table($('#datasets-table'), [
+    { title: 'symbol', value: (d) => d.symbol, text: true },
+    { title: 'name', value: (d) => d.name, text: true },
+    { title: 'source', value: (d) => d.source, text: true },
+    { title: 'tf', value: (d) => d.info.timeframe, text: true },
+    { title: 'candles', value: (d) => d.info.candles },
+    { title: 'from', value: (d) => isoTime(d.info.first), text: true },
+    { title: 'to', value: (d) => isoTime(d.info.last), text: true },
+    { title: 'gaps', value: (d) => (d.info.gaps ? `${d.info.gaps} (${d.info.missing} candles)` : 'none'), text: true },
+    { title: 'fingerprint', value: (d) => d.info.fingerprint.slice(0, 16), text: true },
+  ], datasetCache);
+  const select = $('#sweep-dataset');
+  const chosen = select.value;
+  replace(select, datasetCache.map((d) => h('option', { value: d.id }, `${d.symbol} ${d.info.timeframe} ${isoDate(d.info.first)}..${isoDate(d.info.last)} (${d.source})`)));
+  if (datasetCache.some((d) => d.id === chosen)) select.value = chosen;
+}
+
+async function added(dataset) {
+  $('#dataset-error').textContent = '';
+  await renderDatasets();
+  $('#sweep-dataset').value = dataset.id;
+  chooseDataset();
+  setStatus(`dataset ${dataset.symbol} ${dataset.info.timeframe} ready (${dataset.info.candles} candles)`);
+}
+
+function chooseDataset() {
+  const d = currentDataset();
+  if (!d) return;
+  $('#sweep-timeframe').value = d.info.timeframe;
+  const form = $('#sweep-form');
+  form.start.value = isoDate(d.info.first);
+  form.end.value = isoDate(d.info.last + 1);
+  updateCount();
+}
+
+async function importFile(file) {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    await added(await datasets.importBytes(bytes, file.name, $('#import-symbol').value.trim()));
+  } catch (e) {
+    $('#dataset-error').textContent = `${file.name}: ${e.message}`;
+  }
+}
+
+// ---- detail ------------------------------------------------------------------------------
+
+async function openDetail(name) {
+  show('detail');
+  const e = store.get(String(name));
+  $('#detail-title').textContent = `Experiment ${e.id}: ${e.config.symbol} ${e.config.timeframe} ${e.config.strategy}`;
+  const c = e.config;
+  table($('#detail-config'), [{ title: 'field', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1], text: true }], [
+    ['config_hash', e.config_hash], ['params', JSON.stringify(c.params)], ['range', `${c.start} .. ${c.end}`],
+    ['capital', c.initial_capital], ['fee / slippage (bps)', `${c.fee_bps} / ${c.slippage_bps}`], ['shorts', c.allow_short ? 'allowed' : 'off'],
+    ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
+  ]);
+  table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
+    Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+  const check = $('#detail-check');
+  check.className = '';
+  check.textContent = 're-running for the full curve and trades…';
+  // Full detail is one deterministic re-run away, on a dataset with the same candles.
+  const dataset = datasetCache.find((d) => d.symbol === c.symbol && (() => {
+    try { return wasm.marketFingerprint(d.columns, c.timeframe, Date.parse(c.start), Date.parse(c.end)) === e.data_fingerprint; } catch { return false; }
+  })());
+  if (!dataset) {
+    check.textContent = `the candles of this experiment (fingerprint ${e.data_fingerprint.slice(0, 16)}) are not among the datasets: stored curve only`;
+    drawDetailCharts({ equity: e.equity_curve, trades: [], candles: null });
+    table($('#detail-trades'), [], []);
+    return;
+  }
+  await pool.load(dataset);
+  const result = await pool.detail(c);
+  const same = result.config_hash === e.config_hash && result.metrics.sharpe_ratio === e.metrics.sharpe_ratio;
+  check.className = same ? 'match' : 'mismatch';
+  check.textContent = same ? `re-run matches: config_hash ${result.config_hash.slice(0, 16)}…, same metrics`
+    : `MISMATCH: the re-run gives config_hash ${result.config_hash} and Sharpe ${result.metrics.sharpe_ratio}`;
+  drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
+  table($('#detail-trades'), [
+    { title: 'side', value: (t) => t.side, text: true },
+    { title: 'entry', value: (t) => isoTime(t.entry_time), text: true },
+    { title: 'entry price', value: (t) => num(t.entry_price, 2) },
+    { title: 'exit', value: (t) => isoTime(t.exit_time), text: true },
+    { title: 'exit price', value: (t) => num(t.exit_price, 2) },
+    { title: 'pnl', value: (t) => num(t.pnl, 2) },
+    { title: 'return', value: (t) => `${num(t.return_pct, 2)}%` },
+  ], result.trades.slice(0, 2000));
+}
+
+// ---- export and import -------------------------------------------------------------------
+
+async function exportJson() {
+  const parts = ['['];
+  for (let offset = 0; ; offset += 5000) {
+    const rows = store.list(null, 'sharpe_ratio', 5000, offset);
+    rows.forEach((r, i) => parts.push((offset + i ? ',\n' : '\n') + JSON.stringify(r)));
+    if (rows.length < 5000) break;
+  }
+  parts.push('\n]\n');
+  download('btlab-experiments.json', new Blob(parts, { type: 'application/json' }));
+}
+
+async function importDatabase(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const out = $('#import-result');
+  try {
+    let merged;
+    if (file.name.endsWith('.json')) {
+      merged = store.importExperiments(JSON.parse(new TextDecoder().decode(bytes)), Date.now());
+    } else {
+      const SQL = await window.sqlReady;
+      const other = new SQL.Database(bytes);
+      merged = store.mergeDatabase(other, Date.now());
+      other.close();
+    }
+    await persist.fold();
+    out.textContent = `imported ${file.name}: ${merged} new experiments`;
+    refresh();
+  } catch (e) {
+    out.textContent = `${file.name}: ${e.message}`;
+  }
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+async function main() {
+  window.sqlReady = window.initSqlJs({ locateFile: (f) => new URL(`vendor/${f}`, import.meta.url).href });
+  const [SQL] = await Promise.all([window.sqlReady, init()]);
+  strategies = wasm.strategies();
+  grids = wasm.predefinedGrids();
+  const handle = await idb();
+  persist = new Persistence(handle, SQL, wasm);
+  store = await persist.open();
+  persist.onRemote = () => refresh();
+  datasets = new Datasets(handle, wasm);
+  await datasets.ensureDemo();
+  pool = new Pool();
+  window.btlab = { wasm, store, persist, pool, datasets };
+
+  replace($('#sweep-strategy'), strategies.map((s) => h('option', { value: s.name }, s.name)));
+  replace($('#heat-strategy'), strategies.map((s) => h('option', { value: s.name }, s.name)));
+  replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
+  $('#filter-form').strategy.append(...strategies.map((s) => h('option', { value: s.name }, s.name)));
+  for (const id of ['#top-metric', '#heat-metric']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
+
+  await renderDatasets();
+  chooseDataset();
+  renderAxes();
+
+  for (const button of document.querySelectorAll('#tabs button')) button.addEventListener('click', () => show(button.dataset.view));
+  $('#sweep-strategy').addEventListener('change', () => renderAxes());
+  $('#preset').addEventListener('click', () => renderAxes(true));
+  $('#sweep-form').addEventListener('input', updateCount);
+  $('#sweep-dataset').addEventListener('change', chooseDataset);
+  $('#sweep-form').addEventListener('submit', runSweep);
+  $('#cancel').addEventListener('click', cancelSweep);
+  $('#filter-form').addEventListener('submit', readFilter);
+  $('#prev').addEventListener('click', () => { state.results.offset = Math.max(0, state.results.offset - PAGE); renderResults(); });
+  $('#next').addEventListener('click', () => { if (state.results.offset + PAGE < store.count(state.results.filter)) state.results.offset += PAGE; renderResults(); });
+  for (const id of ['#top-n', '#top-metric']) $(id).addEventListener('change', renderTop);
+  for (const id of ['#heat-strategy', '#heat-x', '#heat-y', '#heat-metric']) $(id).addEventListener('change', renderHeatmap);
+  $('#export-sqlite').addEventListener('click', () => download('btlab-experiments.sqlite', new Blob([store.exportBytes()], { type: 'application/vnd.sqlite3' })));
+  $('#export-json').addEventListener('click', exportJson);
+  $('#import-db').addEventListener('change', (e) => e.target.files[0] && importDatabase(e.target.files[0]));
+  $('#file').addEventListener('change', (e) => e.target.files[0] && importFile(e.target.files[0]));
+  const drop = $('#drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); if (e.dataTransfer.files[0]) importFile(e.dataTransfer.files[0]); });
+  $('#load-sample').addEventListener('click', async () => {
+    const bytes = new Uint8Array(await (await fetch('sample/BTCUSDT-15m-2025.csv')).arrayBuffer());
+    await added(await datasets.importBytes(bytes, 'BTCUSDT-15m-2025.csv', 'BTCUSDT'));
+  });
+  $('#download-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const bar = $('#download-progress');
+    bar.hidden = false;
+    bar.value = 0;
+    try {
+      await added(await datasets.download({
+        base: f.get('base'), symbol: f.get('symbol').trim().toUpperCase(), interval: f.get('interval').trim(),
+        start: Date.parse(f.get('start')), end: Date.parse(f.get('end')),
+      }, (p) => { bar.value = p; }));
+    } catch (err) {
+      $('#dataset-error').textContent = `download: ${err.message}`;
+    }
+  });
+  setStatus('ready');
+}
+
+main().catch((e) => {
+  setStatus(`failed to start: ${e.message}`);
+  console.error(e);
+});

@@ -1,0 +1,87 @@
+// Charts of the detail view (lightweight-charts) and the parameter heatmap (a canvas).
+import { createChart, LineSeries, AreaSeries, CandlestickSeries, createSeriesMarkers } from './vendor/lightweight-charts.mjs';
+
+const charts = [];
+const seconds = (ms) => Math.floor(ms / 1000);
+
+function chart(el) {
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  charts.push(c);
+  return c;
+}
+
+export function drawDetailCharts({ equity, trades, candles, range }) {
+  while (charts.length) charts.pop().remove();
+  const points = equity.map((p) => ({ time: seconds(p.time), value: p.equity }));
+  chart(document.getElementById('chart-equity')).addSeries(LineSeries, { color: '#2962ff', lineWidth: 2 }).setData(points);
+  let peak = -Infinity;
+  const drawdown = equity.map((p) => {
+    peak = Math.max(peak, p.equity);
+    return { time: seconds(p.time), value: -(peak - p.equity) / peak * 100 };
+  });
+  chart(document.getElementById('chart-drawdown'))
+    .addSeries(AreaSeries, { lineColor: '#b3261e', topColor: 'rgba(179,38,30,0.05)', bottomColor: 'rgba(179,38,30,0.4)', invertFilledArea: true })
+    .setData(drawdown);
+  const el = document.getElementById('chart-candles');
+  if (!candles) {
+    el.replaceChildren();
+    return;
+  }
+  const bars = [];
+  for (let i = 0; i < candles.open_time.length; i++) {
+    const t = candles.open_time[i];
+    if (t < range[0] || t >= range[1]) continue;
+    bars.push({ time: seconds(t), open: candles.open[i], high: candles.high[i], low: candles.low[i], close: candles.close[i] });
+  }
+  const series = chart(el).addSeries(CandlestickSeries);
+  series.setData(bars);
+  const markers = trades.flatMap((t) => [
+    { time: seconds(t.entry_time), position: t.side === 'long' ? 'belowBar' : 'aboveBar', color: t.side === 'long' ? '#1d7a3a' : '#b3261e', shape: t.side === 'long' ? 'arrowUp' : 'arrowDown', text: t.side },
+    { time: seconds(t.exit_time), position: 'aboveBar', color: '#555', shape: 'circle', text: 'exit' },
+  ]).sort((a, b) => a.time - b.time);
+  createSeriesMarkers(series, markers);
+}
+
+// A metric over two parameters: each cell the mean over the experiments at that pair.
+export function drawHeatmap(canvas, rows, xName, yName, metric) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const cells = new Map();
+  for (const r of rows) {
+    const x = r.config.params[xName];
+    const y = r.config.params[yName];
+    const v = r.metrics[metric];
+    if (x == null || y == null || v == null || !Number.isFinite(v)) continue;
+    const key = `${x}|${y}`;
+    const cell = cells.get(key) || { x, y, sum: 0, n: 0 };
+    cell.sum += v;
+    cell.n += 1;
+    cells.set(key, cell);
+  }
+  const xs = [...new Set([...cells.values()].map((c) => c.x))].sort((a, b) => a - b);
+  const ys = [...new Set([...cells.values()].map((c) => c.y))].sort((a, b) => a - b);
+  ctx.font = '12px system-ui';
+  ctx.fillStyle = '#333';
+  if (!xs.length || !ys.length) {
+    ctx.fillText('no experiments of this strategy yet', 20, 30);
+    return;
+  }
+  const values = [...cells.values()].map((c) => c.sum / c.n);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const left = 60, bottom = 40, w = (canvas.width - left - 10) / xs.length, hgt = (canvas.height - bottom - 10) / ys.length;
+  for (const c of cells.values()) {
+    const t = hi > lo ? (c.sum / c.n - lo) / (hi - lo) : 0.5;
+    ctx.fillStyle = `hsl(${Math.round(t * 120)}, 70%, 45%)`;
+    ctx.fillRect(left + xs.indexOf(c.x) * w, 10 + (ys.length - 1 - ys.indexOf(c.y)) * hgt, Math.ceil(w), Math.ceil(hgt));
+  }
+  ctx.fillStyle = '#333';
+  ctx.fillText(`${xName} →   (${metric}: ${lo.toFixed(3)} red … ${hi.toFixed(3)} green)`, left, canvas.height - 8);
+  ctx.fillText(`${xs[0]}`, left, canvas.height - 24);
+  ctx.fillText(`${xs[xs.length - 1]}`, canvas.width - 40, canvas.height - 24);
+  ctx.save();
+  ctx.translate(14, canvas.height / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(`${yName} → (${ys[0]} … ${ys[ys.length - 1]})`, -60, 0);
+  ctx.restore();
+}

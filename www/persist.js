@@ -1,0 +1,122 @@
+// Durability of the experiment database in IndexedDB.
+//
+// The database lives in memory (sql.js). Saving a snapshot of it on every result would be
+// far too slow at scale, so results are first appended to a log in IndexedDB, one strict
+// transaction per chunk, and only shown as done once that transaction has committed. In
+// the background the log is folded into a snapshot: under a Web Lock, the folding tab
+// merges any newer snapshot (another tab's), applies every log entry, writes its snapshot
+// and deletes exactly the entries it folded, in one transaction. Opening the page loads
+// the snapshot and replays the log. So a crash loses nothing that was shown, and two tabs
+// never overwrite each other's results; a BroadcastChannel tells the other tabs about new
+// rows so their views stay current.
+
+const DB_NAME = 'btlab';
+const LOCK = 'btlab-snapshot';
+
+export function idb(name = DB_NAME) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name, 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      db.createObjectStore('snapshot');
+      db.createObjectStore('log', { autoIncrement: true });
+      db.createObjectStore('datasets', { keyPath: 'id' });
+    };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+}
+
+export function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = tx.onerror = () => reject(tx.error || new Error('IndexedDB transaction aborted'));
+  });
+}
+
+export class Persistence {
+  constructor(idbHandle, SQL, wasm) {
+    this.idb = idbHandle;
+    this.SQL = SQL;
+    this.wasm = wasm;
+    this.version = 0; // of the snapshot this tab's database includes
+    this.applied = new Set(); // log keys already in this tab's database
+    this.channel = new BroadcastChannel('btlab');
+    this.onRemote = () => {};
+    this.channel.onmessage = (e) => this.receive(e.data);
+    this.folding = null;
+  }
+
+  // Loads the snapshot and replays the log: everything ever shown as done.
+  async open() {
+    const tx = this.idb.transaction(['snapshot', 'log'], 'readonly');
+    const snapshot = await request(tx.objectStore('snapshot').get('db'));
+    const keys = await request(tx.objectStore('log').getAllKeys());
+    const entries = await request(tx.objectStore('log').getAll());
+    const db = new this.SQL.Database(snapshot ? snapshot.bytes : undefined);
+    this.store = new this.wasm.WebStore(db);
+    this.version = snapshot ? snapshot.version : 0;
+    keys.forEach((key, i) => this.apply(key, entries[i]));
+    return this.store;
+  }
+
+  apply(key, entry) {
+    if (this.applied.has(key)) return 0;
+    this.applied.add(key);
+    const inserted = this.store.insert(entry.results, entry.created_at);
+    if (entry.errors.length) this.store.insertErrors(entry.errors, entry.created_at);
+    return inserted;
+  }
+
+  // Durably logs a chunk of results and errors, then adds them to the database.
+  async append(results, errors) {
+    const entry = { results, errors, created_at: Date.now() };
+    const tx = this.idb.transaction('log', 'readwrite', { durability: 'strict' });
+    const key = await request(tx.objectStore('log').add(entry));
+    await done(tx);
+    const inserted = this.apply(key, entry);
+    this.channel.postMessage({ type: 'appended', key, entry });
+    return inserted;
+  }
+
+  receive(message) {
+    if (message.type === 'appended' && this.store) {
+      if (this.apply(message.key, message.entry)) this.onRemote();
+    }
+  }
+
+  // Folds the log into the snapshot (one fold at a time per tab, one per origin by lock).
+  fold() {
+    this.folding ??= navigator.locks.request(LOCK, () => this.foldLocked()).finally(() => { this.folding = null; });
+    return this.folding;
+  }
+
+  async foldLocked() {
+    const read = this.idb.transaction(['snapshot', 'log'], 'readonly');
+    const snapshot = await request(read.objectStore('snapshot').get('db'));
+    const keys = await request(read.objectStore('log').getAllKeys());
+    const entries = await request(read.objectStore('log').getAll());
+    if (snapshot && snapshot.version !== this.version) {
+      // Another tab folded since: take its rows too, so this snapshot drops none of them.
+      const theirs = new this.SQL.Database(snapshot.bytes);
+      this.store.mergeDatabase(theirs, Date.now());
+      theirs.close();
+    }
+    keys.forEach((key, i) => this.apply(key, entries[i]));
+    if (!keys.length && snapshot && snapshot.version === this.version) return;
+    const bytes = this.store.exportBytes();
+    const version = (snapshot ? snapshot.version : 0) + 1;
+    const write = this.idb.transaction(['snapshot', 'log'], 'readwrite', { durability: 'strict' });
+    write.objectStore('snapshot').put({ bytes, version }, 'db');
+    for (const key of keys) write.objectStore('log').delete(key);
+    await done(write);
+    this.version = version;
+  }
+}

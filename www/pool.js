@@ -1,0 +1,88 @@
+// A pool of module workers, one engine each (navigator.hardwareConcurrency of them).
+// Candles are sent to each worker once per dataset, as transferred copies; configs go in
+// chunks; cancel terminates the workers at once and starts fresh ones.
+
+export class Pool {
+  constructor(size = navigator.hardwareConcurrency || 2) {
+    this.size = Math.max(1, size);
+    this.start();
+  }
+
+  start() {
+    this.workers = Array.from({ length: this.size }, () => {
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      const slot = { worker, pending: new Map(), busy: false };
+      worker.onmessage = ({ data }) => {
+        const waiting = slot.pending.get(data.id);
+        slot.pending.delete(data.id);
+        if (!waiting) return;
+        if (data.ok) waiting.resolve(data); else waiting.reject(new Error(data.error));
+      };
+      worker.onerror = (e) => {
+        for (const w of slot.pending.values()) w.reject(new Error(e.message || 'worker failed'));
+        slot.pending.clear();
+      };
+      return slot;
+    });
+    this.loaded = null;
+    this.nextId = 1;
+    this.idle = [...this.workers];
+    this.queue = [];
+  }
+
+  call(slot, message, transfer = []) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  // Sends a dataset's columns to every worker (skipped when they already hold it).
+  async load(dataset) {
+    if (this.loaded === dataset.id) return;
+    await Promise.all(this.workers.map((slot) => {
+      const copy = Object.fromEntries(Object.entries(dataset.columns).map(([k, v]) => [k, new Float64Array(v)]));
+      return this.call(slot, { type: 'load', columns: copy }, Object.values(copy).map((a) => a.buffer));
+    }));
+    this.loaded = dataset.id;
+  }
+
+  async acquire() {
+    if (this.idle.length) return this.idle.pop();
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  release(slot) {
+    if (!this.workers.includes(slot)) return;
+    const next = this.queue.shift();
+    if (next) next(slot); else this.idle.push(slot);
+  }
+
+  async run(configs) {
+    const slot = await this.acquire();
+    try {
+      return (await this.call(slot, { type: 'run', configs })).outcomes;
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  async detail(config) {
+    const slot = await this.acquire();
+    try {
+      return (await this.call(slot, { type: 'detail', config })).result;
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  cancel() {
+    for (const slot of this.workers) {
+      slot.worker.terminate();
+      for (const w of slot.pending.values()) w.reject(new Error('cancelled'));
+    }
+    for (const resolve of this.queue) resolve(null);
+    this.start();
+  }
+}

@@ -1,0 +1,24 @@
+// One engine per worker: the wasm is loaded once, candles arrive once per dataset, then
+// each message is routed to one method of the Engine.
+import init, { Engine } from './pkg/btlab_web.js';
+
+const ready = init();
+let engine = null;
+
+self.onmessage = async ({ data }) => {
+  await ready;
+  const { id, type } = data;
+  try {
+    if (type === 'load') {
+      engine?.free();
+      engine = new Engine(data.columns);
+      self.postMessage({ id, ok: true });
+    } else if (type === 'run') {
+      self.postMessage({ id, ok: true, outcomes: engine.runChunk(data.configs) });
+    } else if (type === 'detail') {
+      self.postMessage({ id, ok: true, result: engine.runDetail(data.config) });
+    }
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: String(e && e.message ? e.message : e) });
+  }
+};
