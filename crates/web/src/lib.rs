@@ -198,7 +198,7 @@ pub struct Engine {
 enum Outcome {
     Ok {
         ok: bool,
-        result: BacktestResult,
+        result: Box<BacktestResult>,
     },
     Failed {
         ok: bool,
@@ -255,7 +255,7 @@ impl Engine {
         let outcome = match self.market(&valid.config) {
             Ok(market) => Outcome::Ok {
                 ok: true,
-                result: market.run(&valid, detail, &mut scratch),
+                result: Box::new(market.run(&valid, detail, &mut scratch)),
             },
             Err(e) => failed(&valid.config, None, e.to_string()),
         };
@@ -309,7 +309,7 @@ impl Engine {
     pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
         let config: BacktestConfig = from_js(config)?;
         match self.run_one(config, Detail::FULL) {
-            Outcome::Ok { result, .. } => to_js(&result),
+            Outcome::Ok { result, .. } => to_js(&*result),
             Outcome::Failed { error, .. } => Err(Error::new(&error)),
         }
     }
