@@ -156,7 +156,8 @@ async function runSweep(event) {
         if (run.cancelled) return;
         const results = [];
         outcomes.forEach((o, i) => (o.ok ? results.push(o.result) : errors.push({ config_hash: runnable[i].config_hash, config: o.config, error: o.error })));
-        counts.stored += await persist.append(results, errors);
+        const inserted = await persist.append(results, errors);
+        counts.stored += inserted;
         counts.skipped += chunk.length - fresh.length;
         counts.failed += errors.length;
         counts.done += chunk.length;

@@ -70,6 +70,7 @@ export class Datasets {
       onProgress(Math.min(1, (from - start) / (end - start)));
     }
     if (!rows.length) throw new Error(`no ${symbol} ${interval} candles in that range`);
+    onProgress(1);
     const columns = this.wasm.parseCandles(new TextEncoder().encode(JSON.stringify(rows)));
     return this.add({ symbol, source: `download ${new URL(base).host}`, name: `${symbol} ${interval}`, columns });
   }

@@ -67,7 +67,8 @@ export async function launch(dir = tempDir(), options = {}) {
 }
 
 export async function openApp(context, url) {
-  const page = context.pages()[0] || (await context.newPage());
+  // The persistent context opens with one blank page: use it, else a new one.
+  const page = context.pages().find((p) => p.url() === 'about:blank') || (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
