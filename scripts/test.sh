@@ -6,13 +6,27 @@ cd "$(dirname "$0")/.."
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+# Headless Chromium for the browser tests comes from Debian, never from a download.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 
 echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== the core builds for wasm32 (no I/O, no platform code)"
-cargo build --locked --lib --target wasm32-unknown-unknown
+cargo build --locked -p btlab --lib --target wasm32-unknown-unknown
 
-echo "== tests"
+echo "== Rust tests"
 cargo test --workspace --locked
+
+echo "== the wasm face in headless Chromium (wasm-bindgen-test)"
+scripts/build-web.sh
+CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p btlab-web --target wasm32-unknown-unknown
+
+echo "== the page end to end in headless Chromium"
+export XDG_CONFIG_HOME="${TMPDIR:-/tmp}/btlab-xdg" XDG_CACHE_HOME="${TMPDIR:-/tmp}/btlab-xdg"
+node --test tests/e2e/

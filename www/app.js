@@ -152,14 +152,12 @@ async function runSweep(event) {
         const fresh = chunk.filter((c) => !known.has(c.config_hash));
         const errors = fresh.filter((c) => c.error).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
         const runnable = fresh.filter((c) => !c.error);
-        const outcomes = runnable.length ? await pool.run(runnable.map((c) => c.config)) : [];
+        const outcomes = runnable.length ? await pool.run(JSON.stringify(runnable.map((c) => c.config))) : null;
         if (run.cancelled) return;
-        const results = [];
-        outcomes.forEach((o, i) => (o.ok ? results.push(o.result) : errors.push({ config_hash: runnable[i].config_hash, config: o.config, error: o.error })));
-        const inserted = await persist.append(results, errors);
+        const [inserted, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors);
         counts.stored += inserted;
+        counts.failed += failed;
         counts.skipped += chunk.length - fresh.length;
-        counts.failed += errors.length;
         counts.done += chunk.length;
         progress();
         if (++sinceFold >= 40) {

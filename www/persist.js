@@ -67,17 +67,19 @@ export class Persistence {
     return this.store;
   }
 
+  // An entry: a worker's outcomes (JSON) with their hashes, and configs refused before
+  // running. Returns [new experiments, failed configs].
   apply(key, entry) {
-    if (this.applied.has(key)) return 0;
+    if (this.applied.has(key)) return [0, 0];
     this.applied.add(key);
-    const inserted = this.store.insert(entry.results, entry.created_at);
+    const [inserted, failed] = entry.outcomes ? this.store.insertOutcomes(entry.outcomes, entry.hashes, entry.created_at) : [0, 0];
     if (entry.errors.length) this.store.insertErrors(entry.errors, entry.created_at);
-    return inserted;
+    return [inserted, failed + entry.errors.length];
   }
 
-  // Durably logs a chunk of results and errors, then adds them to the database.
-  async append(results, errors) {
-    const entry = { results, errors, created_at: Date.now() };
+  // Durably logs a chunk's outcomes, then adds them to the database.
+  async append(outcomes, hashes, errors) {
+    const entry = { outcomes, hashes, errors, created_at: Date.now() };
     const tx = this.idb.transaction('log', 'readwrite', { durability: 'strict' });
     const key = await request(tx.objectStore('log').add(entry));
     await done(tx);
@@ -88,7 +90,7 @@ export class Persistence {
 
   receive(message) {
     if (message.type === 'appended' && this.store) {
-      if (this.apply(message.key, message.entry)) this.onRemote();
+      if (this.apply(message.key, message.entry)[0]) this.onRemote();
     }
   }
 

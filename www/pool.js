@@ -59,6 +59,7 @@ export class Pool {
     if (next) next(slot); else this.idle.push(slot);
   }
 
+  // `configs`: a JSON array; resolves to the JSON of the outcomes.
   async run(configs) {
     const slot = await this.acquire();
     try {

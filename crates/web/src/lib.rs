@@ -263,45 +263,38 @@ impl Engine {
         outcome
     }
 
-    /// Runs a chunk of configs for a sweep (short curve, no trade list); each outcome in
-    /// its place, a failure with its message.
+    /// Runs a chunk of configs for a sweep (short curve, no trade list): a JSON array of
+    /// configs in, a JSON array of outcomes out, each in its place (a failure with its
+    /// message). JSON strings cross threads far cheaper than object graphs.
     #[wasm_bindgen(js_name = runChunk)]
-    pub fn run_chunk(&mut self, configs: JsValue) -> Result<JsValue, Error> {
-        let configs: Vec<Value> = from_js(configs)?;
-        let mut valid = Vec::with_capacity(configs.len());
-        for config in &configs {
-            if let Ok(c) = serde_json::from_value::<BacktestConfig>(config.clone())
-                && let Ok(v) = c.validate()
-            {
-                valid.push(v);
-            }
-        }
-        // Compute the chunk's indicators together before running it.
-        if let Some(first) = valid.first() {
-            let config = first.config.clone();
-            if let Ok(market) = self.market(&config) {
-                market.prepare(
-                    valid
-                        .iter()
-                        .filter(|v| v.config.start == config.start && v.config.end == config.end),
-                );
-            }
-        }
-        let outcomes: Vec<Outcome> = configs
-            .into_iter()
-            .map(
-                |config| match serde_json::from_value::<BacktestConfig>(config.clone()) {
-                    Ok(c) => self.run_one(c, Detail::summary(btlab::store::CURVE_POINTS)),
-                    Err(e) => Outcome::Failed {
-                        ok: false,
-                        error: format!("config: {e}"),
-                        config,
-                        config_hash: None,
-                    },
-                },
-            )
+    pub fn run_chunk(&mut self, configs_json: &str) -> Result<String, Error> {
+        let configs: Vec<Value> = serde_json::from_str(configs_json).map_err(into_error)?;
+        let parsed: Vec<Result<BacktestConfig, String>> = configs
+            .iter()
+            .map(|c| serde_json::from_value(c.clone()).map_err(|e| format!("config: {e}")))
             .collect();
-        to_js(&outcomes)
+        // Compute the chunk's indicators together before running it.
+        let valid: Vec<ValidConfig> = parsed.iter().flatten().filter_map(|c| c.validate().ok()).collect();
+        if let Some(first) = valid.first() {
+            let range = first.config.clone();
+            if let Ok(market) = self.market(&range) {
+                market.prepare(valid.iter().filter(|v| v.config.start == range.start && v.config.end == range.end));
+            }
+        }
+        let outcomes: Vec<Outcome> = parsed
+            .into_iter()
+            .zip(configs)
+            .map(|(config, raw)| match config {
+                Ok(c) => self.run_one(c, Detail::summary(btlab::store::CURVE_POINTS)),
+                Err(error) => Outcome::Failed {
+                    ok: false,
+                    error,
+                    config: raw,
+                    config_hash: None,
+                },
+            })
+            .collect();
+        serde_json::to_string(&outcomes).map_err(into_error)
     }
 
     /// One config with every equity point and every trade, for the detail view.
@@ -515,6 +508,13 @@ pub struct WebStore {
 }
 
 #[derive(Deserialize)]
+struct OutcomeIn {
+    result: Option<BacktestResult>,
+    error: Option<String>,
+    config: Option<Value>,
+}
+
+#[derive(Deserialize)]
 struct Failure {
     config_hash: Option<String>,
     config: Value,
@@ -539,6 +539,25 @@ impl WebStore {
     pub fn insert(&mut self, results: JsValue, created_at: f64) -> Result<usize, Error> {
         let results: Vec<BacktestResult> = from_js(results)?;
         self.store.insert(&results, created_at as i64).map_err(into_error)
+    }
+
+    /// Stores a worker's outcomes (the JSON of `Engine.runChunk`): results as experiments,
+    /// failures as errors under `hashes[i]`. Returns `[new experiments, failures]`.
+    #[wasm_bindgen(js_name = insertOutcomes)]
+    pub fn insert_outcomes(&mut self, outcomes_json: &str, hashes: Vec<String>, created_at: f64) -> Result<Vec<u32>, Error> {
+        let outcomes: Vec<OutcomeIn> = serde_json::from_str(outcomes_json).map_err(into_error)?;
+        let (mut results, mut failures) = (Vec::new(), Vec::new());
+        for (outcome, hash) in outcomes.into_iter().zip(hashes) {
+            match outcome {
+                OutcomeIn { result: Some(result), .. } => results.push(result),
+                OutcomeIn { error, config, .. } => {
+                    failures.push((Some(hash), config.unwrap_or(Value::Null), error.unwrap_or_default()))
+                }
+            }
+        }
+        let inserted = self.store.insert(&results, created_at as i64).map_err(into_error)?;
+        self.store.insert_errors(&failures, created_at as i64).map_err(into_error)?;
+        Ok(vec![inserted as u32, failures.len() as u32])
     }
 
     /// Records failed configs: `[{config_hash, config, error}]`.

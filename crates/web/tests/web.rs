@@ -1,0 +1,87 @@
+//! The wasm face in headless Chromium: conversions both ways, readable errors, and results
+//! equal to the core's own.
+#![cfg(target_arch = "wasm32")]
+
+use btlab_web::{Engine, Sweep, config_hash_js, dataset_info, demo_candles, parse_candles};
+use js_sys::{Array, Error, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CSV: &str = "open_time,open,high,low,close,volume
+2025-01-01T00:00:00Z,100,101,99,100.5,10
+2025-01-01T00:15:00Z,100.5,102,100,101.5,12
+2025-01-01T00:30:00Z,101.5,101.8,100.9,101,9
+";
+
+fn js(value: &Value) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap()
+}
+
+fn rust(value: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(value).unwrap()
+}
+
+use serde::Serialize;
+
+#[wasm_bindgen_test]
+fn candles_parse_into_columns_and_errors_name_the_row() {
+    let columns = parse_candles(CSV.as_bytes()).unwrap();
+    let info = rust(dataset_info(columns).unwrap());
+    assert_eq!(info["candles"], 3);
+    assert_eq!(info["timeframe"], "15m");
+    let broken = CSV.replace("101.8", "oops");
+    let err: Error = parse_candles(broken.as_bytes()).unwrap_err();
+    let message = String::from(err.message());
+    assert!(message.contains("line 4"), "{message}");
+}
+
+fn config(fast: u32, slow: u32) -> Value {
+    json!({"symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-03-01",
+           "strategy": "sma", "params": {"fast_period": fast, "slow_period": slow}})
+}
+
+#[wasm_bindgen_test]
+fn the_engine_gives_the_core_result_and_reports_failures_in_place() {
+    let start = 1_704_067_200_000.0;
+    let columns = demo_candles("1h", start, start + 60.0 * 86_400_000.0, 42).unwrap();
+    let mut engine = Engine::new(columns).unwrap();
+    let chunk = json!([config(10, 30), config(30, 10)]).to_string();
+    let outcomes: Value = serde_json::from_str(&engine.run_chunk(&chunk).unwrap()).unwrap();
+    assert_eq!(outcomes[0]["ok"], true);
+    assert_eq!(outcomes[1]["ok"], false);
+    assert!(outcomes[1]["error"].as_str().unwrap().contains("fast_period"), "{}", outcomes[1]);
+
+    // The same config through the core directly, on the same candles.
+    let candles = btlab::synthetic::generate(btlab::Timeframe::H1, start as i64, start as i64 + 60 * 86_400_000, 42).unwrap();
+    let native = btlab::run_backtest(&serde_json::from_value(config(10, 30)).unwrap(), &candles).unwrap();
+    let result = &outcomes[0]["result"];
+    assert_eq!(result["config_hash"], native.config_hash.as_str());
+    assert_eq!(result["metrics"], serde_json::to_value(&native.metrics).unwrap());
+
+    let detail = rust(engine.run_detail(js(&config(10, 30))).unwrap());
+    assert_eq!(detail["trades"].as_array().unwrap().len(), native.trades.len());
+    assert_eq!(detail["metrics"], result["metrics"]);
+    let hash = config_hash_js(js(&config(10, 30)), &native.data_fingerprint).unwrap();
+    assert_eq!(hash, native.config_hash);
+}
+
+#[wasm_bindgen_test]
+fn a_sweep_streams_its_configs_with_hashes() {
+    let spec = json!({"symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-03-01",
+                      "strategies": ["sma"], "param_grids": {"sma": {"fast_period": [5, 10, 60], "slow_period": [20, 50]}}});
+    let mut sweep = Sweep::new(js(&spec)).unwrap();
+    assert_eq!(sweep.size_before_constraints(), 6.0);
+    assert_eq!(sweep.size(), 4.0);
+    let first: Array = sweep.next_chunk(3, "f".repeat(64).as_str()).unwrap().dyn_into().unwrap();
+    let rest: Array = sweep.next_chunk(3, "f".repeat(64).as_str()).unwrap().dyn_into().unwrap();
+    assert_eq!((first.length(), rest.length()), (3, 1));
+    let hash = Reflect::get(&first.get(0), &"config_hash".into()).unwrap().as_string().unwrap();
+    assert_eq!(hash.len(), 64);
+    let bad = Sweep::new(js(&json!({"symbol": "X"}))).err().unwrap();
+    assert!(String::from(bad.message()).contains("missing field"));
+}
