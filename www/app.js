@@ -440,8 +440,9 @@ async function main() {
   for (const id of ['#heat-strategy', '#heat-x', '#heat-y', '#heat-metric']) $(id).addEventListener('change', renderHeatmap);
   $('#export-sqlite').addEventListener('click', () => download('btlab-experiments.sqlite', new Blob([store.exportBytes()], { type: 'application/vnd.sqlite3' })));
   $('#export-json').addEventListener('click', exportJson);
-  $('#import-db').addEventListener('change', (e) => e.target.files[0] && importDatabase(e.target.files[0]));
-  $('#file').addEventListener('change', (e) => e.target.files[0] && importFile(e.target.files[0]));
+  // Inputs are cleared after each file so that choosing the same file again imports it again.
+  $('#import-db').addEventListener('change', async (e) => { if (e.target.files[0]) await importDatabase(e.target.files[0]); e.target.value = ''; });
+  $('#file').addEventListener('change', async (e) => { if (e.target.files[0]) await importFile(e.target.files[0]); e.target.value = ''; });
   const drop = $('#drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));

@@ -136,6 +136,20 @@ test('the exported .sqlite opens in btlab with the same counts', async () => {
     const ours = await page.evaluate(() => window.btlab.store.summary());
     assert.equal(summary.experiments, 8);
     assert.deepEqual(summary, ours);
+
+    // Imported into a fresh profile, merged by config_hash: the same 8, and again 0 new.
+    const { context: other } = await launch();
+    try {
+      const { page: fresh } = await openApp(other, server.url);
+      await fresh.click('#tabs button[data-view=summary]');
+      await fresh.setInputFiles('#import-db', file);
+      await fresh.waitForFunction(() => /imported export\.sqlite: 8 new/.test(document.querySelector('#import-result').textContent));
+      await fresh.setInputFiles('#import-db', file);
+      await fresh.waitForFunction(() => /imported export\.sqlite: 0 new/.test(document.querySelector('#import-result').textContent));
+      assert.deepEqual(await fresh.evaluate(() => window.btlab.store.summary()), ours);
+    } finally {
+      await other.close();
+    }
   } finally {
     await context.close();
   }
