@@ -278,7 +278,11 @@ impl Engine {
         if let Some(first) = valid.first() {
             let range = first.config.clone();
             if let Ok(market) = self.market(&range) {
-                market.prepare(valid.iter().filter(|v| v.config.start == range.start && v.config.end == range.end));
+                market.prepare(
+                    valid
+                        .iter()
+                        .filter(|v| v.config.start == range.start && v.config.end == range.end),
+                );
             }
         }
         let outcomes: Vec<Outcome> = parsed
@@ -544,19 +548,28 @@ impl WebStore {
     /// Stores a worker's outcomes (the JSON of `Engine.runChunk`): results as experiments,
     /// failures as errors under `hashes[i]`. Returns `[new experiments, failures]`.
     #[wasm_bindgen(js_name = insertOutcomes)]
-    pub fn insert_outcomes(&mut self, outcomes_json: &str, hashes: Vec<String>, created_at: f64) -> Result<Vec<u32>, Error> {
+    pub fn insert_outcomes(
+        &mut self,
+        outcomes_json: &str,
+        hashes: Vec<String>,
+        created_at: f64,
+    ) -> Result<Vec<u32>, Error> {
         let outcomes: Vec<OutcomeIn> = serde_json::from_str(outcomes_json).map_err(into_error)?;
         let (mut results, mut failures) = (Vec::new(), Vec::new());
         for (outcome, hash) in outcomes.into_iter().zip(hashes) {
             match outcome {
-                OutcomeIn { result: Some(result), .. } => results.push(result),
+                OutcomeIn {
+                    result: Some(result), ..
+                } => results.push(result),
                 OutcomeIn { error, config, .. } => {
                     failures.push((Some(hash), config.unwrap_or(Value::Null), error.unwrap_or_default()))
                 }
             }
         }
         let inserted = self.store.insert(&results, created_at as i64).map_err(into_error)?;
-        self.store.insert_errors(&failures, created_at as i64).map_err(into_error)?;
+        self.store
+            .insert_errors(&failures, created_at as i64)
+            .map_err(into_error)?;
         Ok(vec![inserted as u32, failures.len() as u32])
     }
 

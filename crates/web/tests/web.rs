@@ -54,10 +54,15 @@ fn the_engine_gives_the_core_result_and_reports_failures_in_place() {
     let outcomes: Value = serde_json::from_str(&engine.run_chunk(&chunk).unwrap()).unwrap();
     assert_eq!(outcomes[0]["ok"], true);
     assert_eq!(outcomes[1]["ok"], false);
-    assert!(outcomes[1]["error"].as_str().unwrap().contains("fast_period"), "{}", outcomes[1]);
+    assert!(
+        outcomes[1]["error"].as_str().unwrap().contains("fast_period"),
+        "{}",
+        outcomes[1]
+    );
 
     // The same config through the core directly, on the same candles.
-    let candles = btlab::synthetic::generate(btlab::Timeframe::H1, start as i64, start as i64 + 60 * 86_400_000, 42).unwrap();
+    let candles =
+        btlab::synthetic::generate(btlab::Timeframe::H1, start as i64, start as i64 + 60 * 86_400_000, 42).unwrap();
     let native = btlab::run_backtest(&serde_json::from_value(config(10, 30)).unwrap(), &candles).unwrap();
     let result = &outcomes[0]["result"];
     assert_eq!(result["config_hash"], native.config_hash.as_str());
@@ -77,10 +82,21 @@ fn a_sweep_streams_its_configs_with_hashes() {
     let mut sweep = Sweep::new(js(&spec)).unwrap();
     assert_eq!(sweep.size_before_constraints(), 6.0);
     assert_eq!(sweep.size(), 4.0);
-    let first: Array = sweep.next_chunk(3, "f".repeat(64).as_str()).unwrap().dyn_into().unwrap();
-    let rest: Array = sweep.next_chunk(3, "f".repeat(64).as_str()).unwrap().dyn_into().unwrap();
+    let first: Array = sweep
+        .next_chunk(3, "f".repeat(64).as_str())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let rest: Array = sweep
+        .next_chunk(3, "f".repeat(64).as_str())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     assert_eq!((first.length(), rest.length()), (3, 1));
-    let hash = Reflect::get(&first.get(0), &"config_hash".into()).unwrap().as_string().unwrap();
+    let hash = Reflect::get(&first.get(0), &"config_hash".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
     assert_eq!(hash.len(), 64);
     let bad = Sweep::new(js(&json!({"symbol": "X"}))).err().unwrap();
     assert!(String::from(bad.message()).contains("missing field"));
