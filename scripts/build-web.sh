@@ -20,3 +20,6 @@ cp node_modules/sql.js/dist/sql-wasm.js node_modules/sql.js/dist/sql-wasm.wasm w
 cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs www/vendor/lightweight-charts.mjs
 cp tests/data/BTCUSDT-15m-2025.csv www/sample/
 echo "built www/ ($(du -sh www | cut -f1))"
+# The edge worker embeds the same wasm.
+mkdir -p edge/pkg
+cp www/pkg/btlab_web.js www/pkg/btlab_web_bg.wasm edge/pkg/

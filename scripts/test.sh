@@ -30,3 +30,6 @@ CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wa
 echo "== the page end to end in headless Chromium"
 export XDG_CONFIG_HOME="${TMPDIR:-/tmp}/btlab-xdg" XDG_CACHE_HOME="${TMPDIR:-/tmp}/btlab-xdg"
 node --test tests/e2e/
+
+echo "== the edge worker on workerd"
+node --test tests/edge/

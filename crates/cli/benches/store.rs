@@ -9,7 +9,7 @@ use std::time::Instant;
 use btlab::search::SweepSpec;
 use btlab::store::{Filter, Sql, Store};
 use btlab::{Market, Timeframe, parse_candles};
-use btlab_cli::runner::{Options, run_chunks};
+use btlab_cli::runner::{Executor, Options, run_chunks};
 use btlab_cli::sqlite::{Sqlite, open_store};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -36,9 +36,16 @@ fn sweep_into(store: &mut Store<Sqlite>, market: &Market, spec: &SweepSpec, pool
         stop: &stop,
         stop_on_error: false,
     };
-    run_chunks(market, spec.configs().unwrap(), store, pool, &options, |_| {})
-        .unwrap()
-        .stored
+    run_chunks(
+        market,
+        spec.configs().unwrap(),
+        store,
+        &Executor::Local(pool),
+        &options,
+        |_| {},
+    )
+    .unwrap()
+    .stored
 }
 
 fn sweep_with_storage(c: &mut Criterion) {

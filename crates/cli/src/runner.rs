@@ -15,6 +15,100 @@ use rayon::ThreadPool;
 use rayon::prelude::*;
 use serde_json::Value;
 
+/// Where the backtests of a sweep run.
+pub enum Executor<'a> {
+    /// On this machine's cores.
+    Local(&'a ThreadPool),
+    /// On an edge worker's `/batch-backtest` (`btlab sweep --remote URL`).
+    Remote(&'a Remote),
+}
+
+/// An edge worker, sent sub-chunks of a chunk concurrently.
+pub struct Remote {
+    pub base_url: String,
+    /// Configs per request.
+    pub batch: usize,
+    /// Requests in flight.
+    pub concurrency: usize,
+    agent: ureq::Agent,
+}
+
+impl Remote {
+    pub fn new(base_url: &str) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(120)))
+            .http_status_as_error(false)
+            .build();
+        Remote {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            batch: 100,
+            concurrency: 8,
+            agent: config.into(),
+        }
+    }
+
+    /// One request: the outcomes of `configs`, in order.
+    fn batch(&self, configs: &[ValidConfig]) -> Result<Vec<std::result::Result<BacktestResult, String>>> {
+        let url = format!("{}/batch-backtest", self.base_url);
+        let body = serde_json::json!({ "configs": configs.iter().map(|v| &v.config).collect::<Vec<_>>() });
+        let mut response = self
+            .agent
+            .post(&url)
+            .send_json(&body)
+            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(256 << 20)
+            .read_to_string()
+            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        anyhow::ensure!(status.is_success(), "{url} answered {status}: {text}");
+        #[derive(serde::Deserialize)]
+        struct Outcome {
+            result: Option<BacktestResult>,
+            error: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Reply {
+            results: Vec<Outcome>,
+        }
+        let reply: Reply = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{url}: unreadable reply: {e}"))?;
+        anyhow::ensure!(
+            reply.results.len() == configs.len(),
+            "{url}: {} outcomes for {} configs",
+            reply.results.len(),
+            configs.len()
+        );
+        Ok(reply
+            .results
+            .into_iter()
+            .map(|o| o.result.ok_or_else(|| o.error.unwrap_or_default()))
+            .collect())
+    }
+
+    fn run(&self, configs: &[ValidConfig]) -> Result<Vec<std::result::Result<BacktestResult, String>>> {
+        let parts: Vec<&[ValidConfig]> = configs.chunks(self.batch.max(1)).collect();
+        let mut outcomes = Vec::with_capacity(configs.len());
+        for wave in parts.chunks(self.concurrency.max(1)) {
+            let replies: Vec<Result<_>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = wave.iter().map(|part| scope.spawn(|| self.batch(part))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("request thread panicked")))
+                    })
+                    .collect()
+            });
+            for reply in replies {
+                outcomes.extend(reply?);
+            }
+        }
+        Ok(outcomes)
+    }
+}
+
 pub struct Options<'a> {
     /// Configs per chunk: run in parallel, stored in one transaction.
     pub chunk_size: usize,
@@ -45,6 +139,32 @@ enum Prepared {
     },
 }
 
+fn run_local(
+    market: &Market,
+    to_run: &[ValidConfig],
+    pool: &ThreadPool,
+) -> Vec<std::result::Result<BacktestResult, String>> {
+    market.prepare(to_run);
+    pool.install(|| {
+        to_run
+            .par_iter()
+            .map_init(Vec::new, |scratch, valid| {
+                // An engine bug in one config is logged like a bad config; the sweep goes on.
+                catch_unwind(AssertUnwindSafe(|| {
+                    market.run(valid, Detail::summary(CURVE_POINTS), scratch)
+                }))
+                .map_err(|panic| {
+                    let text = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+                    format!("engine panic: {}", text.unwrap_or_default())
+                })
+            })
+            .collect()
+    })
+}
+
 pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -56,7 +176,7 @@ pub fn run_chunks<D: Sql>(
     market: &Market,
     mut configs: impl Iterator<Item = btlab::Result<BacktestConfig>>,
     store: &mut Store<D>,
-    pool: &ThreadPool,
+    executor: &Executor,
     options: &Options,
     mut progress: impl FnMut(&Outcome),
 ) -> Result<Outcome> {
@@ -103,25 +223,27 @@ pub fn run_chunks<D: Sql>(
                 Prepared::Failed { hash, config, message } => failures.push((hash, config, message)),
             }
         }
-        market.prepare(&to_run);
-        let runs: Vec<std::result::Result<BacktestResult, String>> = pool.install(|| {
-            to_run
-                .par_iter()
-                .map_init(Vec::new, |scratch, valid| {
-                    // An engine bug in one config is logged like a bad config; the sweep goes on.
-                    catch_unwind(AssertUnwindSafe(|| {
-                        market.run(valid, Detail::summary(CURVE_POINTS), scratch)
-                    }))
-                    .map_err(|panic| {
-                        let text = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                        format!("engine panic: {}", text.unwrap_or_default())
-                    })
-                })
-                .collect()
-        });
+        let runs = match executor {
+            Executor::Local(pool) => run_local(market, &to_run, pool),
+            Executor::Remote(remote) => {
+                let runs = remote.run(&to_run)?;
+                // The same config on the same candles has the same hash; a different one
+                // means the edge read other candles than this machine did.
+                for (run, valid) in runs.iter().zip(&to_run) {
+                    if let Ok(result) = run {
+                        let local = valid.hash(&fingerprint);
+                        anyhow::ensure!(
+                            result.config_hash == local,
+                            "the edge returned config_hash {} for a config hashed {local} here: its candles \
+                             (fingerprint {}) differ from this machine's ({fingerprint})",
+                            result.config_hash,
+                            result.data_fingerprint
+                        );
+                    }
+                }
+                runs
+            }
+        };
         let mut results = Vec::with_capacity(runs.len());
         for (run, valid) in runs.into_iter().zip(&to_run) {
             match run {

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use btlab::search::{SearchType, SweepSpec, parse_grids};
 use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
-use btlab_cli::runner::{Options, Outcome, run_chunks};
+use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -60,6 +60,10 @@ pub struct SweepArgs {
     /// Stop at the first failing config instead of logging it and going on.
     #[arg(long)]
     stop_on_error: bool,
+    /// Run the backtests on an edge worker (`/batch-backtest` at this base URL), in
+    /// concurrent requests; results are stored exactly as local runs.
+    #[arg(long)]
+    remote: Option<String>,
 }
 
 fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
@@ -160,11 +164,16 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     );
 
     let started = Instant::now();
+    let remote = args.remote.as_deref().map(Remote::new);
+    let executor = match &remote {
+        Some(remote) => Executor::Remote(remote),
+        None => Executor::Local(&pool),
+    };
     let outcome = run_chunks(
         &market,
         spec.configs()?,
         &mut store,
-        &pool,
+        &executor,
         &Options {
             chunk_size: args.chunk,
             stop: &stop,

@@ -1,9 +1,12 @@
 //! btlab's wasm face, the whole of it: the engine for web workers and the edge worker
 //! ([`Engine`]), candle parsing and the demo market ([`parse_candles`], [`demo_candles`]),
-//! sweep generation ([`Sweep`]) and the experiment store on sql.js ([`WebStore`]).
+//! sweep generation ([`Sweep`]), the experiment store on sql.js ([`WebStore`]), and the edge
+//! worker's HTTP API (`edge`).
 //!
 //! Everything is the core's; this file converts values (serde-wasm-bindgen both ways,
 //! candles as `Float64Array` columns) and turns errors into readable JS `Error`s.
+
+mod edge;
 
 use std::collections::HashMap;
 

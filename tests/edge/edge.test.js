@@ -1,0 +1,144 @@
+// The edge worker on workerd (127.0.0.1, no network): every endpoint, bad bodies, and a
+// sweep fanned out to it by `btlab sweep --remote`, against `btlab run` and a local sweep.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startServer, tempDir, DATA_15M, ROOT } from '../e2e/helpers.js';
+
+let klines, workerd, base, configFile;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startEdge(klinesUrl) {
+  const port = await freePort();
+  const file = path.join(ROOT, 'edge', `config.test-${port}.capnp`);
+  fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'edge/config.capnp.in'), 'utf8')
+    .replaceAll('@PORT@', String(port)).replaceAll('@BINANCE_BASE_URL@', klinesUrl));
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/workerd'), ['serve', file, '--experimental'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    if (i > 100) throw new Error(`workerd did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, child, file };
+}
+
+// Asynchronous: the klines server lives in this process and must keep answering the edge.
+async function btlab(...args) {
+  const bin = ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'btlab')).find((p) => fs.existsSync(p));
+  const { stdout } = await promisify(execFile)(bin, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  return stdout;
+}
+
+before(async () => {
+  klines = await startServer();
+  const edge = await startEdge(klines.url);
+  ({ child: workerd, file: configFile } = edge);
+  base = edge.url;
+});
+after(async () => {
+  workerd.kill();
+  fs.rmSync(configFile, { force: true });
+  await klines.close();
+});
+
+const post = (route, body) => fetch(`${base}${route}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const SMA = { symbol: 'BTCUSDT', timeframe: '15m', strategy: 'sma', params: { fast_period: 20, slow_period: 50 }, start: '2025-01-01', end: '2025-11-01', initial_capital: 10000 };
+
+test('every endpoint answers, and /backtest equals btlab run', async () => {
+  const health = await fetch(`${base}/health`);
+  assert.equal(health.status, 200);
+  assert.equal((await health.json()).status, 'ok');
+  const strategies = await (await fetch(`${base}/strategies`)).json();
+  assert.deepEqual(strategies.map((s) => s.name), ['sma', 'rsi', 'macd', 'convergence']);
+  assert.ok(strategies[0].params.some((p) => p.name === 'fast_period' && p.default === 20));
+  const openapi = await (await fetch(`${base}/openapi.json`)).json();
+  assert.deepEqual(Object.keys(openapi.paths).sort(), ['/backtest', '/batch-backtest', '/health', '/strategies']);
+
+  const response = await post('/backtest', SMA);
+  assert.equal(response.status, 200);
+  const edge = await response.json();
+  const native = JSON.parse(await btlab('run', '--json', '--data', DATA_15M, '--symbol', 'BTCUSDT', '--timeframe', '15m', '--strategy', 'sma',
+    '--params', '{"fast_period":20,"slow_period":50}', '--start', '2025-01-01', '--end', '2025-11-01'));
+  assert.equal(edge.config_hash, native.config_hash);
+  assert.deepEqual(edge.metrics, native.metrics);
+  assert.deepEqual(edge.trades, native.trades);
+
+  const batch = await (await post('/batch-backtest', { configs: [SMA, { ...SMA, params: { fast_period: 50, slow_period: 20 } }, { ...SMA, strategy: 'rsi', params: { period: 14, oversold: 30, overbought: 70 } }] })).json();
+  assert.equal(batch.results.length, 3);
+  assert.equal(batch.results[0].ok, true);
+  assert.equal(batch.results[0].result.config_hash, native.config_hash);
+  assert.equal(batch.results[1].ok, false);
+  assert.match(batch.results[1].error, /fast_period/);
+  assert.equal(batch.results[2].ok, true);
+
+  const demo = await post('/backtest', { ...SMA, symbol: 'DEMO-BTC', start: '2024-01-01', end: '2024-03-01' });
+  assert.equal(demo.status, 200, 'DEMO-BTC comes from the embedded generator');
+  const inline = fs.readFileSync(DATA_15M, 'utf8').trim().split('\n').slice(1, 501).map((l) => l.split(',').slice(0, 6));
+  const sent = await post('/backtest', { ...SMA, start: '2025-01-01', end: '2025-01-06', candles: inline });
+  assert.equal(sent.status, 200, 'candles sent inline');
+  assert.equal((await sent.json()).candles, 480);
+});
+
+test('bad bodies get the right 4xx and the worker keeps serving', async () => {
+  const cases = [
+    ['/backtest', '{"symbol": ', 400, /malformed JSON/],
+    ['/backtest', JSON.stringify({ ...SMA, strategy: undefined }), 400, /missing field `strategy`/],
+    ['/backtest', JSON.stringify({ ...SMA, initial_capital: 'lots' }), 400, /^initial_capital: invalid type/],
+    ['/backtest', JSON.stringify({ ...SMA, fee_bps: 10, params: { fast_period: 'x', slow_period: 50 } }), 400, /fast_period/],
+    ['/backtest', JSON.stringify({ ...SMA, strategy: 'smma' }), 400, /unknown strategy `smma`/],
+    ['/backtest', JSON.stringify({ ...SMA, color: 'red' }), 400, /unknown field `color`/],
+    ['/backtest', '[]', 400, /JSON object/],
+    ['/batch-backtest', JSON.stringify({ configs: 'all' }), 400, /configs: expected an array/],
+    ['/batch-backtest', JSON.stringify({ configs: Array(100_000).fill({ symbol: 'X' }) }), 413, /at most 2000 configs, got 100000/],
+    ['/backtest', 'x'.repeat(50 << 20), 413, /limit/],
+  ];
+  for (const [route, body, status, message] of cases) {
+    const response = await post(route, body);
+    assert.equal(response.status, status, `${route} ${body.slice(0, 60)}`);
+    assert.match((await response.json()).error, message);
+  }
+  assert.equal((await fetch(`${base}/backtest`)).status, 405);
+  assert.equal((await fetch(`${base}/nowhere`)).status, 404);
+  const source = await post('/backtest', { ...SMA, symbol: 'NOSUCH' });
+  assert.equal(source.status, 502, 'the candle source has nothing: a gateway error, not a 500');
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+});
+
+test('a 1,000-config sweep fanned out to the edge is stored once, as a local run stores it', async () => {
+  const dir = tempDir();
+  const spec = path.join(dir, 'spec.yaml');
+  fs.writeFileSync(spec, `{symbol: BTCUSDT, timeframe: 15m, start: 2025-01-01, end: 2026-01-01, strategies: [sma],
+    param_grids: {sma: {fast_period: {type: int, min: 1, max: 100}, slow_period: {type: int, min: 110, max: 200, step: 10}}}}`);
+  const remoteDb = path.join(dir, 'remote.sqlite');
+  const localDb = path.join(dir, 'local.sqlite');
+  assert.match(await btlab('sweep', spec, '--data', DATA_15M, '--db', remoteDb, '--remote', base), /1000 stored, 0 already stored, 0 failed/);
+  assert.match(await btlab('sweep', spec, '--data', DATA_15M, '--db', remoteDb, '--remote', base), /0 stored, 1000 already stored/);
+  await btlab('sweep', spec, '--data', DATA_15M, '--db', localDb);
+  const rows = async (db) => {
+    const file = path.join(dir, `${path.basename(db)}.json`);
+    await btlab('experiments', 'export', file, '--db', db);
+    return JSON.parse(fs.readFileSync(file, 'utf8'))
+      .map(({ config_hash, metrics, equity_curve, candles }) => ({ config_hash, metrics, equity_curve, candles }))
+      .sort((a, b) => a.config_hash.localeCompare(b.config_hash));
+  };
+  const remote = await rows(remoteDb);
+  assert.equal(remote.length, 1000);
+  assert.deepEqual(remote, await rows(localDb));
+});
