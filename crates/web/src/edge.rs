@@ -177,10 +177,10 @@ fn plan(kind: Kind, items: Vec<Result<BacktestConfig, String>>, inline: Option<V
 pub fn edge_finish(job: &str, fetched: JsValue) -> Result<JsValue, Error> {
     let job: Job = serde_json::from_str(job).map_err(crate::into_error)?;
     let mut series: BTreeMap<String, Result<Candles, String>> = BTreeMap::new();
-    let inline = match &job.inline {
-        Some(value) => Some(btlab::parse_candles(value.to_string().as_bytes()).map_err(|e| format!("candles: {e}"))),
-        None => None,
-    };
+    let inline = job
+        .inline
+        .as_ref()
+        .map(|value| btlab::parse_candles(value.to_string().as_bytes()).map_err(|e| format!("candles: {e}")));
     let mut markets: BTreeMap<String, Result<Market, String>> = BTreeMap::new();
     let detail = match job.kind {
         Kind::Backtest => Detail::curve_at_most(1000),
