@@ -62,6 +62,21 @@ async function klines(base, need, ctx) {
   return bytes;
 }
 
+// Parsed candles of recent requests, per isolate (an isolate serves many requests): a
+// sweep's chunks over one range fetch and parse its candles once. Bounded, oldest out.
+const recent = new Map();
+const RECENT_MAX = 16;
+
+async function candles(base, need, ctx) {
+  const hit = recent.get(need.key);
+  if (hit) return hit;
+  const pending = klines(base, need, ctx).then(parseCandles);
+  recent.set(need.key, pending);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value);
+  pending.catch(() => recent.delete(need.key));
+  return pending;
+}
+
 export default {
   async fetch(request, env, ctx) {
     if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS });
@@ -74,7 +89,7 @@ export default {
     const fetched = {};
     await Promise.all(plan.fetch.map(async (need) => {
       try {
-        fetched[need.key] = parseCandles(await klines(base, need, ctx));
+        fetched[need.key] = await candles(base, need, ctx);
       } catch (e) {
         fetched[need.key] = { error: String(e && e.message ? e.message : e) };
       }

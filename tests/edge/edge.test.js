@@ -4,40 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startServer, tempDir, DATA_15M, ROOT } from '../e2e/helpers.js';
+import { startEdge } from './helpers.js';
 
 let klines, workerd, base, configFile;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startEdge(klinesUrl) {
-  const port = await freePort();
-  const file = path.join(ROOT, 'edge', `config.test-${port}.capnp`);
-  fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'edge/config.capnp.in'), 'utf8')
-    .replaceAll('@PORT@', String(port)).replaceAll('@BINANCE_BASE_URL@', klinesUrl));
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/workerd'), ['serve', file, '--experimental'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    if (i > 100) throw new Error(`workerd did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, child, file };
-}
 
 // Asynchronous: the klines server lives in this process and must keep answering the edge.
 async function btlab(...args) {
