@@ -124,6 +124,8 @@ async function runSweep(event) {
     $('#sweep-error').textContent = e.message;
     return;
   }
+  const form = new FormData($('#sweep-form'));
+  const edge = form.get('on_edge') === 'on' ? String(form.get('edge_url')).trim().replace(/\/$/, '') : null;
   const run = (state.sweep = { cancelled: false });
   const total = sweep.size;
   const counts = { stored: 0, skipped: 0, failed: 0, done: 0 };
@@ -152,7 +154,8 @@ async function runSweep(event) {
         const fresh = chunk.filter((c) => !known.has(c.config_hash));
         const errors = fresh.filter((c) => c.error).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
         const runnable = fresh.filter((c) => !c.error);
-        const outcomes = runnable.length ? await pool.run(JSON.stringify(runnable.map((c) => c.config))) : null;
+        const configs = JSON.stringify(runnable.map((c) => c.config));
+        const outcomes = !runnable.length ? null : edge ? await runOnEdge(edge, configs, runnable.map((c) => c.config_hash)) : await pool.run(configs);
         if (run.cancelled) return;
         const [inserted, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors);
         counts.stored += inserted;
@@ -179,6 +182,22 @@ async function runSweep(event) {
     progress();
     refresh();
   }
+}
+
+// A chunk on the edge worker's /batch-backtest: the same outcomes as a worker's. Each
+// result must carry the hash computed here, or the edge ran on other candles: refused
+// before anything is logged.
+async function runOnEdge(base, configs, hashes) {
+  const response = await fetch(`${base}/batch-backtest`, { method: 'POST', body: `{"configs":${configs}}`, headers: { 'content-type': 'application/json' } });
+  const reply = await response.json();
+  if (!response.ok) throw new Error(`${base} answered ${response.status}: ${reply.error}`);
+  reply.results.forEach((o, i) => {
+    if (o.ok && o.result.config_hash !== hashes[i]) {
+      throw new Error(`the edge worker ran on other candles than this dataset (config_hash ${o.result.config_hash}, expected ${hashes[i]}; ` +
+        `its data fingerprint ${o.result.data_fingerprint.slice(0, 16)}): nothing of it was stored`);
+    }
+  });
+  return JSON.stringify(reply.results);
 }
 
 function cancelSweep() {

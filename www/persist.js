@@ -63,7 +63,13 @@ export class Persistence {
     const db = new this.SQL.Database(snapshot ? snapshot.bytes : undefined);
     this.store = new this.wasm.WebStore(db);
     this.version = snapshot ? snapshot.version : 0;
-    keys.forEach((key, i) => this.apply(key, entries[i]));
+    keys.forEach((key, i) => {
+      try {
+        this.apply(key, entries[i]);
+      } catch (e) {
+        console.error(`log entry ${key} could not be applied, kept for inspection:`, e);
+      }
+    });
     return this.store;
   }
 

@@ -114,3 +114,35 @@ test('a 1,000-config sweep fanned out to the edge is stored once, as a local run
   assert.equal(remote.length, 1000);
   assert.deepEqual(remote, await rows(localDb));
 });
+
+test('the page runs a sweep on the edge worker and stores what it would store locally', async () => {
+  const { launch, openApp, runSweep } = await import('../e2e/helpers.js');
+  const { context } = await launch();
+  try {
+    const { page } = await openApp(context, klines.url);
+    await page.click('#tabs button[data-view=datasets]');
+    await page.fill('#import-symbol', 'BTCUSDT');
+    await page.setInputFiles('#file', DATA_15M);
+    await page.waitForFunction(() => /BTCUSDT 15m ready/.test(document.querySelector('#status').textContent));
+    await page.click('#tabs button[data-view=sweep]');
+    await page.check('input[name=on_edge]');
+    await page.fill('input[name=edge_url]', base);
+    const axes = { fast_period: '5..30 step 5', slow_period: '40, 80' };
+    await runSweep(page, { axes, start: '2025-02-01', end: '2025-05-01', datasetMatch: 'BTCUSDT 15m' });
+    assert.match(await page.textContent('#progress-text'), /12 new, 0 already stored, 0 failed/);
+    const onEdge = await page.evaluate(() => window.btlab.store.list(null, 'sharpe_ratio', 100, 0));
+    // The same sweep in the page's own workers: every config already stored, same rows.
+    await page.uncheck('input[name=on_edge]');
+    await runSweep(page, { axes, start: '2025-02-01', end: '2025-05-01', datasetMatch: 'BTCUSDT 15m' });
+    assert.match(await page.textContent('#progress-text'), /0 new, 12 already stored/);
+    const workers = await page.evaluate(async () => {
+      const { pool, store } = window.btlab;
+      const rows = store.list(null, 'sharpe_ratio', 100, 0);
+      const outcomes = JSON.parse(await pool.run(JSON.stringify(rows.map((r) => r.config))));
+      return outcomes.map((o) => [o.result.config_hash, o.result.metrics]);
+    });
+    assert.deepEqual(workers, onEdge.map((e) => [e.config_hash, e.metrics]));
+  } finally {
+    await context.close();
+  }
+});

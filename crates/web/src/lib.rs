@@ -559,8 +559,26 @@ impl WebStore {
     ) -> Result<Vec<u32>, Error> {
         let outcomes: Vec<OutcomeIn> = serde_json::from_str(outcomes_json).map_err(into_error)?;
         let (mut results, mut failures) = (Vec::new(), Vec::new());
+        if outcomes.len() != hashes.len() {
+            return Err(Error::new(&format!(
+                "{} outcomes for {} configs",
+                outcomes.len(),
+                hashes.len()
+            )));
+        }
         for (outcome, hash) in outcomes.into_iter().zip(hashes) {
             match outcome {
+                // The same config on the same candles has the same hash: a different one
+                // means the runner (an edge worker) read other candles than this page.
+                OutcomeIn {
+                    result: Some(result), ..
+                } if result.config_hash != hash => {
+                    return Err(Error::new(&format!(
+                        "a result came back with config_hash {} for a config hashed {hash} here: it ran on \
+                         other candles (fingerprint {}); nothing of it was stored",
+                        result.config_hash, result.data_fingerprint
+                    )));
+                }
                 OutcomeIn {
                     result: Some(result), ..
                 } => results.push(result),
