@@ -78,7 +78,7 @@ fn sweep(c: &mut Criterion) {
             || Market::new(template.candles().clone(), Timeframe::M15),
             |market| {
                 let mut scratch = Vec::new();
-                market.prepare(&configs);
+                let _held = market.prepare(&configs);
                 for valid in &configs {
                     black_box(market.run(valid, Detail::summary(500), &mut scratch));
                 }
@@ -92,7 +92,7 @@ fn sweep(c: &mut Criterion) {
     let market = real_market();
     let mut scratch = Vec::new();
     let started = Instant::now();
-    market.prepare(&configs);
+    let _held = market.prepare(&configs);
     for valid in &configs {
         black_box(market.run(valid, Detail::summary(500), &mut scratch));
     }

@@ -7,7 +7,7 @@ use crate::candles::Candles;
 use crate::close_index::CloseIndex;
 use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
-use crate::indicators::Indicators;
+use crate::indicators::{Held, Indicators};
 use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, TradeTally, annualized_return, total_return};
 use crate::timeframe::Timeframe;
 
@@ -148,10 +148,11 @@ impl Market {
     }
 
     /// Computes up front every indicator series `configs` will read, several at a time
-    /// where that is faster. Optional: `run` computes what is missing on demand.
-    pub fn prepare<'a>(&self, configs: impl IntoIterator<Item = &'a ValidConfig>) {
+    /// where that is faster, and holds them while the guard lives. Optional: `run`
+    /// computes what is missing on demand.
+    pub fn prepare<'a>(&self, configs: impl IntoIterator<Item = &'a ValidConfig>) -> Held {
         self.indicators
-            .prepare(configs.into_iter().flat_map(|c| c.strategy.indicators(&c.params)));
+            .prepare(configs.into_iter().flat_map(|c| c.strategy.indicators(&c.params)))
     }
 
     /// The targets of `config`, one per candle, into `out` (resized, reused across runs).

@@ -162,6 +162,20 @@ impl SweepSpec {
             .sum())
     }
 
+    /// Configs the sweep runs: for a grid, the combinations its constraints allow, counted
+    /// arithmetically (no combination is visited); `n_samples` per strategy for random search.
+    pub fn size(&self) -> Result<u128> {
+        let configs = self.configs()?;
+        Ok(configs
+            .parts
+            .iter()
+            .map(|(space, _)| match self.search {
+                SearchType::Grid => space.allowed_count(),
+                SearchType::Random => u128::from(self.n_samples),
+            })
+            .sum())
+    }
+
     fn config(&self, strategy: &str, params: Map<String, Value>) -> BacktestConfig {
         BacktestConfig {
             symbol: self.symbol.clone(),
@@ -266,6 +280,46 @@ impl Space {
 
     fn size(&self) -> u128 {
         self.axes.iter().map(|(_, _, v)| v.len() as u128).product()
+    }
+
+    /// Combinations the constraints allow. Each constraint ties two axes; the strategies'
+    /// constraints never share a parameter, so the count is the product of the free axes'
+    /// sizes and, per constraint, the pairs `a < b` of its two axes (sorted and counted by
+    /// binary search: O(n log n) per axis, whatever the grid's size). Values that are not
+    /// numbers pass, as `allowed` lets them.
+    fn allowed_count(&self) -> u128 {
+        let tied: Vec<usize> = self.constraints.iter().flat_map(|&(a, b)| [a, b]).collect();
+        let shares_an_axis = (1..tied.len()).any(|i| tied[..i].contains(&tied[i]));
+        assert!(
+            !shares_an_axis,
+            "constraints sharing a parameter are not counted in closed form"
+        );
+        let free: u128 = (0..self.axes.len())
+            .filter(|i| !tied.contains(i))
+            .map(|i| self.axes[i].2.len() as u128)
+            .product();
+        let pairs: u128 = self
+            .constraints
+            .iter()
+            .map(|&(lesser, greater)| {
+                let numbers = |axis: usize| -> (Vec<f64>, u128) {
+                    let values = &self.axes[axis].2;
+                    let mut numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+                    numbers.sort_by(f64::total_cmp);
+                    let others = (values.len() - numbers.len()) as u128;
+                    (numbers, others)
+                };
+                let (low, low_other) = numbers(lesser);
+                let (high, high_other) = numbers(greater);
+                let ordered: u128 = low
+                    .iter()
+                    .map(|&a| (high.len() - high.partition_point(|&b| b <= a)) as u128)
+                    .sum();
+                let (n_low, n_high) = (low.len() as u128 + low_other, high.len() as u128 + high_other);
+                ordered + low_other * n_high + high_other * n_low - low_other * high_other
+            })
+            .product();
+        free * pairs
     }
 
     fn allowed(&self, values: &[&Value]) -> bool {
@@ -508,6 +562,53 @@ mod tests {
                 .all(|c| c.params["fast_period"].as_i64() < c.params["slow_period"].as_i64())
         );
         assert!(configs.iter().all(|c| c.validate().is_ok()));
+    }
+
+    proptest::proptest! {
+        /// The closed-form count equals walking the grid, whatever the axes.
+        #[test]
+        fn the_count_after_constraints_matches_brute_force(
+            fast in proptest::collection::vec(1i64..60, 1..12),
+            slow in proptest::collection::vec(1i64..60, 1..12),
+            oversold in proptest::collection::vec(1u32..99, 1..6),
+            overbought in proptest::collection::vec(1u32..99, 1..6),
+            threshold in proptest::collection::vec(1i64..4, 1..3),
+        ) {
+            let mut s = spec(SearchType::Grid, "{}");
+            s.strategies = vec!["convergence".into()];
+            let axis = |v: Vec<Value>| Axis::Values(v);
+            let grid: ParamGrid = [
+                ("fast_period", axis(fast.into_iter().map(Value::from).collect())),
+                ("slow_period", axis(slow.into_iter().map(Value::from).collect())),
+                ("oversold", axis(oversold.into_iter().map(|v| Value::from(f64::from(v))).collect())),
+                ("overbought", axis(overbought.into_iter().map(|v| Value::from(f64::from(v))).collect())),
+                ("threshold", axis(threshold.into_iter().map(Value::from).collect())),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            s.param_grids.insert("convergence".into(), grid);
+            proptest::prop_assert_eq!(s.size().unwrap(), s.configs().unwrap().count() as u128);
+        }
+    }
+
+    #[test]
+    fn a_grid_of_ten_to_the_eight_is_counted_and_walked_lazily() {
+        let s = spec(
+            SearchType::Grid,
+            "sma: {fast_period: {type: int, min: 1, max: 10000}, slow_period: {type: int, min: 1, max: 10000}}",
+        );
+        assert_eq!(s.size_before_constraints().unwrap(), 100_000_000);
+        // fast < slow: sum over slow of (slow - 1) = 10000 * 9999 / 2.
+        assert_eq!(s.size().unwrap(), 49_995_000);
+        let first: Vec<_> = s.configs().unwrap().take(1000).map(Result::unwrap).collect();
+        assert_eq!(first.len(), 1000);
+        assert_eq!(first[0].params["slow_period"], 2);
+        assert_eq!(first[999].params["fast_period"], 1);
+        let mut random = s.clone();
+        random.search = SearchType::Random;
+        random.n_samples = 1000;
+        assert_eq!(random.configs().unwrap().count(), 1000);
     }
 
     #[test]

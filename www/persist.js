@@ -59,18 +59,26 @@ export class Persistence {
     const tx = this.idb.transaction(['snapshot', 'log'], 'readonly');
     const snapshot = await request(tx.objectStore('snapshot').get('db'));
     const keys = await request(tx.objectStore('log').getAllKeys());
-    const entries = await request(tx.objectStore('log').getAll());
     const db = new this.SQL.Database(snapshot ? snapshot.bytes : undefined);
     this.store = new this.wasm.WebStore(db);
     this.version = snapshot ? snapshot.version : 0;
-    keys.forEach((key, i) => {
+    await this.replay(keys);
+    return this.store;
+  }
+
+  // Applies the log entries of `keys` this tab has not applied, one read at a time so a
+  // long log never sits in memory whole.
+  async replay(keys) {
+    for (const key of keys) {
+      if (this.applied.has(key)) continue;
+      const entry = await request(this.idb.transaction('log', 'readonly').objectStore('log').get(key));
+      if (!entry) continue;
       try {
-        this.apply(key, entries[i]);
+        this.apply(key, entry);
       } catch (e) {
         console.error(`log entry ${key} could not be applied, kept for inspection:`, e);
       }
-    });
-    return this.store;
+    }
   }
 
   // An entry: a worker's outcomes (JSON) with their hashes, and configs refused before
@@ -90,13 +98,16 @@ export class Persistence {
     const key = await request(tx.objectStore('log').add(entry));
     await done(tx);
     const inserted = this.apply(key, entry);
-    this.channel.postMessage({ type: 'appended', key, entry });
+    // Other tabs read the entry from IndexedDB themselves: no copy of it in the message.
+    this.channel.postMessage({ type: 'appended', key });
     return inserted;
   }
 
-  receive(message) {
+  async receive(message) {
     if (message.type === 'appended' && this.store) {
-      if (this.apply(message.key, message.entry)[0]) this.onRemote();
+      const before = this.store.count(null);
+      await this.replay([message.key]);
+      if (this.store.count(null) !== before) this.onRemote();
     }
   }
 
@@ -108,23 +119,23 @@ export class Persistence {
 
   async foldLocked() {
     const read = this.idb.transaction(['snapshot', 'log'], 'readonly');
-    const snapshot = await request(read.objectStore('snapshot').get('db'));
+    const version = (await request(read.objectStore('snapshot').get('version'))) ?? 0;
     const keys = await request(read.objectStore('log').getAllKeys());
-    const entries = await request(read.objectStore('log').getAll());
-    if (snapshot && snapshot.version !== this.version) {
+    if (version !== this.version) {
       // Another tab folded since: take its rows too, so this snapshot drops none of them.
+      const snapshot = await request(this.idb.transaction('snapshot', 'readonly').objectStore('snapshot').get('db'));
       const theirs = new this.SQL.Database(snapshot.bytes);
       this.store.mergeDatabase(theirs, Date.now());
       theirs.close();
     }
-    keys.forEach((key, i) => this.apply(key, entries[i]));
-    if (!keys.length && snapshot && snapshot.version === this.version) return;
+    await this.replay(keys);
+    if (!keys.length && version === this.version) return;
     const bytes = this.store.exportBytes();
-    const version = (snapshot ? snapshot.version : 0) + 1;
     const write = this.idb.transaction(['snapshot', 'log'], 'readwrite', { durability: 'strict' });
-    write.objectStore('snapshot').put({ bytes, version }, 'db');
+    write.objectStore('snapshot').put({ bytes, version: version + 1 }, 'db');
+    write.objectStore('snapshot').put(version + 1, 'version');
     for (const key of keys) write.objectStore('log').delete(key);
     await done(write);
-    this.version = version;
+    this.version = version + 1;
   }
 }

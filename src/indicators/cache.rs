@@ -1,3 +1,4 @@
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,15 +63,35 @@ pub struct Indicators {
     computed: AtomicUsize,
 }
 
+/// Series kept alive for a chunk of a sweep (see [`Indicators::prepare`]).
+pub struct Held(#[allow(dead_code)] Vec<Arc<dyn Any + Send + Sync>>);
+
+/// Bytes of indicator series a market keeps by default: a grid over many periods keeps the
+/// recent ones, not every series it ever computed.
+pub const DEFAULT_CACHE_BYTES: usize = 256 << 20;
+
 impl Indicators {
     pub fn new(close: Vec<f64>) -> Self {
+        Self::with_budget(close, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Keeps at most about `bytes` of series (each kind gets the whole budget's worth of
+    /// its own series; at least four of each).
+    pub fn with_budget(close: Vec<f64>, bytes: usize) -> Self {
+        let n = close.len().max(1);
         Self {
             close,
-            sma: Memo::default(),
-            rsi: Memo::default(),
-            macd: Memo::default(),
+            // An SMA keeps f64 and f32 copies; MACD two such lines and an f64 histogram.
+            sma: Memo::with_capacity(bytes / (n * 12)),
+            rsi: Memo::with_capacity(bytes / (n * 8)),
+            macd: Memo::with_capacity(bytes / (n * 32)),
             computed: AtomicUsize::new(0),
         }
+    }
+
+    /// Series held by the cache now.
+    pub fn cached(&self) -> usize {
+        self.sma.len() + self.rsi.len() + self.macd.len()
     }
 
     pub fn len(&self) -> usize {
@@ -96,32 +117,36 @@ impl Indicators {
     }
 
     /// Computes the series of `keys` not computed yet, the SMAs four at a time (see
-    /// [`smas`]); each is then read from the cache as if computed on demand.
-    pub fn prepare(&self, keys: impl IntoIterator<Item = IndicatorKey>) {
+    /// [`smas`]), and holds them all until the returned guard is dropped: a chunk of a
+    /// sweep keeps what it needs even when that is more than the cache keeps.
+    pub fn prepare(&self, keys: impl IntoIterator<Item = IndicatorKey>) -> Held {
+        let mut held: Vec<Arc<dyn Any + Send + Sync>> = Vec::new();
         let mut periods = Vec::new();
         for key in keys {
             match key {
                 IndicatorKey::Sma(period) if !self.sma.contains(&period) && !periods.contains(&period) => {
                     periods.push(period)
                 }
-                IndicatorKey::Sma(_) => {}
-                IndicatorKey::Rsi(period) => drop(self.rsi(period)),
-                IndicatorKey::Macd { fast, slow, signal } => drop(self.macd(fast, slow, signal)),
+                IndicatorKey::Sma(period) => held.push(self.sma(period)),
+                IndicatorKey::Rsi(period) => held.push(self.rsi(period)),
+                IndicatorKey::Macd { fast, slow, signal } => held.push(self.macd(fast, slow, signal)),
             }
         }
         let mut four = periods.chunks_exact(4);
         for lanes in &mut four {
             let series = smas(&self.close, [lanes[0], lanes[1], lanes[2], lanes[3]]);
             for (&period, values) in lanes.iter().zip(series) {
-                self.sma.get(period, || self.count(values.into()));
+                held.push(self.sma.get(period, || self.count(values.into())));
             }
         }
         for &period in four.remainder() {
-            self.sma(period);
+            held.push(self.sma(period));
         }
+        Held(held)
     }
 
-    /// How many series have been computed so far (each distinct one exactly once).
+    /// How many series have been computed so far (each distinct one once while it stays
+    /// in the cache).
     pub fn computed(&self) -> usize {
         self.computed.load(Ordering::Relaxed)
     }
@@ -132,29 +157,64 @@ impl Indicators {
     }
 }
 
-/// A map whose values are computed once, outside the lock, even when many threads ask at once.
+/// A bounded map whose values are computed once, outside the lock, even when many threads
+/// ask at once. Past `capacity` entries the least recently used finished one is dropped
+/// (a series still in use lives on in its `Arc`s; asked for again, it is recomputed).
 struct Memo<K, V> {
-    cells: Mutex<HashMap<K, Arc<OnceLock<Arc<V>>>>>,
+    cells: Mutex<Cells<K, V>>,
+    capacity: usize,
 }
 
-impl<K, V> Default for Memo<K, V> {
-    fn default() -> Self {
+struct Cells<K, V> {
+    map: HashMap<K, (Arc<OnceLock<Arc<V>>>, u64)>,
+    clock: u64,
+}
+
+impl<K, V> Memo<K, V> {
+    fn with_capacity(capacity: usize) -> Self {
         Self {
-            cells: Mutex::new(HashMap::new()),
+            cells: Mutex::new(Cells {
+                map: HashMap::new(),
+                clock: 0,
+            }),
+            capacity: capacity.max(4),
         }
     }
 }
 
-impl<K: Eq + Hash, V> Memo<K, V> {
+impl<K: Eq + Hash + Clone, V> Memo<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cells<K, V>> {
+        self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn contains(&self, key: &K) -> bool {
-        let cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        cells.get(key).is_some_and(|cell| cell.get().is_some())
+        self.lock().map.get(key).is_some_and(|(cell, _)| cell.get().is_some())
+    }
+
+    fn len(&self) -> usize {
+        self.lock().map.len()
     }
 
     fn get(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
         let cell = {
-            let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            Arc::clone(cells.entry(key).or_default())
+            let mut cells = self.lock();
+            cells.clock += 1;
+            let now = cells.clock;
+            let entry = cells.map.entry(key.clone()).or_insert_with(|| (Arc::default(), now));
+            entry.1 = now;
+            let cell = Arc::clone(&entry.0);
+            if cells.map.len() > self.capacity {
+                let oldest = cells
+                    .map
+                    .iter()
+                    .filter(|(k, (c, _))| **k != key && c.get().is_some())
+                    .min_by_key(|(_, (_, used))| *used)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    cells.map.remove(&oldest);
+                }
+            }
+            cell
         };
         Arc::clone(cell.get_or_init(|| Arc::new(compute())))
     }
@@ -176,5 +236,26 @@ mod tests {
         }
         assert_eq!(ind.computed(), 4);
         assert!(Arc::ptr_eq(&ind.sma(5), &ind.sma(5)));
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_keeps_the_recent_series() {
+        let close: Vec<f64> = (0..100).map(f64::from).collect();
+        // Room for 5 SMAs of 100 values.
+        let ind = Indicators::with_budget(close, 5 * 100 * 12);
+        for p in 1..=20 {
+            ind.sma(p);
+        }
+        assert_eq!(ind.cached(), 5);
+        assert_eq!(ind.computed(), 20);
+        ind.sma(20); // recent: still there
+        assert_eq!(ind.computed(), 20);
+        let held = ind.sma(1); // evicted: computed again, and kept alive by its Arc
+        assert_eq!(ind.computed(), 21);
+        for p in 30..40 {
+            ind.sma(p);
+        }
+        assert_eq!(held.len(), 100);
+        assert_eq!(ind.cached(), 5);
     }
 }

@@ -8,7 +8,7 @@ mod macd;
 mod rsi;
 mod sma;
 
-pub use cache::{IndicatorKey, Indicators, MacdSeries, Series};
+pub use cache::{DEFAULT_CACHE_BYTES, Held, IndicatorKey, Indicators, MacdSeries, Series};
 pub use ema::ema;
 pub use macd::{Macd, macd};
 pub use rsi::rsi;

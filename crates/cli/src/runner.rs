@@ -144,7 +144,7 @@ fn run_local(
     to_run: &[ValidConfig],
     pool: &ThreadPool,
 ) -> Vec<std::result::Result<BacktestResult, String>> {
-    market.prepare(to_run);
+    let _held = market.prepare(to_run);
     pool.install(|| {
         to_run
             .par_iter()

@@ -118,8 +118,7 @@ fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
 pub fn run_sweep(args: SweepArgs) -> Result<()> {
     let spec = build_spec(&args)?;
     let before = spec.size_before_constraints()?;
-    // Counting after constraints walks the generator (cheap: no backtest runs).
-    let after = spec.configs()?.count() as u64;
+    let after = spec.size()? as u64;
     if args.dry_run {
         println!("{before} combinations, {after} after constraints");
         for config in spec.configs()?.take(10) {

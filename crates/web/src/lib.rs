@@ -338,8 +338,7 @@ impl Sweep {
     pub fn new(spec: JsValue) -> Result<Sweep, Error> {
         let spec: SweepSpec = from_js(spec)?;
         let before = spec.size_before_constraints().map_err(into_error)? as f64;
-        // Counting walks the generator (no backtest runs): cheap next to the sweep.
-        let after = spec.configs().map_err(into_error)?.count() as f64;
+        let after = spec.size().map_err(into_error)? as f64;
         Ok(Sweep {
             configs: spec.configs().map_err(into_error)?,
             before,
