@@ -165,8 +165,12 @@ struct Memo<K, V> {
     capacity: usize,
 }
 
+/// A value computed at most once, shared by whoever asked for it meanwhile.
+type Cell<V> = Arc<OnceLock<Arc<V>>>;
+
 struct Cells<K, V> {
-    map: HashMap<K, (Arc<OnceLock<Arc<V>>>, u64)>,
+    /// Each cell with the clock of its last use.
+    map: HashMap<K, (Cell<V>, u64)>,
     clock: u64,
 }
 
