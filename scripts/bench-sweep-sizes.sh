@@ -15,7 +15,7 @@ for fast in 10 100 1000; do
  param_grids: {sma: {fast_period: {type: int, min: 1, max: $fast}, slow_period: {type: int, min: 1001, max: 2000}}}}
 SPEC
   /usr/bin/time -v target/release/btlab sweep "$out/spec.yaml" --data tests/data/BTCUSDT-15m-2025.csv \
-    --db "$out/$n.sqlite" > "$out/stdout" 2> "$out/time"
+    --db "$out/$n.sqlite" ${CHUNK:+--chunk $CHUNK} > "$out/stdout" 2> "$out/time"
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
   rate=$(grep -o '([0-9]* configs/s)' "$out/stdout" | tr -dc 0-9)
   sqlite3_bytes=$(stat -c %s "$out/$n.sqlite")

@@ -151,26 +151,22 @@ impl SweepSpec {
     /// Combinations before constraints: the product of the axis sizes for a grid,
     /// `n_samples` per strategy for random search.
     pub fn size_before_constraints(&self) -> Result<u128> {
-        let configs = self.configs()?;
-        Ok(configs
-            .parts
-            .iter()
-            .map(|(space, _)| match self.search {
-                SearchType::Grid => space.size(),
-                SearchType::Random => u128::from(self.n_samples),
-            })
-            .sum())
+        self.total(Space::size)
     }
 
     /// Configs the sweep runs: for a grid, the combinations its constraints allow, counted
     /// arithmetically (no combination is visited); `n_samples` per strategy for random search.
     pub fn size(&self) -> Result<u128> {
+        self.total(Space::allowed_count)
+    }
+
+    fn total(&self, grid_size: impl Fn(&Space) -> u128) -> Result<u128> {
         let configs = self.configs()?;
         Ok(configs
             .parts
             .iter()
             .map(|(space, _)| match self.search {
-                SearchType::Grid => space.allowed_count(),
+                SearchType::Grid => grid_size(space),
                 SearchType::Random => u128::from(self.n_samples),
             })
             .sum())
