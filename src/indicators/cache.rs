@@ -158,8 +158,8 @@ impl Indicators {
 }
 
 /// A bounded map whose values are computed once, outside the lock, even when many threads
-/// ask at once. Past `capacity` entries the least recently used finished one is dropped
-/// (a series still in use lives on in its `Arc`s; asked for again, it is recomputed).
+/// ask at once. Past `capacity` entries the least recently used one that nobody else holds
+/// is dropped (asked for again, it is recomputed); held ones stay until released.
 struct Memo<K, V> {
     cells: Mutex<Cells<K, V>>,
     capacity: usize,
@@ -207,16 +207,19 @@ impl<K: Eq + Hash + Clone, V> Memo<K, V> {
             let entry = cells.map.entry(key.clone()).or_insert_with(|| (Arc::default(), now));
             entry.1 = now;
             let cell = Arc::clone(&entry.0);
-            if cells.map.len() > self.capacity {
+            // Evict the least recently used series that nobody holds (a chunk of a sweep
+            // holds what it needs while it runs, so those stay findable).
+            while cells.map.len() > self.capacity {
                 let oldest = cells
                     .map
                     .iter()
-                    .filter(|(k, (c, _))| **k != key && c.get().is_some())
+                    .filter(|(k, (c, _))| **k != key && c.get().is_some_and(|v| Arc::strong_count(v) == 1))
                     .min_by_key(|(_, (_, used))| *used)
                     .map(|(k, _)| k.clone());
-                if let Some(oldest) = oldest {
-                    cells.map.remove(&oldest);
-                }
+                match oldest {
+                    Some(oldest) => cells.map.remove(&oldest),
+                    None => break,
+                };
             }
             cell
         };
@@ -254,12 +257,21 @@ mod tests {
         assert_eq!(ind.computed(), 20);
         ind.sma(20); // recent: still there
         assert_eq!(ind.computed(), 20);
-        let held = ind.sma(1); // evicted: computed again, and kept alive by its Arc
+        let held = ind.sma(1); // evicted: computed again
         assert_eq!(ind.computed(), 21);
         for p in 30..40 {
             ind.sma(p);
         }
-        assert_eq!(held.len(), 100);
+        // Held, so never evicted: asking again finds it.
+        assert!(Arc::ptr_eq(&held, &ind.sma(1)));
+        assert_eq!(ind.computed(), 31);
+        assert_eq!(ind.cached(), 5);
+        // A chunk's guard keeps more than the capacity while it lives, and lets go after.
+        let guard = ind.prepare((50..60).map(IndicatorKey::Sma));
+        assert_eq!(ind.cached(), 11);
+        drop(guard);
+        drop(held);
+        ind.sma(70);
         assert_eq!(ind.cached(), 5);
     }
 }
