@@ -103,5 +103,29 @@ fn sweep(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, single_backtests, sweep);
+/// The first 1,000 configs of a 10^8 grid cost what those of a 10^3 grid do: the grid is
+/// walked, never built.
+fn generators(c: &mut Criterion) {
+    // `fast` periods against as many slower ones: `fast^2` combinations, all valid.
+    let spec = |fast: u32| {
+        btlab::search::SweepSpec::from_yaml(&format!(
+            "{{symbol: BTCUSDT, timeframe: 15m, start: 2025-01-01, end: 2026-01-01, strategies: [sma],
+              param_grids: {{sma: {{fast_period: {{type: int, min: 1, max: {fast}}},
+                                   slow_period: {{type: int, min: {}, max: {}}}}}}}}}",
+            fast + 1,
+            2 * fast
+        ))
+        .unwrap()
+    };
+    let mut group = c.benchmark_group("first_1000_configs");
+    for (name, fast) in [("grid_of_1e3", 32), ("grid_of_1e8", 10_000)] {
+        let spec = spec(fast);
+        group.bench_function(name, |b| {
+            b.iter(|| assert_eq!(black_box(spec.configs().unwrap().take(1000).count()), 1000))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, single_backtests, sweep, generators);
 criterion_main!(benches);
