@@ -121,15 +121,18 @@ impl SweepSpec {
 
     /// The sweep's configs, generated lazily in a fixed order.
     pub fn configs(&self) -> Result<Configs> {
-        let predefined = predefined_grids();
+        // Parsed only when a strategy has no grid of its own.
+        let mut predefined: Option<ParamGrids> = None;
         let mut parts = Vec::with_capacity(self.strategies.len());
         for name in &self.strategies {
             let strategy = strategy::find(name)?;
-            let grid = self
-                .param_grids
-                .get(name)
-                .or_else(|| predefined.get(name))
-                .ok_or_else(|| Error::Search(format!("no param grid for `{name}`")))?;
+            let grid = match self.param_grids.get(name) {
+                Some(grid) => grid,
+                None => predefined
+                    .get_or_insert_with(predefined_grids)
+                    .get(name)
+                    .ok_or_else(|| Error::Search(format!("no param grid for `{name}`")))?,
+            };
             let space = Space::new(strategy, grid, self.search)?;
             let cursor = match self.search {
                 SearchType::Grid => Cursor::Grid(vec![0; space.axes.len()], space.size() == 0),
@@ -219,11 +222,46 @@ pub fn generate_configs(
     .configs()
 }
 
+/// An axis's points: listed, or an integer range computed point by point (a grid of
+/// 10^8 combinations costs no more to start than one of 10^3).
+#[derive(Debug, Clone)]
+enum Points {
+    Listed(Vec<Value>),
+    Ints { min: i64, step: i64, len: usize },
+}
+
+impl Points {
+    fn len(&self) -> usize {
+        match self {
+            Points::Listed(values) => values.len(),
+            Points::Ints { len, .. } => *len,
+        }
+    }
+
+    fn get(&self, i: usize) -> Value {
+        match self {
+            Points::Listed(values) => values[i].clone(),
+            Points::Ints { min, step, .. } => Value::from(min + step * i as i64),
+        }
+    }
+
+    /// The numeric points, sorted, and how many are not numbers.
+    fn sorted_numbers(&self) -> (Vec<f64>, u128) {
+        let mut numbers: Vec<f64> = match self {
+            Points::Listed(values) => values.iter().filter_map(Value::as_f64).collect(),
+            Points::Ints { min, step, len } => (0..*len).map(|i| (min + step * i as i64) as f64).collect(),
+        };
+        numbers.sort_by(f64::total_cmp);
+        let others = (self.len() - numbers.len()) as u128;
+        (numbers, others)
+    }
+}
+
 /// One strategy's axes in schema order, each as its list of values (a parameter without
 /// an axis is a one-value axis at its default).
 struct Space {
     strategy: &'static dyn Strategy,
-    axes: Vec<(&'static str, ParamKind, Vec<Value>)>,
+    axes: Vec<(&'static str, ParamKind, Points)>,
     ranges: Vec<Option<Range>>,
     /// For each constraint, the positions of its two parameters.
     constraints: Vec<(usize, usize)>,
@@ -245,11 +283,13 @@ impl Space {
         for spec in specs {
             let at = |message: String| Error::Search(format!("{}.{}: {message}", strategy.name(), spec.name));
             let (values, range) = match grid.get(spec.name) {
-                None => (vec![default_value(spec.kind, spec.default)], None),
-                Some(Axis::Values(values)) | Some(Axis::Range(Range::Choice { values })) => (values.clone(), None),
+                None => (Points::Listed(vec![default_value(spec.kind, spec.default)]), None),
+                Some(Axis::Values(values)) | Some(Axis::Range(Range::Choice { values })) => {
+                    (Points::Listed(values.clone()), None)
+                }
                 Some(Axis::Range(range)) => (range.grid_values(search).map_err(at)?, Some(range.clone())),
             };
-            if values.is_empty() {
+            if values.len() == 0 {
                 return Err(at("the axis has no values".into()));
             }
             axes.push((spec.name, spec.kind, values));
@@ -298,13 +338,7 @@ impl Space {
             .constraints
             .iter()
             .map(|&(lesser, greater)| {
-                let numbers = |axis: usize| -> (Vec<f64>, u128) {
-                    let values = &self.axes[axis].2;
-                    let mut numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
-                    numbers.sort_by(f64::total_cmp);
-                    let others = (values.len() - numbers.len()) as u128;
-                    (numbers, others)
-                };
+                let numbers = |axis: usize| self.axes[axis].2.sorted_numbers();
                 let (low, low_other) = numbers(lesser);
                 let (high, high_other) = numbers(greater);
                 let ordered: u128 = low
@@ -318,7 +352,7 @@ impl Space {
         free * pairs
     }
 
-    fn allowed(&self, values: &[&Value]) -> bool {
+    fn allowed(&self, values: &[Value]) -> bool {
         self.constraints.iter().all(
             |&(lesser, greater)| match (values[lesser].as_f64(), values[greater].as_f64()) {
                 (Some(a), Some(b)) => a < b,
@@ -328,11 +362,11 @@ impl Space {
         )
     }
 
-    fn params(&self, values: &[&Value]) -> Map<String, Value> {
+    fn params(&self, values: Vec<Value>) -> Map<String, Value> {
         self.axes
             .iter()
             .zip(values)
-            .map(|((name, _, _), v)| ((*name).to_owned(), (*v).clone()))
+            .map(|((name, _, _), v)| ((*name).to_owned(), v))
             .collect()
     }
 
@@ -351,7 +385,7 @@ impl Space {
                     }
                 }
                 // Lists and int ranges: one of the axis values, uniformly.
-                _ => values[rng.random_range(0..values.len() as u64) as usize].clone(),
+                _ => values.get(rng.random_range(0..values.len() as u64) as usize),
             })
             .collect()
     }
@@ -366,10 +400,10 @@ fn default_value(kind: ParamKind, default: f64) -> Value {
 
 impl Range {
     /// The axis's points for a grid (random search draws floats from the range itself).
-    fn grid_values(&self, search: SearchType) -> Result<Vec<Value>, String> {
+    fn grid_values(&self, search: SearchType) -> Result<Points, String> {
         let need_num = |kind: &str| match search {
             SearchType::Grid => Err(format!("a {kind} axis in a grid needs `num` (how many points)")),
-            SearchType::Random => Ok(vec![Value::Null]),
+            SearchType::Random => Ok(Points::Listed(vec![Value::Null])),
         };
         match *self {
             Range::Int { min, max, step } => {
@@ -379,13 +413,17 @@ impl Range {
                 if min > max {
                     return Err(format!("min {min} is above max {max}"));
                 }
-                Ok((min..=max).step_by(step as usize).map(Value::from).collect())
+                Ok(Points::Ints {
+                    min,
+                    step,
+                    len: ((max - min) / step + 1) as usize,
+                })
             }
             Range::Float { min, max, num } => {
                 check_bounds(min, max, false)?;
                 match num {
                     None => need_num("float"),
-                    Some(n) => Ok(spaced(min, max, n, |t| min + (max - min) * t)),
+                    Some(n) => Ok(Points::Listed(spaced(min, max, n, |t| min + (max - min) * t))),
                 }
             }
             Range::Loguniform { min, max, num } => {
@@ -393,10 +431,10 @@ impl Range {
                 let (lo, hi) = (libm::log(min), libm::log(max));
                 match num {
                     None => need_num("loguniform"),
-                    Some(n) => Ok(spaced(min, max, n, |t| libm::exp(lo + (hi - lo) * t))),
+                    Some(n) => Ok(Points::Listed(spaced(min, max, n, |t| libm::exp(lo + (hi - lo) * t)))),
                 }
             }
-            Range::Choice { ref values } => Ok(values.clone()),
+            Range::Choice { ref values } => Ok(Points::Listed(values.clone())),
         }
     }
 }
@@ -457,9 +495,8 @@ impl Configs {
             match cursor {
                 Cursor::Grid(digits, done) => {
                     while !*done {
-                        let values: Vec<&Value> = digits.iter().zip(&space.axes).map(|(&d, a)| &a.2[d]).collect();
-                        let allowed = space.allowed(&values);
-                        let params = allowed.then(|| space.params(&values));
+                        let values: Vec<Value> = digits.iter().zip(&space.axes).map(|(&d, a)| a.2.get(d)).collect();
+                        let params = space.allowed(&values).then(|| space.params(values));
                         *done = !advance(digits, &space.axes);
                         if let Some(params) = params {
                             return Some(Ok(self.spec.config(space.strategy.name(), params)));
@@ -471,9 +508,8 @@ impl Configs {
                         *left -= 1;
                         for _ in 0..MAX_REDRAWS {
                             let values = space.draw(rng);
-                            let refs: Vec<&Value> = values.iter().collect();
-                            if space.allowed(&refs) {
-                                let params = space.params(&refs);
+                            if space.allowed(&values) {
+                                let params = space.params(values);
                                 return Some(Ok(self.spec.config(space.strategy.name(), params)));
                             }
                         }
@@ -493,7 +529,7 @@ impl Configs {
 }
 
 /// Moves the odometer one step; false when it wraps around (the grid is done).
-fn advance(digits: &mut [usize], axes: &[(&str, ParamKind, Vec<Value>)]) -> bool {
+fn advance(digits: &mut [usize], axes: &[(&str, ParamKind, Points)]) -> bool {
     for (digit, axis) in digits.iter_mut().zip(axes).rev() {
         *digit += 1;
         if *digit < axis.2.len() {
