@@ -66,6 +66,9 @@ pub struct SweepArgs {
     remote: Option<String>,
 }
 
+/// Sweeps above this many configs defer the store's metric indexes to their end.
+const BULK_CONFIGS: u64 = 10_000;
+
 fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
     let mut spec = match &args.spec {
         Some(path) => {
@@ -163,6 +166,11 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     );
 
     let started = Instant::now();
+    // A big sweep builds the metric indexes once at its end rather than row by row.
+    let bulk = after > BULK_CONFIGS;
+    if bulk {
+        store.defer_indexes()?;
+    }
     let remote = args.remote.as_deref().map(Remote::new);
     let executor = match &remote {
         Some(remote) => Executor::Remote(remote),
@@ -186,6 +194,10 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
             ));
         },
     )?;
+    if bulk {
+        bar.set_message("building the indexes");
+        store.build_indexes()?;
+    }
     let Outcome {
         stored,
         skipped,
