@@ -193,6 +193,26 @@ impl Candles {
         }
     }
 
+    /// The series at `timeframe`: itself, or resampled from its own smaller timeframe.
+    pub fn at_timeframe(&self, timeframe: Timeframe) -> Result<Candles> {
+        match self.detect_timeframe() {
+            Some(own) => self.resample(own, timeframe),
+            None => Ok(self.clone()),
+        }
+    }
+
+    /// The candles of `[start, end)`, refusing a range that holds none.
+    pub fn window(&self, start: i64, end: i64) -> Result<Candles> {
+        let candles = self.range(start, end);
+        if candles.is_empty() {
+            return Err(Error::EmptyRange {
+                start: format_ms(start),
+                end: format_ms(end),
+            });
+        }
+        Ok(candles)
+    }
+
     /// Resamples `from` candles to the larger `to`: first open, max high, min low, last close,
     /// summed volume, buckets aligned to the UTC epoch. Empty buckets stay gaps.
     pub fn resample(&self, from: Timeframe, to: Timeframe) -> Result<Candles> {

@@ -35,11 +35,11 @@ pub struct BacktestConfig {
     pub allow_short: bool,
 }
 
-fn default_capital() -> f64 {
+pub(crate) fn default_capital() -> f64 {
     DEFAULT_CAPITAL
 }
 
-fn default_fee_bps() -> f64 {
+pub(crate) fn default_fee_bps() -> f64 {
     DEFAULT_FEE_BPS
 }
 

@@ -117,22 +117,19 @@ impl Market {
     /// The market of a config: its range cut from `series`, which must be of the config's
     /// timeframe (a series of a smaller one is resampled by the caller, see [`prepare_series`]).
     pub fn for_config(series: &Candles, config: &BacktestConfig) -> Result<Self> {
+        Self::for_range(series, config.timeframe, config.start.0, config.end.0)
+    }
+
+    /// The market of `[start, end)` of `series`, which must be of `timeframe`.
+    pub fn for_range(series: &Candles, timeframe: Timeframe, start: i64, end: i64) -> Result<Self> {
         if let Some(tf) = series.detect_timeframe()
-            && tf != config.timeframe
+            && tf != timeframe
         {
             return Err(Error::Timeframe(format!(
-                "the config asks for {} but the candles are {tf}; resample them first",
-                config.timeframe
+                "the config asks for {timeframe} but the candles are {tf}; resample them first"
             )));
         }
-        let candles = series.range(config.start.0, config.end.0);
-        if candles.is_empty() {
-            return Err(Error::EmptyRange {
-                start: config.start.to_string(),
-                end: config.end.to_string(),
-            });
-        }
-        Ok(Self::new(candles, config.timeframe))
+        Ok(Self::new(series.window(start, end)?, timeframe))
     }
 
     pub fn candles(&self) -> &Candles {

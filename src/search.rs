@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config::{BacktestConfig, DEFAULT_CAPITAL, DEFAULT_FEE_BPS};
+use crate::config::{BacktestConfig, DEFAULT_CAPITAL, DEFAULT_FEE_BPS, default_capital, default_fee_bps};
 use crate::error::{Error, Result};
 use crate::strategy::{self, ParamKind, Strategy};
 use crate::time::Timestamp;
@@ -106,12 +106,6 @@ pub struct SweepSpec {
 
 fn default_samples() -> u64 {
     100
-}
-fn default_capital() -> f64 {
-    DEFAULT_CAPITAL
-}
-fn default_fee_bps() -> f64 {
-    DEFAULT_FEE_BPS
 }
 
 impl SweepSpec {

@@ -67,18 +67,20 @@ export class Persistence {
   }
 
   // Applies the log entries of `keys` this tab has not applied, one read at a time so a
-  // long log never sits in memory whole.
+  // long log never sits in memory whole. Returns how many experiments were new.
   async replay(keys) {
+    let inserted = 0;
     for (const key of keys) {
       if (this.applied.has(key)) continue;
       const entry = await request(this.idb.transaction('log', 'readonly').objectStore('log').get(key));
       if (!entry) continue;
       try {
-        this.apply(key, entry);
+        inserted += this.apply(key, entry)[0];
       } catch (e) {
         console.error(`log entry ${key} could not be applied, kept for inspection:`, e);
       }
     }
+    return inserted;
   }
 
   // An entry: a worker's outcomes (JSON) with their hashes, and configs refused before
@@ -105,9 +107,7 @@ export class Persistence {
 
   async receive(message) {
     if (message.type === 'appended' && this.store) {
-      const before = this.store.count(null);
-      await this.replay([message.key]);
-      if (this.store.count(null) !== before) this.onRemote();
+      if (await this.replay([message.key])) this.onRemote();
     }
   }
 

@@ -59,23 +59,24 @@ export class Pool {
     if (next) next(slot); else this.idle.push(slot);
   }
 
-  // `configs`: a JSON array; resolves to the JSON of the outcomes.
-  async run(configs) {
+  // One message to the next free worker; its reply once it answers.
+  async send(message) {
     const slot = await this.acquire();
+    if (!slot) throw new Error('cancelled');
     try {
-      return (await this.call(slot, { type: 'run', configs })).outcomes;
+      return await this.call(slot, message);
     } finally {
       this.release(slot);
     }
   }
 
+  // `configs`: a JSON array; resolves to the JSON of the outcomes.
+  async run(configs) {
+    return (await this.send({ type: 'run', configs })).outcomes;
+  }
+
   async detail(config) {
-    const slot = await this.acquire();
-    try {
-      return (await this.call(slot, { type: 'detail', config })).result;
-    } finally {
-      this.release(slot);
-    }
+    return (await this.send({ type: 'detail', config })).result;
   }
 
   cancel() {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use btlab::search::{SearchType, SweepSpec, parse_grids};
-use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
+use btlab::{Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
@@ -136,19 +136,7 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
         .data
         .source()
         .load(&spec.symbol, spec.timeframe, spec.start.0, spec.end.0)?;
-    let range = BacktestConfig {
-        symbol: spec.symbol.clone(),
-        timeframe: spec.timeframe,
-        start: spec.start,
-        end: spec.end,
-        strategy: String::new(),
-        params: Default::default(),
-        initial_capital: spec.initial_capital,
-        fee_bps: spec.fee_bps,
-        slippage_bps: spec.slippage_bps,
-        allow_short: spec.allow_short,
-    };
-    let market = Market::for_config(&series, &range)?;
+    let market = Market::for_range(&series, spec.timeframe, spec.start.0, spec.end.0)?;
     let mut store = open_store(&args.db)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

@@ -209,12 +209,7 @@ pub fn edge_finish(job: &str, fetched: JsValue) -> Result<JsValue, Error> {
                     .clone(),
             };
             let market = candles.and_then(|c| {
-                let c = match c.detect_timeframe() {
-                    Some(tf) if tf != config.timeframe => {
-                        c.resample(tf, config.timeframe).map_err(|e| e.to_string())?
-                    }
-                    _ => c,
-                };
+                let c = c.at_timeframe(config.timeframe).map_err(|e| e.to_string())?;
                 Market::for_config(&c, &config).map_err(|e| e.to_string())
             });
             markets.insert(key.clone(), market);

@@ -150,19 +150,11 @@ pub fn dataset_info(columns: JsValue) -> Result<JsValue, Error> {
 #[wasm_bindgen(js_name = marketFingerprint)]
 pub fn market_fingerprint(columns: JsValue, timeframe: &str, start: f64, end: f64) -> Result<String, Error> {
     let tf: Timeframe = timeframe.parse().map_err(into_error)?;
-    let series = candles_from_columns(&columns)?;
-    let series = match series.detect_timeframe() {
-        Some(own) if own != tf => series.resample(own, tf).map_err(into_error)?,
-        _ => series,
-    };
-    let candles = series.range(start as i64, end as i64);
-    if candles.is_empty() {
-        return Err(into_error(btlab::Error::EmptyRange {
-            start: btlab::time::format_ms(start as i64),
-            end: btlab::time::format_ms(end as i64),
-        }));
-    }
-    Ok(candles.fingerprint())
+    let series = candles_from_columns(&columns)?.at_timeframe(tf).map_err(into_error)?;
+    Ok(series
+        .window(start as i64, end as i64)
+        .map_err(into_error)?
+        .fingerprint())
 }
 
 /// Names, descriptions and parameter schemas of the strategies.
@@ -228,10 +220,7 @@ impl Engine {
         let index = match self.markets.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                let series = match self.series.detect_timeframe() {
-                    Some(tf) if tf != config.timeframe => self.series.resample(tf, config.timeframe)?,
-                    _ => self.series.clone(),
-                };
+                let series = self.series.at_timeframe(config.timeframe)?;
                 // Keep a few ranges: a worker serves one sweep at a time.
                 if self.markets.len() >= 4 {
                     self.markets.remove(0);
@@ -243,24 +232,33 @@ impl Engine {
         Ok(&self.markets[index].1)
     }
 
-    fn run_one(&mut self, config: BacktestConfig, detail: Detail) -> Outcome {
-        let failed = |config: &BacktestConfig, hash: Option<String>, error: String| Outcome::Failed {
+    /// A config from JSON, validated once: the config to run, or its failed outcome.
+    fn check(config: Value) -> Result<ValidConfig, Outcome> {
+        let failed = |config: Value, error: String| Outcome::Failed {
             ok: false,
             error,
-            config: serde_json::to_value(config).unwrap_or(Value::Null),
-            config_hash: hash,
+            config,
+            config_hash: None,
         };
-        let valid: ValidConfig = match config.validate() {
-            Ok(v) => v,
-            Err(e) => return failed(&config, None, e.to_string()),
-        };
+        match serde_json::from_value::<BacktestConfig>(config.clone()) {
+            Err(e) => Err(failed(config, format!("config: {e}"))),
+            Ok(c) => c.validate().map_err(|e| failed(config, e.to_string())),
+        }
+    }
+
+    fn run_one(&mut self, valid: &ValidConfig, detail: Detail) -> Outcome {
         let mut scratch = std::mem::take(&mut self.scratch);
         let outcome = match self.market(&valid.config) {
             Ok(market) => Outcome::Ok {
                 ok: true,
-                result: Box::new(market.run(&valid, detail, &mut scratch)),
+                result: Box::new(market.run(valid, detail, &mut scratch)),
             },
-            Err(e) => failed(&valid.config, None, e.to_string()),
+            Err(e) => Outcome::Failed {
+                ok: false,
+                error: e.to_string(),
+                config: serde_json::to_value(&valid.config).unwrap_or(Value::Null),
+                config_hash: None,
+            },
         };
         self.scratch = scratch;
         outcome
@@ -272,33 +270,26 @@ impl Engine {
     #[wasm_bindgen(js_name = runChunk)]
     pub fn run_chunk(&mut self, configs_json: &str) -> Result<String, Error> {
         let configs: Vec<Value> = serde_json::from_str(configs_json).map_err(into_error)?;
-        let parsed: Vec<Result<BacktestConfig, String>> = configs
-            .iter()
-            .map(|c| serde_json::from_value(c.clone()).map_err(|e| format!("config: {e}")))
-            .collect();
-        // Compute the chunk's indicators together before running it.
-        let valid: Vec<ValidConfig> = parsed.iter().flatten().filter_map(|c| c.validate().ok()).collect();
-        if let Some(first) = valid.first() {
+        let checked: Vec<Result<ValidConfig, Outcome>> = configs.into_iter().map(Self::check).collect();
+        // Compute the chunk's indicators together before running it, held until it is done.
+        let valid: Vec<&ValidConfig> = checked.iter().flatten().collect();
+        let _held = valid.first().and_then(|first| {
             let range = first.config.clone();
-            if let Ok(market) = self.market(&range) {
+            let market = self.market(&range).ok()?;
+            Some(
                 market.prepare(
                     valid
                         .iter()
+                        .copied()
                         .filter(|v| v.config.start == range.start && v.config.end == range.end),
-                );
-            }
-        }
-        let outcomes: Vec<Outcome> = parsed
+                ),
+            )
+        });
+        let outcomes: Vec<Outcome> = checked
             .into_iter()
-            .zip(configs)
-            .map(|(config, raw)| match config {
-                Ok(c) => self.run_one(c, Detail::summary(btlab::store::CURVE_POINTS)),
-                Err(error) => Outcome::Failed {
-                    ok: false,
-                    error,
-                    config: raw,
-                    config_hash: None,
-                },
+            .map(|c| match c {
+                Ok(valid) => self.run_one(&valid, Detail::summary(btlab::store::CURVE_POINTS)),
+                Err(failed) => failed,
             })
             .collect();
         serde_json::to_string(&outcomes).map_err(into_error)
@@ -307,8 +298,11 @@ impl Engine {
     /// One config with every equity point and every trade, for the detail view.
     #[wasm_bindgen(js_name = runDetail)]
     pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
-        let config: BacktestConfig = from_js(config)?;
-        match self.run_one(config, Detail::FULL) {
+        let outcome = match Self::check(from_js(config)?) {
+            Ok(valid) => self.run_one(&valid, Detail::FULL),
+            Err(failed) => failed,
+        };
+        match outcome {
             Outcome::Ok { result, .. } => to_js(&*result),
             Outcome::Failed { error, .. } => Err(Error::new(&error)),
         }
