@@ -16,14 +16,18 @@ pub fn open_store(path: &Path) -> Result<Store<Sqlite>> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let connection = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    // A 64 MiB page cache: a big store's indexes take random inserts.
     connection
-        // A 64 MiB page cache: a big store's config_hash index takes random inserts.
-        .execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
-             PRAGMA cache_size = -65536;",
-        )
+        .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;")
         .with_context(|| format!("{} is not a usable SQLite database", path.display()))?;
-    Store::open(Sqlite(connection)).with_context(|| format!("in {}", path.display()))
+    let mut store = Store::open(Sqlite(connection)).with_context(|| format!("in {}", path.display()))?;
+    // WAL only once the file is known to be ours and current: switching a file's journal
+    // mode rewrites its header, and a refused file is left exactly as it was.
+    store
+        .driver()
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| anyhow::anyhow!("{}: switching to WAL: {e}", path.display()))?;
+    Ok(store)
 }
 
 /// Opens an existing store for reading; a missing file is an error, not a new database.

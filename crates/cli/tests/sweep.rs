@@ -312,3 +312,17 @@ fn every_viewer_command_reads_a_real_database() {
     assert!(refused(&["experiments", "summary", "--db", missing.to_str().unwrap()]).contains("no experiment database"));
     assert!(!missing.exists());
 }
+
+#[test]
+fn a_store_from_a_newer_btlab_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.sqlite");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99; CREATE TABLE experiments (id INTEGER PRIMARY KEY);")
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let err = refused(&["experiments", "summary", "--db", &db_arg(&db)]);
+    assert!(err.contains("schema version 99, newer than this btlab's"), "{err}");
+    assert!(std::fs::read(&db).unwrap() == before, "the refused file was modified");
+}
