@@ -12,6 +12,8 @@ pub mod engine;
 pub mod error;
 pub mod indicators;
 pub mod metrics;
+pub mod optimize;
+pub mod overfit;
 pub mod parse;
 pub mod search;
 pub mod store;

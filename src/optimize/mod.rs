@@ -1,0 +1,123 @@
+//! The no-key optimizer, one implementation for `btlab optimize` and the page: given the
+//! trials so far, suggest the next configs. A pure function of (space, trials, seed): the
+//! caller keeps the history (in the store), so a loop can stop and resume anywhere.
+
+mod parzen;
+mod space;
+
+use std::collections::HashSet;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::canonical::to_canonical_json;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::store::sort_order;
+
+pub use space::{Dimension, SearchSpace};
+
+/// One evaluated config: its params and its objective (higher is better; a failed or
+/// undefined one is `-inf`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub params: Map<String, Value>,
+    pub value: f64,
+}
+
+/// The objective of a metric, oriented so that higher is better (`max_drawdown` is negated).
+pub fn objective(metrics: &Metrics, target: &str) -> Result<f64> {
+    let descending = sort_order(target)? == "DESC";
+    let value = metrics
+        .get(target)
+        .ok_or_else(|| Error::config("target", format!("unknown metric `{target}`")))?;
+    let oriented = if descending { value } else { -value };
+    Ok(if oriented.is_nan() { f64::NEG_INFINITY } else { oriented })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampler {
+    /// Uniform draws from the space.
+    Random,
+    /// Tree-structured Parzen estimator, as Optuna's default sampler.
+    Tpe,
+}
+
+/// Optuna's defaults: 10 random trials first, 24 candidates per suggestion.
+pub const STARTUP_TRIALS: usize = 10;
+const CANDIDATES: usize = 24;
+/// Draws before a sampler concludes that the untried part of the space is empty.
+const MAX_DRAWS: usize = 2_000;
+
+/// Up to `n` new params objects, valid for the strategy and not among `trials`. Fewer
+/// come back only when the space has (almost) nothing left to try. Seeded: the same
+/// (space, trials, seed) gives the same suggestions on every face.
+pub fn suggest(
+    space: &SearchSpace,
+    trials: &[Trial],
+    n: usize,
+    seed: u64,
+    sampler: Sampler,
+) -> Vec<Map<String, Value>> {
+    // Each step of a loop draws from its own stream: the seed mixed with how far it got.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (trials.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut tried: HashSet<String> = trials.iter().map(|t| params_key(&t.params)).collect();
+    let mut observed: Vec<(Vec<f64>, f64)> = trials
+        .iter()
+        .filter_map(|t| space.point_of(&t.params).map(|p| (p, t.value)))
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let picked = match sampler {
+            Sampler::Tpe if observed.len() >= STARTUP_TRIALS => parzen::suggest(space, &observed, &tried, &mut rng),
+            _ => None,
+        }
+        .or_else(|| random_point(space, &tried, &mut rng));
+        let Some((point, params)) = picked else { break };
+        tried.insert(params_key(&params));
+        // Constant liar: a pending suggestion counts as the worst result so far, so the
+        // rest of a batch looks elsewhere.
+        let worst = observed.iter().map(|o| o.1).fold(f64::INFINITY, f64::min);
+        observed.push((point, if worst.is_finite() { worst } else { f64::NEG_INFINITY }));
+        out.push(params);
+    }
+    out
+}
+
+/// The identity of a params object among trials (canonical JSON, integers as integers).
+pub fn params_key(params: &Map<String, Value>) -> String {
+    to_canonical_json(&Value::Object(params.clone()))
+}
+
+/// A point of the space whose params are valid and untried, with those params in normal form.
+pub(crate) fn accept(space: &SearchSpace, point: &[f64], tried: &HashSet<String>) -> Option<Map<String, Value>> {
+    let params = space.validate(&space.params_at(point)).ok()?;
+    (!tried.contains(&params_key(&params))).then_some(params)
+}
+
+fn random_point(
+    space: &SearchSpace,
+    tried: &HashSet<String>,
+    rng: &mut ChaCha8Rng,
+) -> Option<(Vec<f64>, Map<String, Value>)> {
+    (0..MAX_DRAWS).find_map(|_| {
+        let point: Vec<f64> = space
+            .dimensions
+            .iter()
+            .map(|d| {
+                let (low, high) = d.interval();
+                rng.random_range(low..high)
+            })
+            .collect();
+        let params = accept(space, &point, tried)?;
+        // Snap to the values the params hold, so what the sampler learns is what ran.
+        let point = space.point_of(&params)?;
+        Some((point, params))
+    })
+}
+
+#[cfg(test)]
+mod tests;

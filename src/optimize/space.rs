@@ -1,0 +1,268 @@
+//! The space an optimizer searches: one dimension per swept parameter, the others fixed.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::search::{Axis, ParamGrid, Range, predefined_grids};
+use crate::strategy::{self, ParamKind, Strategy};
+
+/// One searched parameter. Samplers work in an internal coordinate per dimension: the value
+/// for `Int`, the value or its logarithm for `Float`, the index for `Choice`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dimension {
+    Int {
+        name: String,
+        low: i64,
+        high: i64,
+        step: i64,
+    },
+    Float {
+        name: String,
+        low: f64,
+        high: f64,
+        log: bool,
+    },
+    Choice {
+        name: String,
+        values: Vec<Value>,
+    },
+}
+
+impl Dimension {
+    pub fn name(&self) -> &str {
+        match self {
+            Dimension::Int { name, .. } | Dimension::Float { name, .. } | Dimension::Choice { name, .. } => name,
+        }
+    }
+
+    /// The internal interval a continuous sampler draws from (an integer's covers half a
+    /// step beyond each end so the end values are as likely as the others).
+    pub(crate) fn interval(&self) -> (f64, f64) {
+        match *self {
+            Dimension::Int { low, high, step, .. } => (low as f64 - step as f64 / 2.0, high as f64 + step as f64 / 2.0),
+            Dimension::Float {
+                low, high, log: true, ..
+            } => (low.ln(), high.ln()),
+            Dimension::Float { low, high, .. } => (low, high),
+            Dimension::Choice { ref values, .. } => (0.0, values.len() as f64),
+        }
+    }
+
+    /// The parameter value at an internal coordinate (snapped to the integer grid).
+    pub(crate) fn value_at(&self, x: f64) -> Value {
+        match *self {
+            Dimension::Int { low, high, step, .. } => {
+                let k = ((x - low as f64) / step as f64).round().max(0.0) as i64;
+                Value::from((low + k * step).min(high))
+            }
+            Dimension::Float { low, high, log, .. } => {
+                let v = if log { x.exp() } else { x };
+                Value::from(v.clamp(low, high))
+            }
+            Dimension::Choice { ref values, .. } => values[(x as usize).min(values.len() - 1)].clone(),
+        }
+    }
+
+    /// The internal coordinate of a value, `None` when the value lies outside the dimension
+    /// (a trial from another search still counts as tried, but teaches nothing here).
+    pub(crate) fn coordinate(&self, value: &Value) -> Option<f64> {
+        match *self {
+            Dimension::Int { low, high, .. } => value.as_f64().filter(|v| (low as f64..=high as f64).contains(v)),
+            Dimension::Float { low, high, log, .. } => value
+                .as_f64()
+                .filter(|v| (low..=high).contains(v))
+                .map(|v| if log { v.ln() } else { v }),
+            Dimension::Choice { ref values, .. } => values.iter().position(|c| c == value).map(|i| i as f64),
+        }
+    }
+}
+
+/// A strategy's parameters as an optimizer searches them.
+#[derive(Clone)]
+pub struct SearchSpace {
+    pub strategy: &'static dyn Strategy,
+    pub dimensions: Vec<Dimension>,
+    /// Parameters not searched, at their defaults.
+    pub fixed: Map<String, Value>,
+}
+
+impl std::fmt::Debug for SearchSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchSpace")
+            .field("strategy", &self.strategy.name())
+            .field("dimensions", &self.dimensions)
+            .finish()
+    }
+}
+
+impl SearchSpace {
+    /// The space spanned by a param grid: each axis's lowest to highest value (a list of
+    /// numbers becomes the range it covers), the type from the strategy's schema.
+    pub fn from_grid(strategy_name: &str, grid: &ParamGrid) -> Result<Self> {
+        let strategy = strategy::find(strategy_name)?;
+        let mut fixed = strategy::default_params(strategy);
+        let mut dimensions = Vec::new();
+        for spec in strategy.params() {
+            let Some(axis) = grid.get(spec.name) else { continue };
+            let bad = |message: String| Error::config(&format!("param_grids.{strategy_name}.{}", spec.name), message);
+            let dimension = match axis {
+                Axis::Values(values) => match numeric_span(values) {
+                    Some((low, high)) => numeric(spec.name, spec.kind, low, high, 1, false),
+                    None if !values.is_empty() => Dimension::Choice {
+                        name: spec.name.to_owned(),
+                        values: values.clone(),
+                    },
+                    None => return Err(bad("has no values".into())),
+                },
+                Axis::Range(Range::Int { min, max, step }) => {
+                    numeric(spec.name, spec.kind, *min as f64, *max as f64, (*step).max(1), false)
+                }
+                Axis::Range(Range::Float { min, max, .. }) => numeric(spec.name, spec.kind, *min, *max, 1, false),
+                Axis::Range(Range::Loguniform { min, max, .. }) => numeric(spec.name, spec.kind, *min, *max, 1, true),
+                Axis::Range(Range::Choice { values }) => match numeric_span(values) {
+                    Some((low, high)) => numeric(spec.name, spec.kind, low, high, 1, false),
+                    None => Dimension::Choice {
+                        name: spec.name.to_owned(),
+                        values: values.clone(),
+                    },
+                },
+            };
+            if let Dimension::Int { low, high, .. } = dimension
+                && low > high
+            {
+                return Err(bad(format!("min {low} is above max {high}")));
+            }
+            if let Dimension::Float { low, high, log, .. } = dimension
+                && (!(low < high) || (log && low <= 0.0))
+            {
+                return Err(bad(format!(
+                    "needs 0 < min < max for a log scale, or min < max; got [{low}, {high}]"
+                )));
+            }
+            fixed.remove(spec.name);
+            dimensions.push(dimension);
+        }
+        if dimensions.is_empty() {
+            return Err(Error::config(
+                &format!("param_grids.{strategy_name}"),
+                "names no parameter to search",
+            ));
+        }
+        Ok(SearchSpace {
+            strategy,
+            dimensions,
+            fixed,
+        })
+    }
+
+    /// The space of the strategy's predefined grid (`config/param_grids.yaml`).
+    pub fn predefined(strategy_name: &str) -> Result<Self> {
+        let grids = predefined_grids();
+        let grid = grids
+            .get(strategy_name)
+            .ok_or_else(|| Error::config("strategy", format!("`{strategy_name}` has no predefined grid")))?;
+        Self::from_grid(strategy_name, grid)
+    }
+
+    /// The full params object at internal coordinates `point`.
+    pub(crate) fn params_at(&self, point: &[f64]) -> Map<String, Value> {
+        let mut params = self.fixed.clone();
+        for (d, &x) in self.dimensions.iter().zip(point) {
+            params.insert(d.name().to_owned(), d.value_at(x));
+        }
+        params
+    }
+
+    /// Internal coordinates of a params object, if it lies in this space.
+    pub(crate) fn point_of(&self, params: &Map<String, Value>) -> Option<Vec<f64>> {
+        self.dimensions
+            .iter()
+            .map(|d| params.get(d.name()).and_then(|v| d.coordinate(v)))
+            .collect()
+    }
+
+    /// Checks params against the strategy's schema; returns them in normal form.
+    pub fn validate(&self, params: &Map<String, Value>) -> Result<Map<String, Value>> {
+        strategy::validate_params(self.strategy, params).map(|(_, normal)| normal)
+    }
+}
+
+fn numeric_span(values: &[Value]) -> Option<(f64, f64)> {
+    let numbers: Option<Vec<f64>> = values.iter().map(Value::as_f64).collect();
+    let numbers = numbers.filter(|n| !n.is_empty())?;
+    let low = numbers.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((low, high))
+}
+
+fn numeric(name: &str, kind: ParamKind, low: f64, high: f64, step: i64, log: bool) -> Dimension {
+    match kind {
+        ParamKind::Int => Dimension::Int {
+            name: name.to_owned(),
+            low: low.ceil() as i64,
+            high: high.floor() as i64,
+            step,
+        },
+        ParamKind::Float => Dimension::Float {
+            name: name.to_owned(),
+            low,
+            high,
+            log,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_predefined_sma_space_spans_its_grid() {
+        let space = SearchSpace::predefined("sma").unwrap();
+        assert_eq!(
+            space.dimensions,
+            vec![
+                Dimension::Int {
+                    name: "fast_period".into(),
+                    low: 5,
+                    high: 50,
+                    step: 1
+                },
+                Dimension::Int {
+                    name: "slow_period".into(),
+                    low: 20,
+                    high: 200,
+                    step: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn values_and_coordinates_round_trip() {
+        let d = Dimension::Float {
+            name: "x".into(),
+            low: 0.01,
+            high: 1.0,
+            log: true,
+        };
+        let x = d.coordinate(&Value::from(0.1)).unwrap();
+        assert!((d.value_at(x).as_f64().unwrap() - 0.1).abs() < 1e-12);
+        let i = Dimension::Int {
+            name: "n".into(),
+            low: 10,
+            high: 50,
+            step: 5,
+        };
+        assert_eq!(i.value_at(22.4), Value::from(20));
+        assert_eq!(i.value_at(52.6), Value::from(50));
+        assert_eq!(i.coordinate(&Value::from(60)), None);
+    }
+
+    #[test]
+    fn a_bad_range_is_named() {
+        let grid: ParamGrid = serde_yaml_ng::from_str("fast_period: {type: int, min: 50, max: 5}").unwrap();
+        let e = SearchSpace::from_grid("sma", &grid).unwrap_err().to_string();
+        assert!(e.contains("param_grids.sma.fast_period"), "{e}");
+    }
+}

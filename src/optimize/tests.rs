@@ -1,0 +1,123 @@
+use super::*;
+
+fn sma_space() -> SearchSpace {
+    SearchSpace::predefined("sma").unwrap()
+}
+
+/// A smooth objective with one peak inside the SMA space, at fast 17, slow 120.
+fn bowl(params: &Map<String, Value>) -> f64 {
+    let fast = params["fast_period"].as_f64().unwrap();
+    let slow = params["slow_period"].as_f64().unwrap();
+    -((fast - 17.0).powi(2) + (slow - 120.0).powi(2) / 10.0)
+}
+
+/// The best objective after `budget` evaluations, asking `batch` at a time.
+fn best_after(sampler: Sampler, seed: u64, budget: usize, batch: usize) -> f64 {
+    let space = sma_space();
+    let mut trials: Vec<Trial> = Vec::new();
+    while trials.len() < budget {
+        let next = suggest(&space, &trials, batch.min(budget - trials.len()), seed, sampler);
+        assert!(!next.is_empty());
+        trials.extend(next.into_iter().map(|params| Trial {
+            value: bowl(&params),
+            params,
+        }));
+    }
+    trials.iter().map(|t| t.value).fold(f64::NEG_INFINITY, f64::max)
+}
+
+#[test]
+fn suggestions_are_valid_new_and_distinct() {
+    let space = sma_space();
+    let mut trials = Vec::new();
+    for round in 0..6 {
+        let next = suggest(&space, &trials, 8, 7, Sampler::Tpe);
+        assert_eq!(next.len(), 8, "round {round}");
+        let keys: HashSet<String> = next.iter().map(params_key).collect();
+        assert_eq!(keys.len(), 8, "distinct within a batch");
+        for params in next {
+            assert!(space.validate(&params).is_ok(), "{params:?}");
+            assert!(
+                !trials.iter().any(|t: &Trial| t.params == params),
+                "already tried: {params:?}"
+            );
+            trials.push(Trial {
+                value: bowl(&params),
+                params,
+            });
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_and_history_give_the_same_suggestions() {
+    let space = sma_space();
+    let history: Vec<Trial> = suggest(&space, &[], 20, 1, Sampler::Random)
+        .into_iter()
+        .map(|params| Trial {
+            value: bowl(&params),
+            params,
+        })
+        .collect();
+    let a = suggest(&space, &history, 5, 42, Sampler::Tpe);
+    assert_eq!(a, suggest(&space, &history, 5, 42, Sampler::Tpe));
+    assert_ne!(a, suggest(&space, &history, 5, 43, Sampler::Tpe));
+}
+
+#[test]
+fn a_small_space_is_exhausted_not_repeated() {
+    let grid: crate::search::ParamGrid = serde_yaml_ng::from_str("fast_period: [2, 3]\nslow_period: [3, 4]").unwrap();
+    let space = SearchSpace::from_grid("sma", &grid).unwrap();
+    // valid and distinct: (2,3), (2,4), (3,4); (3,3) breaks fast < slow
+    let all = suggest(&space, &[], 10, 0, Sampler::Random);
+    assert_eq!(all.len(), 3);
+    let trials: Vec<Trial> = all.into_iter().map(|params| Trial { params, value: 0.0 }).collect();
+    assert!(suggest(&space, &trials, 1, 0, Sampler::Tpe).is_empty());
+}
+
+#[test]
+fn tpe_finds_better_configs_than_random_search_on_the_same_budget() {
+    let seeds = 0..8u64;
+    let mean = |sampler| seeds.clone().map(|s| best_after(sampler, s, 60, 4)).sum::<f64>() / 8.0;
+    let (tpe, random) = (mean(Sampler::Tpe), mean(Sampler::Random));
+    assert!(tpe > random, "tpe {tpe} vs random {random}");
+}
+
+#[test]
+fn trials_outside_the_space_count_as_tried_but_teach_nothing() {
+    let space = sma_space();
+    let mut outside = space.fixed.clone();
+    outside.insert("fast_period".into(), Value::from(300));
+    outside.insert("slow_period".into(), Value::from(400));
+    let trials = vec![Trial {
+        params: outside,
+        value: 9.0,
+    }];
+    let next = suggest(&space, &trials, 3, 0, Sampler::Tpe);
+    assert_eq!(next.len(), 3);
+    assert!(next.iter().all(|p| p["fast_period"].as_i64().unwrap() <= 50));
+}
+
+#[test]
+fn objectives_point_upwards() {
+    let mut m = crate::Metrics {
+        total_return: 0.1,
+        total_return_pct: 10.0,
+        annualized_return: 0.2,
+        sharpe_ratio: 1.5,
+        max_drawdown: 0.3,
+        total_trades: 4,
+        winning_trades: 2,
+        losing_trades: 2,
+        win_rate: 0.5,
+        profit_factor: None,
+        avg_win: 1.0,
+        avg_loss: -1.0,
+        final_equity: 11_000.0,
+    };
+    assert_eq!(objective(&m, "sharpe_ratio").unwrap(), 1.5);
+    assert_eq!(objective(&m, "max_drawdown").unwrap(), -0.3);
+    m.sharpe_ratio = f64::NAN;
+    assert_eq!(objective(&m, "sharpe_ratio").unwrap(), f64::NEG_INFINITY);
+    assert!(objective(&m, "luck").is_err());
+}
