@@ -133,7 +133,7 @@ impl SearchSpace {
                 return Err(bad(format!("min {low} is above max {high}")));
             }
             if let Dimension::Float { low, high, log, .. } = dimension
-                && (!(low < high) || (log && low <= 0.0))
+                && (low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) || (log && low <= 0.0))
             {
                 return Err(bad(format!(
                     "needs 0 < min < max for a log scale, or min < max; got [{low}, {high}]"

@@ -83,7 +83,7 @@ pub fn deflated_sharpe(returns: &[f64], trials: TrialSharpes) -> Option<Deflated
     let sharpe = m.sharpe();
     let threshold = expected_max_sharpe(trials);
     let variance_term = 1.0 - m.skewness * sharpe + (m.kurtosis - 1.0) / 4.0 * sharpe * sharpe;
-    if !(variance_term > 0.0) {
+    if variance_term.is_nan() || variance_term <= 0.0 {
         return None;
     }
     let statistic = (sharpe - threshold) * ((m.count - 1) as f64).sqrt() / variance_term.sqrt();
