@@ -34,6 +34,9 @@ pub enum Error {
     /// The experiment store refused a request, or its driver failed.
     #[error("experiment store: {0}")]
     Store(String),
+    /// A strategy profile could not be read, found or written.
+    #[error("profiles: {0}")]
+    Profile(String),
 }
 
 impl Error {

@@ -15,6 +15,8 @@ pub mod metrics;
 pub mod optimize;
 pub mod overfit;
 pub mod parse;
+pub mod profiles;
+pub mod promotion;
 pub mod search;
 pub mod store;
 pub mod strategy;

@@ -544,6 +544,45 @@ impl<D: Sql> Store<D> {
         }
     }
 
+    /// Every experiment of this config's market, range, costs and strategy, oldest first:
+    /// what an optimizer has tried so far, whoever ran it.
+    pub fn history(&mut self, config: &BacktestConfig, data_fingerprint: &str) -> Result<Vec<Experiment>> {
+        let rows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM experiments WHERE data_fingerprint = ? AND strategy = ? AND start_time = ? \
+                     AND end_time = ? AND initial_capital = ? AND fee_bps = ? AND slippage_bps = ? \
+                     AND allow_short = ? ORDER BY id"
+                ),
+                &[
+                    data_fingerprint.into(),
+                    config.strategy.as_str().into(),
+                    config.start.0.into(),
+                    config.end.0.into(),
+                    config.initial_capital.into(),
+                    config.fee_bps.into(),
+                    config.slippage_bps.into(),
+                    i64::from(config.allow_short).into(),
+                ],
+            )
+            .map_err(driver)?;
+        rows.iter().map(|row| experiment(row)).collect()
+    }
+
+    /// The Sharpe ratios of every config tried for a symbol, timeframe and strategy: the
+    /// trials a winner among them is deflated by.
+    pub fn trial_sharpes(&mut self, symbol: &str, timeframe: &str, strategy: &str) -> Result<Vec<f64>> {
+        let rows = self
+            .db
+            .query(
+                "SELECT sharpe_ratio FROM experiments WHERE symbol = ? AND timeframe = ? AND strategy = ?",
+                &[symbol.into(), timeframe.into(), strategy.into()],
+            )
+            .map_err(driver)?;
+        Ok(rows.iter().filter_map(|r| r[0].real()).collect())
+    }
+
     /// The latest errors first.
     pub fn errors(&mut self, limit: usize) -> Result<Vec<ErrorRow>> {
         let rows = self

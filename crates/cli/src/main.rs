@@ -2,7 +2,9 @@
 
 mod data;
 mod experiments;
+mod git;
 mod output;
+mod promote;
 mod sweep;
 
 use std::path::PathBuf;
@@ -38,6 +40,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// View the experiment database: top, summary, list, show, errors, export.
     Experiments(experiments::ExperimentsArgs),
+    /// Promote an experiment to a strategy profile (validated, atomic, optionally committed);
+    /// also `promote list`, `promote show NAME`, `promote rollback NAME`.
+    Promote(promote::PromoteArgs),
     /// List the strategies with their parameter schemas.
     Strategies {
         #[arg(long)]
@@ -138,6 +143,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Batch(args) => run_batch_file(args),
         Command::Sweep(args) => sweep::run_sweep(args),
         Command::Experiments(args) => experiments::run_experiments(args),
+        Command::Promote(args) => promote::run_promote(args),
         Command::Strategies { json } => list_strategies(json),
     }
 }
