@@ -1,8 +1,10 @@
 //! `btlab`: the native face of the engine.
 
 mod data;
+mod deepseek;
 mod experiments;
 mod git;
+mod optimize;
 mod output;
 mod promote;
 mod sweep;
@@ -43,6 +45,9 @@ enum Command {
     /// Promote an experiment to a strategy profile (validated, atomic, optionally committed);
     /// also `promote list`, `promote show NAME`, `promote rollback NAME`.
     Promote(promote::PromoteArgs),
+    /// The optimizer loop: DeepSeek with DEEPSEEK_API_KEY, seeded TPE without; every
+    /// config it tries lands in the store.
+    Optimize(optimize::OptimizeArgs),
     /// List the strategies with their parameter schemas.
     Strategies {
         #[arg(long)]
@@ -69,6 +74,19 @@ impl DataArgs {
     }
 }
 
+/// What a backtest costs and may do, shared by every command that builds configs.
+#[derive(Args)]
+struct CostArgs {
+    #[arg(long, default_value_t = btlab::config::DEFAULT_CAPITAL)]
+    capital: f64,
+    #[arg(long, default_value_t = btlab::config::DEFAULT_FEE_BPS)]
+    fee_bps: f64,
+    #[arg(long, default_value_t = 0.0)]
+    slippage_bps: f64,
+    #[arg(long)]
+    allow_short: bool,
+}
+
 #[derive(Args)]
 struct RunArgs {
     #[arg(long, default_value = synthetic::SYMBOL)]
@@ -86,14 +104,8 @@ struct RunArgs {
     /// End of the range (exclusive).
     #[arg(long, default_value = "2025-11-01")]
     end: String,
-    #[arg(long, default_value_t = btlab::config::DEFAULT_CAPITAL)]
-    capital: f64,
-    #[arg(long, default_value_t = btlab::config::DEFAULT_FEE_BPS)]
-    fee_bps: f64,
-    #[arg(long, default_value_t = 0.0)]
-    slippage_bps: f64,
-    #[arg(long)]
-    allow_short: bool,
+    #[command(flatten)]
+    costs: CostArgs,
     #[command(flatten)]
     data: DataArgs,
     /// Print the result as JSON (metrics keyed by the spec's names).
@@ -144,6 +156,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sweep(args) => sweep::run_sweep(args),
         Command::Experiments(args) => experiments::run_experiments(args),
         Command::Promote(args) => promote::run_promote(args),
+        Command::Optimize(args) => optimize::run_optimize(args),
         Command::Strategies { json } => list_strategies(json),
     }
 }
@@ -167,10 +180,10 @@ fn run_one(args: RunArgs) -> Result<()> {
         end: Timestamp::parse(&args.end).context("--end")?,
         strategy: args.strategy.clone(),
         params,
-        initial_capital: args.capital,
-        fee_bps: args.fee_bps,
-        slippage_bps: args.slippage_bps,
-        allow_short: args.allow_short,
+        initial_capital: args.costs.capital,
+        fee_bps: args.costs.fee_bps,
+        slippage_bps: args.costs.slippage_bps,
+        allow_short: args.costs.allow_short,
     };
     let valid = config.validate()?;
     let series = args

@@ -1,0 +1,274 @@
+//! DeepSeek's OpenAI-compatible chat completions, asked for the next configs of an
+//! optimization. Retries with backoff on timeouts, 429 and 5xx; every other failure is
+//! returned so the loop falls back to the heuristic. The key goes into one header and
+//! nowhere else: not into errors, logs, the store or exports.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use btlab::Metrics;
+use btlab::optimize::{Dimension, SearchSpace};
+use serde_json::{Map, Value, json};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.deepseek.com";
+
+pub struct DeepSeek {
+    agent: ureq::Agent,
+    url: String,
+    key: String,
+    pub model: String,
+    retries: u32,
+    backoff: Duration,
+}
+
+/// What the history table shows of each trial.
+pub struct Tried<'a> {
+    pub params: &'a Map<String, Value>,
+    pub metrics: &'a Metrics,
+}
+
+impl DeepSeek {
+    /// A client when `DEEPSEEK_API_KEY` is set (base URL from `DEEPSEEK_BASE_URL`).
+    pub fn from_env(model: &str, timeout: Duration, retries: u32, backoff: Duration) -> Option<DeepSeek> {
+        let key = std::env::var("DEEPSEEK_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())?;
+        let base = std::env::var("DEEPSEEK_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Some(DeepSeek {
+            agent,
+            url: format!("{}/chat/completions", base.trim_end_matches('/')),
+            key: key.trim().to_owned(),
+            model: model.to_owned(),
+            retries,
+            backoff,
+        })
+    }
+
+    /// Up to `n` params objects as the model proposes them (unvalidated: the caller checks
+    /// each against the strategy's schema).
+    pub fn propose(
+        &self,
+        space: &SearchSpace,
+        target: &str,
+        history: &[Tried],
+        n: usize,
+    ) -> Result<Vec<Map<String, Value>>> {
+        let body = json!({
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": user_prompt(space, target, history, n)},
+            ],
+            "response_format": {"type": "json_object"},
+            "temperature": 0.7,
+            "stream": false,
+        });
+        let reply = self.post_with_retries(&body)?;
+        parse_reply(&reply)
+    }
+
+    fn post_with_retries(&self, body: &Value) -> Result<String> {
+        let mut attempt = 0;
+        loop {
+            let outcome = self.post(body);
+            let retry_after = match &outcome {
+                Ok(text) => return Ok(text.clone()),
+                Err(Failure::Retryable { retry_after, .. }) => *retry_after,
+                Err(Failure::Fatal(_)) => None,
+            };
+            let message = match outcome {
+                Err(Failure::Retryable { message, .. }) if attempt < self.retries => message,
+                Err(Failure::Retryable { message, .. }) => {
+                    bail!("{message} (after {} attempts)", attempt + 1)
+                }
+                Err(Failure::Fatal(message)) => bail!(message),
+                Ok(_) => unreachable!("returned above"),
+            };
+            let wait = retry_after
+                .unwrap_or(self.backoff * 2u32.pow(attempt))
+                .min(Duration::from_secs(30));
+            eprintln!("  deepseek: {message}; retrying in {:.1}s", wait.as_secs_f64());
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn post(&self, body: &Value) -> Result<String, Failure> {
+        let response = self
+            .agent
+            .post(&self.url)
+            .header("Authorization", &format!("Bearer {}", self.key))
+            .send_json(body);
+        let mut response = match response {
+            Ok(r) => r,
+            // Transport failures and timeouts are worth another try. ureq's message names
+            // the URL and the cause, never the request's headers.
+            Err(e) => {
+                return Err(Failure::Retryable {
+                    message: format!("request failed: {e}"),
+                    retry_after: None,
+                });
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        match status {
+            200..=299 => Ok(text),
+            429 | 500..=599 => Err(Failure::Retryable {
+                message: format!("HTTP {status}: {}", excerpt(&text)),
+                retry_after,
+            }),
+            _ => Err(Failure::Fatal(format!("HTTP {status}: {}", excerpt(&text)))),
+        }
+    }
+}
+
+enum Failure {
+    Retryable {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    Fatal(String),
+}
+
+fn excerpt(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(200).collect()
+}
+
+const SYSTEM_PROMPT: &str = "You optimize the parameters of a trading strategy backtested on historical candles. \
+Answer with one JSON object and nothing else: {\"configs\": [{<parameter>: <value>, ...}, ...]}. \
+Every config must give every searched parameter, respect its type, bounds and the constraints, \
+and differ from every config already tried. Balance exploiting the best region with exploring.";
+
+fn user_prompt(space: &SearchSpace, target: &str, history: &[Tried], n: usize) -> String {
+    let mut text = format!(
+        "Strategy `{}`: {}\nTarget: {} ({}).\nParameters to search:\n",
+        space.strategy.name(),
+        space.strategy.description(),
+        target,
+        if target == "max_drawdown" {
+            "lower is better"
+        } else {
+            "higher is better"
+        }
+    );
+    for d in &space.dimensions {
+        let line = match d {
+            Dimension::Int { name, low, high, step } => format!("- {name}: integer in [{low}, {high}], step {step}"),
+            Dimension::Float { name, low, high, log } => {
+                format!(
+                    "- {name}: number in [{low}, {high}]{}",
+                    if *log { ", log scale" } else { "" }
+                )
+            }
+            Dimension::Choice { name, values } => format!("- {name}: one of {}", Value::Array(values.clone())),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for c in space.strategy.constraints() {
+        text.push_str(&format!("Constraint: {} < {}\n", c.lesser, c.greater));
+    }
+    if !space.fixed.is_empty() {
+        text.push_str(&format!(
+            "Fixed (do not send): {}\n",
+            Value::Object(space.fixed.clone())
+        ));
+    }
+    // The best trials and the latest ones: what to exploit and what was just learned.
+    let mut ranked: Vec<&Tried> = history.iter().collect();
+    ranked.sort_by(|a, b| {
+        let (x, y) = (
+            a.metrics.get(target).unwrap_or(f64::NAN),
+            b.metrics.get(target).unwrap_or(f64::NAN),
+        );
+        if target == "max_drawdown" {
+            x.total_cmp(&y)
+        } else {
+            y.total_cmp(&x)
+        }
+    });
+    let shown: Vec<&Tried> = ranked
+        .iter()
+        .take(20)
+        .chain(history.iter().rev().take(10).collect::<Vec<_>>().iter())
+        .copied()
+        .collect();
+    text.push_str(&format!(
+        "\n{} configs tried so far; the best 20 and the latest 10:\nparams | {target} | sharpe_ratio | total_return | max_drawdown | total_trades\n",
+        history.len()
+    ));
+    for t in shown {
+        text.push_str(&format!(
+            "{} | {:.4} | {:.4} | {:.4} | {:.4} | {}\n",
+            Value::Object(t.params.clone()),
+            t.metrics.get(target).unwrap_or(f64::NAN),
+            t.metrics.sharpe_ratio,
+            t.metrics.total_return,
+            t.metrics.max_drawdown,
+            t.metrics.total_trades
+        ));
+    }
+    text.push_str(&format!("\nPropose {n} new configs."));
+    text
+}
+
+/// The configs of a chat completion, read strictly: the message must be one JSON object
+/// with a `configs` array of objects.
+fn parse_reply(text: &str) -> Result<Vec<Map<String, Value>>> {
+    let reply: Value = serde_json::from_str(text).context("the API's reply is not JSON")?;
+    let content = reply
+        .pointer("/choices/0/message/content")
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("the reply has no choices[0].message.content"))?;
+    let answer: Value = serde_json::from_str(content.trim())
+        .map_err(|e| anyhow!("the model's answer is not strict JSON ({e}): {}", excerpt(content)))?;
+    let configs = answer
+        .get("configs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("the model's answer has no `configs` array: {}", excerpt(content)))?;
+    configs
+        .iter()
+        .map(|c| {
+            c.as_object()
+                .cloned()
+                .ok_or_else(|| anyhow!("a config is not an object: {c}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(content: &str) -> String {
+        json!({"choices": [{"message": {"role": "assistant", "content": content}}]}).to_string()
+    }
+
+    #[test]
+    fn replies_are_read_strictly() {
+        let ok = parse_reply(&reply(r#"{"configs": [{"fast_period": 9, "slow_period": 40}]}"#)).unwrap();
+        assert_eq!(ok[0]["fast_period"], 9);
+        for bad in [
+            "Here you go: {\"configs\": []}",
+            "{\"configs\": {\"fast_period\": 9}}",
+            "{\"configs\": [3]}",
+            "```json\n{\"configs\": []}\n```",
+        ] {
+            assert!(parse_reply(&reply(bad)).is_err(), "{bad}");
+        }
+        assert!(parse_reply("{\"error\": \"x\"}").is_err());
+    }
+}

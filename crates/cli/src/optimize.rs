@@ -1,0 +1,366 @@
+//! `btlab optimize`: the optimizer loop. Each iteration reads what the store holds for this
+//! market and strategy, asks DeepSeek (with a key) or the seeded TPE (without) for the next
+//! configs, validates them, runs and stores them, and stops early once the best target has
+//! not improved by more than `--convergence` for `--patience` iterations.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use btlab::optimize::{Sampler, SearchSpace, Trial, objective, params_key, suggest};
+use btlab::search::parse_grids;
+use btlab::store::{Experiment, Sql, Store, sort_order};
+use btlab::strategy;
+use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
+use btlab_cli::runner::{Executor, Options, run_chunks};
+use btlab_cli::sqlite::open_store;
+use clap::Args;
+use serde_json::{Map, Value, json};
+
+use crate::deepseek::{DeepSeek, Tried};
+use crate::{CostArgs, DataArgs, output};
+
+#[derive(Args)]
+#[command(args_override_self = true)]
+pub struct OptimizeArgs {
+    #[arg(long, default_value = synthetic::SYMBOL)]
+    symbol: String,
+    #[arg(long, default_value = "15m")]
+    timeframe: Timeframe,
+    #[arg(long, default_value = "2025-01-01")]
+    start: String,
+    #[arg(long, default_value = "2025-11-01")]
+    end: String,
+    #[arg(long, default_value = "sma")]
+    strategy: String,
+    /// The metric to optimize (max_drawdown is minimized, the others maximized).
+    #[arg(long, default_value = "sharpe_ratio")]
+    target: String,
+    #[arg(long, default_value_t = 10)]
+    iterations: usize,
+    /// Configs asked for per iteration.
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Stop when the best target improved by no more than this ...
+    #[arg(long, default_value_t = 1e-3)]
+    convergence: f64,
+    /// ... for this many iterations in a row.
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    /// Seed of the no-key optimizer.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Param grids file whose ranges span the search (default: config/param_grids.yaml).
+    #[arg(long)]
+    grids: Option<PathBuf>,
+    /// DeepSeek model (with DEEPSEEK_API_KEY set).
+    #[arg(long, default_value = "deepseek-chat")]
+    model: String,
+    /// Seconds before an API call is abandoned.
+    #[arg(long, default_value_t = 60.0)]
+    api_timeout: f64,
+    /// Retries of an API call after a timeout, a 429 or a 5xx.
+    #[arg(long, default_value_t = 3)]
+    api_retries: u32,
+    /// First retry delay in milliseconds (doubling each time, or the server's Retry-After).
+    #[arg(long, default_value_t = 1000)]
+    api_backoff_ms: u64,
+    #[command(flatten)]
+    costs: CostArgs,
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long, default_value = "data/experiments.sqlite")]
+    db: PathBuf,
+    /// Print the best experiment and the trajectory as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One iteration as reported.
+#[derive(serde::Serialize)]
+struct Step {
+    iteration: usize,
+    source: String,
+    evaluated: usize,
+    best: f64,
+}
+
+pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
+    sort_order(&args.target).context("--target")?;
+    let strategy = strategy::find(&args.strategy)?;
+    let template = BacktestConfig {
+        symbol: args.symbol.clone(),
+        timeframe: args.timeframe,
+        start: Timestamp::parse(&args.start).context("--start")?,
+        end: Timestamp::parse(&args.end).context("--end")?,
+        strategy: args.strategy.clone(),
+        params: strategy::default_params(strategy),
+        initial_capital: args.costs.capital,
+        fee_bps: args.costs.fee_bps,
+        slippage_bps: args.costs.slippage_bps,
+        allow_short: args.costs.allow_short,
+    };
+    template.validate()?;
+    let space = match &args.grids {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let grids = parse_grids(&text).with_context(|| format!("in {}", path.display()))?;
+            let grid = grids
+                .get(&args.strategy)
+                .with_context(|| format!("{} has no grid for `{}`", path.display(), args.strategy))?;
+            SearchSpace::from_grid(&args.strategy, grid)?
+        }
+        None => SearchSpace::predefined(&args.strategy)?,
+    };
+    let series = args
+        .data
+        .source()
+        .load(&template.symbol, template.timeframe, template.start.0, template.end.0)?;
+    let market = Market::for_config(&series, &template)?;
+    let mut store = open_store(&args.db)?;
+    let pool = rayon::ThreadPoolBuilder::new().build()?;
+    let deepseek = DeepSeek::from_env(
+        &args.model,
+        Duration::from_secs_f64(args.api_timeout.max(0.001)),
+        args.api_retries,
+        Duration::from_millis(args.api_backoff_ms),
+    );
+    match &deepseek {
+        Some(d) => eprintln!("optimizer: DeepSeek `{}` (falls back to TPE on any failure)", d.model),
+        None => eprintln!(
+            "optimizer: no DEEPSEEK_API_KEY, heuristic mode: TPE (seed {}, {} random trials first)",
+            args.seed,
+            btlab::optimize::STARTUP_TRIALS
+        ),
+    }
+
+    let stop = AtomicBool::new(false);
+    let mut trajectory: Vec<Step> = Vec::new();
+    let mut stale = 0;
+    for iteration in 1..=args.iterations {
+        let history = store.history(&template, market.fingerprint())?;
+        let trials = trials_of(&history, &args.target)?;
+        let best_before = best(&trials);
+        let (proposals, source) = propose(&space, &history, &trials, &args, deepseek.as_ref(), iteration);
+        if proposals.is_empty() {
+            eprintln!("the search space has no untried config left");
+            break;
+        }
+        let configs: Vec<btlab::Result<BacktestConfig>> = proposals
+            .iter()
+            .map(|params| {
+                Ok(BacktestConfig {
+                    params: params.clone(),
+                    ..template.clone()
+                })
+            })
+            .collect();
+        let options = Options {
+            chunk_size: configs.len(),
+            stop: &stop,
+            stop_on_error: false,
+        };
+        let outcome = run_chunks(
+            &market,
+            configs.into_iter(),
+            &mut store,
+            &Executor::Local(&pool),
+            &options,
+            |_| {},
+        )?;
+        let history = store.history(&template, market.fingerprint())?;
+        let trials = trials_of(&history, &args.target)?;
+        let best_after = best(&trials);
+        let leader = leader(&history, &args.target)?;
+        let gain = if best_before.is_finite() {
+            best_after - best_before
+        } else {
+            f64::INFINITY
+        };
+        eprintln!(
+            "iteration {iteration}/{}: {} new ({source}{}), best {} {} ({}) {}",
+            args.iterations,
+            outcome.stored,
+            if outcome.failed > 0 {
+                format!(", {} failed", outcome.failed)
+            } else {
+                String::new()
+            },
+            args.target,
+            shown(&args.target, best_after),
+            if gain.is_finite() {
+                format!("{:+.4}", oriented(&args.target, gain))
+            } else {
+                "first".into()
+            },
+            leader.map(|e| output::params(&e.config)).unwrap_or_default()
+        );
+        trajectory.push(Step {
+            iteration,
+            source,
+            evaluated: history.len(),
+            best: shown(&args.target, best_after).parse().unwrap_or(f64::NAN),
+        });
+        stale = if gain > args.convergence { 0 } else { stale + 1 };
+        if stale >= args.patience {
+            eprintln!(
+                "converged: no improvement above {} for {} iterations",
+                args.convergence, args.patience
+            );
+            break;
+        }
+    }
+    report(&mut store, &template, market.fingerprint(), &args, &trajectory)
+}
+
+/// The next configs: DeepSeek's that pass validation, topped up by TPE; TPE alone without a
+/// key or when the API fails. Returns the configs and what proposed them.
+fn propose(
+    space: &SearchSpace,
+    history: &[Experiment],
+    trials: &[Trial],
+    args: &OptimizeArgs,
+    deepseek: Option<&DeepSeek>,
+    iteration: usize,
+) -> (Vec<Map<String, Value>>, String) {
+    let mut chosen: Vec<Map<String, Value>> = Vec::new();
+    let mut source = "tpe".to_owned();
+    if let Some(api) = deepseek {
+        let tried: Vec<Tried> = history
+            .iter()
+            .map(|e| Tried {
+                params: &e.config.params,
+                metrics: &e.metrics,
+            })
+            .collect();
+        match api.propose(space, &args.target, &tried, args.batch) {
+            Ok(proposed) => {
+                let mut seen: std::collections::HashSet<String> =
+                    trials.iter().map(|t| params_key(&t.params)).collect();
+                for params in proposed {
+                    let mut full = space.fixed.clone();
+                    full.extend(params);
+                    match space.validate(&full) {
+                        Ok(normal) if seen.insert(params_key(&normal)) => chosen.push(normal),
+                        Ok(normal) => {
+                            eprintln!("  deepseek proposed an already tried config: {}", Value::Object(normal))
+                        }
+                        Err(e) => eprintln!("  deepseek proposed an invalid config: {e}"),
+                    }
+                    if chosen.len() == args.batch {
+                        break;
+                    }
+                }
+                source = "deepseek".into();
+                if chosen.is_empty() {
+                    eprintln!("  deepseek gave no usable config: TPE for iteration {iteration}");
+                    source = "tpe fallback".into();
+                }
+            }
+            Err(e) => {
+                eprintln!("  deepseek failed ({e:#}): falling back to TPE for iteration {iteration}");
+                source = "tpe fallback".into();
+            }
+        }
+    }
+    if chosen.len() < args.batch {
+        let mut known = trials.to_vec();
+        known.extend(chosen.iter().map(|p| Trial {
+            params: p.clone(),
+            value: f64::NEG_INFINITY,
+        }));
+        let more = suggest(space, &known, args.batch - chosen.len(), args.seed, Sampler::Tpe);
+        if !chosen.is_empty() && !more.is_empty() {
+            source = format!("{source} + {} tpe", more.len());
+        }
+        chosen.extend(more);
+    }
+    (chosen, source)
+}
+
+fn trials_of(history: &[Experiment], target: &str) -> Result<Vec<Trial>> {
+    history
+        .iter()
+        .map(|e| {
+            Ok(Trial {
+                params: e.config.params.clone(),
+                value: objective(&e.metrics, target)?,
+            })
+        })
+        .collect()
+}
+
+fn best(trials: &[Trial]) -> f64 {
+    trials.iter().map(|t| t.value).fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// An objective (higher is better) back in the metric's own sign.
+fn oriented(target: &str, value: f64) -> f64 {
+    if target == "max_drawdown" { -value } else { value }
+}
+
+fn shown(target: &str, best: f64) -> String {
+    if best.is_finite() {
+        format!("{:.4}", oriented(target, best))
+    } else {
+        "n/a".into()
+    }
+}
+
+fn leader<'a>(history: &'a [Experiment], target: &str) -> Result<Option<&'a Experiment>> {
+    let mut leader: Option<(&Experiment, f64)> = None;
+    for e in history {
+        let v = objective(&e.metrics, target)?;
+        if leader.is_none_or(|(_, best)| v > best) {
+            leader = Some((e, v));
+        }
+    }
+    Ok(leader.map(|(e, _)| e))
+}
+
+fn report<D: Sql>(
+    store: &mut Store<D>,
+    template: &BacktestConfig,
+    fingerprint: &str,
+    args: &OptimizeArgs,
+    trajectory: &[Step],
+) -> Result<()> {
+    let history = store.history(template, fingerprint)?;
+    let Some(best) = leader(&history, &args.target)? else {
+        bail!("nothing was evaluated");
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"best": best, "trajectory": trajectory, "evaluated": history.len()}))?
+        );
+        return Ok(());
+    }
+    println!(
+        "best of {} configs by {}: experiment {} ({}) {}",
+        history.len(),
+        args.target,
+        best.id,
+        &best.config_hash[..12],
+        output::params(&best.config)
+    );
+    println!("{}", output::metrics_table(&best.metrics, best.config.initial_capital));
+    let mut table = output::table();
+    table.set_header([
+        "iteration",
+        "proposed by",
+        "evaluated",
+        &format!("best {}", args.target),
+    ]);
+    for s in trajectory {
+        table.add_row([
+            s.iteration.to_string(),
+            s.source.clone(),
+            s.evaluated.to_string(),
+            format!("{:.4}", s.best),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
+}
