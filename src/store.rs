@@ -91,7 +91,8 @@ pub trait Sql {
 
 /// The schema, one migration per version; `PRAGMA user_version` holds the version a file
 /// is at, and opening a file runs the migrations it lacks, in one transaction each.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE experiments (
     id               INTEGER PRIMARY KEY,
     config_hash      TEXT NOT NULL UNIQUE,
@@ -146,7 +147,30 @@ CREATE TABLE summaries (
     best_return   REAL NOT NULL,
     PRIMARY KEY (symbol, timeframe, strategy)
 );
-"#];
+"#,
+    r#"
+-- Sweeps run with --keep-returns: their configs, and each config's daily returns.
+CREATE TABLE sweeps (
+    id               INTEGER PRIMARY KEY,
+    spec             TEXT NOT NULL,
+    data_fingerprint TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (spec, data_fingerprint)
+);
+CREATE TABLE sweep_members (
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps (id),
+    config_hash TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, config_hash)
+) WITHOUT ROWID;
+-- Returns per period (f32, little-endian) from the period starting at first_period (ms).
+CREATE TABLE period_returns (
+    config_hash  TEXT PRIMARY KEY,
+    period_ms    INTEGER NOT NULL,
+    first_period INTEGER NOT NULL,
+    returns      BLOB NOT NULL
+) WITHOUT ROWID;
+"#,
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -220,6 +244,35 @@ pub struct ErrorRow {
     pub config: Value,
     pub message: String,
     pub created_at: i64,
+}
+
+/// A config's returns per period, as a sweep with `--keep-returns` stores them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodReturns {
+    pub period_ms: i64,
+    pub first_period: i64,
+    pub returns: Vec<f64>,
+}
+
+/// A sweep that kept returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepRow {
+    pub id: i64,
+    pub spec: String,
+    pub data_fingerprint: String,
+    pub created_at: i64,
+    pub configs: i64,
+    pub with_returns: i64,
+}
+
+/// A sweep's members and their returns, aligned period by period.
+#[derive(Debug, Clone)]
+pub struct SweepReturns {
+    pub sweep_id: i64,
+    pub period_ms: i64,
+    pub first_period: i64,
+    pub experiments: Vec<Experiment>,
+    pub returns: Vec<Vec<f64>>,
 }
 
 /// One (symbol, timeframe, strategy) group of the store.
@@ -463,6 +516,163 @@ impl<D: Sql> Store<D> {
             .collect();
         self.insert_errors(&failures, created_at)?;
         Ok(merged)
+    }
+
+    /// The sweep of this spec (canonical JSON) on these candles, created on first use: a
+    /// re-run of the same sweep adds to the same one.
+    pub fn open_sweep(&mut self, spec: &str, data_fingerprint: &str, created_at: i64) -> Result<i64> {
+        self.db
+            .execute(
+                "INSERT OR IGNORE INTO sweeps (spec, data_fingerprint, created_at) VALUES (?, ?, ?)",
+                &[spec.into(), data_fingerprint.into(), created_at.into()],
+            )
+            .map_err(driver)?;
+        let rows = self
+            .db
+            .query(
+                "SELECT id FROM sweeps WHERE spec = ? AND data_fingerprint = ?",
+                &[spec.into(), data_fingerprint.into()],
+            )
+            .map_err(driver)?;
+        rows.first()
+            .and_then(|r| r[0].int())
+            .ok_or_else(|| Error::Store("the sweep row vanished".into()))
+    }
+
+    /// Records configs as members of a sweep and the returns of those that ran, in one
+    /// transaction.
+    pub fn insert_sweep_returns(
+        &mut self,
+        sweep_id: i64,
+        members: &[String],
+        returns: &[(String, PeriodReturns)],
+    ) -> Result<()> {
+        self.transaction(|db| {
+            for hash in members {
+                db.execute(
+                    "INSERT OR IGNORE INTO sweep_members (sweep_id, config_hash) VALUES (?, ?)",
+                    &[sweep_id.into(), hash.as_str().into()],
+                )?;
+            }
+            for (hash, r) in returns {
+                let bytes: Vec<u8> = r.returns.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
+                db.execute(
+                    "INSERT OR REPLACE INTO period_returns (config_hash, period_ms, first_period, returns) \
+                     VALUES (?, ?, ?, ?)",
+                    &[
+                        hash.as_str().into(),
+                        r.period_ms.into(),
+                        r.first_period.into(),
+                        SqlValue::Blob(bytes),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Which of `hashes` have their period returns stored.
+    pub fn with_returns(&mut self, hashes: &[String]) -> Result<HashSet<String>> {
+        let mut found = HashSet::new();
+        for chunk in hashes.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let params: Vec<SqlValue> = chunk.iter().map(|h| h.as_str().into()).collect();
+            let rows = self
+                .db
+                .query(
+                    &format!("SELECT config_hash FROM period_returns WHERE config_hash IN ({marks})"),
+                    &params,
+                )
+                .map_err(driver)?;
+            found.extend(rows.into_iter().filter_map(|r| r[0].text().map(str::to_owned)));
+        }
+        Ok(found)
+    }
+
+    /// The sweeps that kept returns, newest first.
+    pub fn sweeps(&mut self) -> Result<Vec<SweepRow>> {
+        let rows = self
+            .db
+            .query(
+                "SELECT s.id, s.spec, s.data_fingerprint, s.created_at, \
+                 (SELECT count(*) FROM sweep_members m WHERE m.sweep_id = s.id), \
+                 (SELECT count(*) FROM sweep_members m JOIN period_returns r USING (config_hash) \
+                  WHERE m.sweep_id = s.id) \
+                 FROM sweeps s ORDER BY s.id DESC",
+                &[],
+            )
+            .map_err(driver)?;
+        Ok(rows
+            .iter()
+            .map(|r| SweepRow {
+                id: r[0].int().unwrap_or(0),
+                spec: r[1].text().unwrap_or_default().to_owned(),
+                data_fingerprint: r[2].text().unwrap_or_default().to_owned(),
+                created_at: r[3].int().unwrap_or(0),
+                configs: r[4].int().unwrap_or(0),
+                with_returns: r[5].int().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Every member of a sweep with its returns and its stored experiment, ordered by
+    /// experiment id: the matrix PBO reads and the trials deflated Sharpe reads. Refused
+    /// when a member lacks returns or the members' periods differ.
+    pub fn sweep_returns(&mut self, sweep_id: i64) -> Result<SweepReturns> {
+        let rows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT r.period_ms, r.first_period, r.returns, {} FROM sweep_members m \
+                     JOIN experiments e USING (config_hash) LEFT JOIN period_returns r USING (config_hash) \
+                     WHERE m.sweep_id = ? ORDER BY e.id",
+                    COLUMNS
+                        .split(", ")
+                        .map(|c| format!("e.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &[sweep_id.into()],
+            )
+            .map_err(driver)?;
+        if rows.is_empty() {
+            return Err(Error::Store(format!(
+                "no sweep {sweep_id} with kept returns (`btlab experiments sweeps` lists them; run a sweep with --keep-returns)"
+            )));
+        }
+        let mut out = SweepReturns {
+            sweep_id,
+            period_ms: 0,
+            first_period: 0,
+            experiments: Vec::with_capacity(rows.len()),
+            returns: Vec::with_capacity(rows.len()),
+        };
+        for (i, row) in rows.iter().enumerate() {
+            let experiment = experiment(&row[3..])?;
+            let (Some(period_ms), Some(first), Some(SqlValue::Blob(bytes))) = (row[0].int(), row[1].int(), row.get(2))
+            else {
+                return Err(Error::Store(format!(
+                    "experiment {} of sweep {sweep_id} has no kept returns; run the sweep again with --keep-returns",
+                    experiment.id
+                )));
+            };
+            let returns: Vec<f64> = bytes
+                .chunks_exact(4)
+                .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+                .collect();
+            if i == 0 {
+                out.period_ms = period_ms;
+                out.first_period = first;
+            } else if (period_ms, first, returns.len()) != (out.period_ms, out.first_period, out.returns[0].len()) {
+                return Err(Error::Store(format!(
+                    "experiment {} of sweep {sweep_id} covers other periods than experiment {}",
+                    experiment.id, out.experiments[0].id
+                )));
+            }
+            out.experiments.push(experiment);
+            out.returns.push(returns);
+        }
+        Ok(out)
     }
 
     /// Which of `hashes` are stored already, as experiments or as errors: what a resumed

@@ -35,6 +35,7 @@ fn sweep_into(store: &mut Store<Sqlite>, market: &Market, spec: &SweepSpec, pool
         chunk_size: 1000,
         stop: &stop,
         stop_on_error: false,
+        keep_returns: None,
     };
     run_chunks(
         market,

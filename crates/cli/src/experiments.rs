@@ -9,7 +9,9 @@ use btlab::store::{Experiment, Filter, Sql, Store};
 use btlab::time::format_ms;
 use clap::{Args, Subcommand};
 
-use crate::output;
+use crate::{DataArgs, output};
+use btlab::overfit::pbo::histogram;
+use btlab::overfit::{DeflatedSharpe, Moments, Pbo, TrialSharpes, deflated_sharpe, experiment_deflated_sharpe, pbo};
 use btlab_cli::sqlite::open_existing;
 
 #[derive(Args)]
@@ -44,7 +46,8 @@ impl FilterArgs {
 
 #[derive(Subcommand)]
 enum ExperimentsCommand {
-    /// The best experiments by a metric (lowest first for max_drawdown).
+    /// The best experiments by a metric (lowest first for max_drawdown), and the deflated
+    /// Sharpe ratio of the first (when its candles are at hand).
     Top {
         #[arg(default_value = "sharpe_ratio")]
         metric: String,
@@ -52,6 +55,8 @@ enum ExperimentsCommand {
         n: usize,
         #[command(flatten)]
         filter: FilterArgs,
+        #[command(flatten)]
+        data: DataArgs,
         #[arg(long)]
         json: bool,
     },
@@ -73,9 +78,26 @@ enum ExperimentsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One experiment, by id or by a config_hash prefix.
+    /// One experiment, by id or by a config_hash prefix, with its deflated Sharpe ratio.
     Show {
         experiment: String,
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The sweeps that kept their daily returns (`btlab sweep --keep-returns`).
+    Sweeps {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The probability of backtest overfitting of a sweep (CSCV over its daily returns).
+    Pbo {
+        #[arg(long)]
+        sweep: i64,
+        /// Blocks the returns are cut into (even, at most 20).
+        #[arg(long, default_value_t = btlab::overfit::pbo::DEFAULT_BLOCKS)]
+        blocks: usize,
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +124,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             metric,
             n,
             filter,
+            data,
             json,
         } => {
             let rows = store.top(&metric, n, &filter.filter())?;
@@ -111,6 +134,36 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 writeln!(out, "no experiments")?;
             } else {
                 writeln!(out, "{}", experiments_table(&rows))?;
+                writeln!(out, "#1: {}", deflated_line(&mut store, &rows[0], &data))?;
+            }
+        }
+        ExperimentsCommand::Sweeps { json } => {
+            let rows = store.sweeps()?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else if rows.is_empty() {
+                writeln!(out, "no sweep kept its returns (run `btlab sweep --keep-returns`)")?;
+            } else {
+                let mut table = output::table();
+                table.set_header(["sweep", "configs", "with returns", "spec", "when"]);
+                for r in rows {
+                    table.add_row([
+                        r.id.to_string(),
+                        r.configs.to_string(),
+                        r.with_returns.to_string(),
+                        r.spec.chars().take(100).collect(),
+                        format_ms(r.created_at),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+            }
+        }
+        ExperimentsCommand::Pbo { sweep, blocks, json } => {
+            let report = overfitting(&mut store, sweep, blocks)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                print_overfitting(&mut out, &report)?;
             }
         }
         ExperimentsCommand::Summary { json } => {
@@ -175,7 +228,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 writeln!(out, "{shown} of {total} experiments, by {sort}")?;
             }
         }
-        ExperimentsCommand::Show { experiment, json } => {
+        ExperimentsCommand::Show { experiment, data, json } => {
             let e = store.get(&experiment)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
@@ -203,6 +256,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 )?;
                 writeln!(out, "{}", output::metrics_table(&e.metrics, c.initial_capital))?;
                 writeln!(out, "equity {}", output::sparkline(&e.equity_curve))?;
+                writeln!(out, "{}", deflated_line(&mut store, &e, &data))?;
                 writeln!(out, "stored {}", format_ms(e.created_at))?;
             }
         }
@@ -230,6 +284,105 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             let written = export(&mut store, &filter.filter(), &file)?;
             writeln!(out, "exported {written} experiments to {}", file.display())?;
         }
+    }
+    Ok(())
+}
+
+/// The deflated Sharpe ratio of an experiment, or why it cannot be computed here.
+fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) -> String {
+    let c = &e.config;
+    let figure = crate::promote::experiment_market(e, data).and_then(|(market, valid)| {
+        let trials = store.trial_sharpes(&c.symbol, c.timeframe.as_str(), &c.strategy)?;
+        Ok(experiment_deflated_sharpe(&market, &valid, trials))
+    });
+    match figure {
+        Ok(Some(d)) => format!(
+            "deflated Sharpe {:.4} (experiment {}: best of {} {} {} {} trials, per-candle trial Sharpe variance {:.3e}, \
+             skewness {:.2}, kurtosis {:.2}, {} returns)",
+            d.probability,
+            e.id,
+            d.trials,
+            c.symbol,
+            c.timeframe,
+            c.strategy,
+            d.trial_sharpe_variance,
+            d.skewness,
+            d.kurtosis,
+            d.observations
+        ),
+        Ok(None) => format!("deflated Sharpe of experiment {}: n/a (its returns never vary)", e.id),
+        Err(err) => format!("deflated Sharpe of experiment {}: needs its candles ({err:#})", e.id),
+    }
+}
+
+/// PBO of a sweep, and the deflated Sharpe of its best member on the same daily returns.
+#[derive(serde::Serialize)]
+struct Overfitting {
+    sweep: i64,
+    pbo: Pbo,
+    best_experiment: i64,
+    best_daily_sharpe: f64,
+    deflated_sharpe: Option<DeflatedSharpe>,
+    histogram: Vec<(f64, f64, usize)>,
+}
+
+fn overfitting<D: Sql>(store: &mut Store<D>, sweep: i64, blocks: usize) -> Result<Overfitting> {
+    let kept = store.sweep_returns(sweep)?;
+    let result = pbo(&kept.returns, blocks).with_context(|| format!("sweep {sweep}"))?;
+    let sharpes: Vec<f64> = kept
+        .returns
+        .iter()
+        .map(|r| Moments::of(r).map_or(0.0, |m| m.sharpe()))
+        .collect();
+    let best = (0..sharpes.len()).fold(0, |b, i| if sharpes[i] > sharpes[b] { i } else { b });
+    // daily Sharpes are already per period: no annualization to undo
+    let deflated = deflated_sharpe(
+        &kept.returns[best],
+        TrialSharpes::from_annualized(sharpes.iter().copied(), 1.0),
+    );
+    Ok(Overfitting {
+        sweep,
+        histogram: histogram(&result.logits, 20),
+        pbo: result,
+        best_experiment: kept.experiments[best].id,
+        best_daily_sharpe: sharpes[best],
+        deflated_sharpe: deflated,
+    })
+}
+
+fn print_overfitting(out: &mut impl Write, r: &Overfitting) -> Result<()> {
+    let p = &r.pbo;
+    writeln!(
+        out,
+        "sweep {}: {} configs x {} daily returns, {} blocks, {} combinations",
+        r.sweep, p.configs, p.periods, p.blocks, p.combinations
+    )?;
+    writeln!(out, "PBO (probability of backtest overfitting): {:.4}", p.pbo)?;
+    writeln!(
+        out,
+        "probability of loss out of sample:        {:.4}",
+        p.probability_of_loss
+    )?;
+    match &r.deflated_sharpe {
+        Some(d) => writeln!(
+            out,
+            "best in sample: experiment {} (daily Sharpe {:.4}); deflated Sharpe {:.4} over the sweep's {} trials",
+            r.best_experiment, r.best_daily_sharpe, d.probability, d.trials
+        )?,
+        None => writeln!(
+            out,
+            "best in sample: experiment {} (returns never vary)",
+            r.best_experiment
+        )?,
+    }
+    writeln!(
+        out,
+        "logits (λ <= 0: the in-sample best ranked at or below the median out of sample):"
+    )?;
+    let most = r.histogram.iter().map(|b| b.2).max().unwrap_or(1).max(1);
+    for (lo, hi, count) in &r.histogram {
+        let bar = "#".repeat((count * 40).div_ceil(most));
+        writeln!(out, "  [{lo:>6.2}, {hi:>6.2}) {count:>6} {bar}")?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod optimize;
 mod output;
 mod promote;
 mod sweep;
+mod walkforward;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ enum Command {
     /// The optimizer loop: DeepSeek with DEEPSEEK_API_KEY, seeded TPE without; every
     /// config it tries lands in the store.
     Optimize(optimize::OptimizeArgs),
+    /// Walk-forward optimization of a sweep spec with a `walk_forward:` block.
+    Walkforward(walkforward::WalkForwardArgs),
     /// List the strategies with their parameter schemas.
     Strategies {
         #[arg(long)]
@@ -157,6 +160,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Experiments(args) => experiments::run_experiments(args),
         Command::Promote(args) => promote::run_promote(args),
         Command::Optimize(args) => optimize::run_optimize(args),
+        Command::Walkforward(args) => walkforward::run_walk_forward(args),
         Command::Strategies { json } => list_strategies(json),
     }
 }

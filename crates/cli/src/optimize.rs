@@ -160,6 +160,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             chunk_size: configs.len(),
             stop: &stop,
             stop_on_error: false,
+            keep_returns: None,
         };
         let outcome = run_chunks(
             &market,

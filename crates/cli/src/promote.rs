@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use btlab::overfit::{DeflatedSharpe, TrialSharpes, deflated_sharpe};
+use btlab::overfit::{DeflatedSharpe, experiment_deflated_sharpe};
 use btlab::profiles::{self, ProfileEntry};
 use btlab::promotion::{self, Criterion, OutOfSample, Thresholds};
 use btlab::store::Experiment;
 use btlab::time::format_ms;
-use btlab::{BacktestConfig, Detail, Market, Timestamp};
+use btlab::{BacktestConfig, Detail, Market, Timestamp, ValidConfig};
 use btlab_cli::runner::now_ms;
 use btlab_cli::sqlite::open_existing;
 use clap::{Args, Subcommand};
@@ -178,12 +178,9 @@ fn promote(args: PromoteRun) -> Result<()> {
     let mut store = open_existing(&args.db)?;
     let experiment = store.get(name)?;
     let config = &experiment.config;
-    let returns = rerun_returns(&experiment, &args.data)?;
-    let trials = TrialSharpes::from_annualized(
-        store.trial_sharpes(&config.symbol, &config.timeframe.to_string(), &config.strategy)?,
-        config.timeframe.bars_per_year(),
-    );
-    let deflated = deflated_sharpe(&returns, trials);
+    let (market, valid) = experiment_market(&experiment, &args.data)?;
+    let trials = store.trial_sharpes(&config.symbol, config.timeframe.as_str(), &config.strategy)?;
+    let deflated = experiment_deflated_sharpe(&market, &valid, trials);
     let oos_metrics;
     let oos = match out_of_sample(&experiment, &args)? {
         Ok((metrics, range)) => {
@@ -242,9 +239,9 @@ fn promote(args: PromoteRun) -> Result<()> {
     Ok(())
 }
 
-/// The experiment re-run on the candles at hand, every candle: its per-candle returns.
-/// The re-run must reproduce the stored hash, or these are not the candles it ran on.
-fn rerun_returns(experiment: &Experiment, data: &DataArgs) -> Result<Vec<f64>> {
+/// The market the experiment ran on, from the candles at hand: the re-run must reproduce
+/// the stored fingerprint, or these are not the candles it ran on.
+pub fn experiment_market(experiment: &Experiment, data: &DataArgs) -> Result<(Market, ValidConfig)> {
     let config = &experiment.config;
     let valid = config.validate()?;
     let series = data
@@ -259,17 +256,7 @@ fn rerun_returns(experiment: &Experiment, data: &DataArgs) -> Result<Vec<f64>> {
             experiment.data_fingerprint
         );
     }
-    let result = market.run(&valid, Detail::FULL, &mut Vec::new());
-    let mut previous = config.initial_capital;
-    Ok(result
-        .equity_curve
-        .iter()
-        .map(|p| {
-            let r = p.equity / previous - 1.0;
-            previous = p.equity;
-            r
-        })
-        .collect())
+    Ok((market, valid))
 }
 
 /// The config re-run on the held-out range; `Err(why)` when there are no candles there

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use btlab::store::{CURVE_POINTS, Sql, Store};
+use btlab::overfit::{DAY_MS, downsample, period_returns};
+use btlab::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
 use btlab::{BacktestConfig, BacktestResult, Detail, Market, ValidConfig, config_hash};
 use rayon::ThreadPool;
 use rayon::prelude::*;
@@ -116,6 +117,8 @@ pub struct Options<'a> {
     pub stop: &'a AtomicBool,
     /// Stop at the first failing config instead of logging it and going on.
     pub stop_on_error: bool,
+    /// Keep each config's daily returns as a member of this sweep (`--keep-returns`).
+    pub keep_returns: Option<i64>,
 }
 
 /// What a sweep did, so far or in all.
@@ -139,11 +142,10 @@ enum Prepared {
     },
 }
 
-fn run_local(
-    market: &Market,
-    to_run: &[ValidConfig],
-    pool: &ThreadPool,
-) -> Vec<std::result::Result<BacktestResult, String>> {
+/// One config's run: its result as stored, and its daily returns when kept.
+type Run = std::result::Result<(BacktestResult, Option<PeriodReturns>), String>;
+
+fn run_local(market: &Market, to_run: &[ValidConfig], pool: &ThreadPool, keep_returns: bool) -> Vec<Run> {
     let _held = market.prepare(to_run);
     pool.install(|| {
         to_run
@@ -151,7 +153,27 @@ fn run_local(
             .map_init(Vec::new, |scratch, valid| {
                 // An engine bug in one config is logged like a bad config; the sweep goes on.
                 catch_unwind(AssertUnwindSafe(|| {
-                    market.run(valid, Detail::summary(CURVE_POINTS), scratch)
+                    if !keep_returns {
+                        return (market.run(valid, Detail::summary(CURVE_POINTS), scratch), None);
+                    }
+                    // Every candle's equity, brought to days and to the stored short curve.
+                    let mut result = market.run(
+                        valid,
+                        Detail {
+                            curve_points: None,
+                            trades: false,
+                        },
+                        scratch,
+                    );
+                    let (first_period, returns) =
+                        period_returns(&result.equity_curve, result.config.initial_capital, DAY_MS);
+                    result.equity_curve = downsample(&result.equity_curve, CURVE_POINTS);
+                    let kept = PeriodReturns {
+                        period_ms: DAY_MS,
+                        first_period,
+                        returns,
+                    };
+                    (result, Some(kept))
                 }))
                 .map_err(|panic| {
                     let text = panic
@@ -211,9 +233,25 @@ pub fn run_chunks<D: Sql>(
                 Prepared::Failed { hash, .. } => hash.clone(),
             })
             .collect();
-        let known = store.known_hashes(&hashes)?;
+        let mut known = store.known_hashes(&hashes)?;
+        if options.keep_returns.is_some() {
+            // A stored config without its returns runs again for them (its row stays as is).
+            let with_returns = store.with_returns(&hashes)?;
+            let runnable: std::collections::HashSet<&str> = prepared
+                .iter()
+                .filter_map(|p| match p {
+                    Prepared::Run(_, hash) => Some(hash.as_str()),
+                    Prepared::Failed { .. } => None,
+                })
+                .collect();
+            known.retain(|hash| with_returns.contains(hash) || !runnable.contains(hash.as_str()));
+        }
         let (mut to_run, mut failures) = (Vec::new(), Vec::new());
+        let mut members = Vec::new();
         for p in prepared {
+            if let Prepared::Run(_, hash) = &p {
+                members.push(hash.clone());
+            }
             match p {
                 Prepared::Run(_, ref hash)
                 | Prepared::Failed {
@@ -223,8 +261,11 @@ pub fn run_chunks<D: Sql>(
                 Prepared::Failed { hash, config, message } => failures.push((hash, config, message)),
             }
         }
-        let runs = match executor {
-            Executor::Local(pool) => run_local(market, &to_run, pool),
+        let runs: Vec<Run> = match executor {
+            Executor::Local(pool) => run_local(market, &to_run, pool, options.keep_returns.is_some()),
+            Executor::Remote(_) if options.keep_returns.is_some() => {
+                anyhow::bail!("--keep-returns needs every candle's equity: run the sweep locally")
+            }
             Executor::Remote(remote) => {
                 let runs = remote.run(&to_run)?;
                 // The same config on the same candles has the same hash; a different one
@@ -241,13 +282,19 @@ pub fn run_chunks<D: Sql>(
                         );
                     }
                 }
-                runs
+                runs.into_iter().map(|run| run.map(|result| (result, None))).collect()
             }
         };
         let mut results = Vec::with_capacity(runs.len());
+        let mut kept = Vec::new();
         for (run, valid) in runs.into_iter().zip(&to_run) {
             match run {
-                Ok(result) => results.push(result),
+                Ok((result, returns)) => {
+                    if let Some(returns) = returns {
+                        kept.push((result.config_hash.clone(), returns));
+                    }
+                    results.push(result);
+                }
                 Err(message) => failures.push((
                     Some(valid.hash(&fingerprint)),
                     serde_json::to_value(&valid.config).unwrap_or(Value::Null),
@@ -258,6 +305,9 @@ pub fn run_chunks<D: Sql>(
         let now = now_ms();
         outcome.stored += store.insert(&results, now)?;
         store.insert_errors(&failures, now)?;
+        if let Some(sweep_id) = options.keep_returns {
+            store.insert_sweep_returns(sweep_id, &members, &kept)?;
+        }
         outcome.failed += failures.len();
         progress(&outcome);
         if options.stop_on_error

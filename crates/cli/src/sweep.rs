@@ -60,6 +60,10 @@ pub struct SweepArgs {
     /// Stop at the first failing config instead of logging it and going on.
     #[arg(long)]
     stop_on_error: bool,
+    /// Keep each config's daily returns (for `btlab experiments pbo` and the deflated
+    /// Sharpe ratio); about 4 bytes per config per day.
+    #[arg(long)]
+    keep_returns: bool,
     /// Run the backtests on an edge worker (`/batch-backtest` at this base URL), in
     /// concurrent requests; results are stored exactly as local runs.
     #[arg(long)]
@@ -159,6 +163,13 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     if bulk {
         store.defer_indexes()?;
     }
+    let keep_returns = if args.keep_returns {
+        anyhow::ensure!(args.remote.is_none(), "--keep-returns runs locally: drop --remote");
+        let spec_json = btlab::to_canonical_json(&serde_json::to_value(&spec)?);
+        Some(store.open_sweep(&spec_json, market.fingerprint(), btlab_cli::runner::now_ms())?)
+    } else {
+        None
+    };
     let remote = args.remote.as_deref().map(Remote::new);
     let executor = match &remote {
         Some(remote) => Executor::Remote(remote),
@@ -173,6 +184,7 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
             chunk_size: args.chunk,
             stop: &stop,
             stop_on_error: args.stop_on_error,
+            keep_returns,
         },
         |o| {
             bar.set_position((o.stored + o.skipped + o.failed) as u64);
@@ -210,6 +222,9 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     );
     if stored == 0 && failed == 0 && skipped > 0 {
         println!("nothing new: every config of this sweep is already stored");
+    }
+    if let Some(sweep_id) = keep_returns {
+        println!("sweep {sweep_id}: daily returns kept (`btlab experiments pbo --sweep {sweep_id}`)");
     }
     Ok(())
 }
