@@ -4,7 +4,7 @@ import init, * as wasm from './pkg/btlab_web.js';
 import { Persistence, idb } from './persist.js';
 import { Pool } from './pool.js';
 import { Datasets } from './datasets.js';
-import { drawDetailCharts, drawHeatmap } from './charts.js';
+import { drawDetailCharts, drawHeatmap, drawLine, drawHistogram } from './charts.js';
 import { $, h, replace, table, pct, num, isoDate, isoTime, download } from './util.js';
 
 const SORTABLE = ['sharpe_ratio', 'total_return', 'annualized_return', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'final_equity'];
@@ -33,7 +33,7 @@ function show(view) {
 
 function refresh(view) {
   const current = view || document.querySelector('#tabs button.active').dataset.view;
-  ({ results: renderResults, top: renderTop, summary: renderSummary, errors: renderErrors, datasets: renderDatasets, heatmap: renderHeatmap }[current] || (() => {}))();
+  ({ results: renderResults, top: renderTop, summary: renderSummary, errors: renderErrors, datasets: renderDatasets, heatmap: renderHeatmap, overfit: renderOverfit }[current] || (() => {}))();
 }
 
 // ---- the sweep builder -------------------------------------------------------------------
@@ -126,6 +126,13 @@ async function runSweep(event) {
   }
   const form = new FormData($('#sweep-form'));
   const edge = form.get('on_edge') === 'on' ? String(form.get('edge_url')).trim().replace(/\/$/, '') : null;
+  const keepReturns = form.get('keep_returns') === 'on';
+  if (keepReturns && edge) {
+    $('#sweep-error').textContent = 'keeping daily returns needs every candle\'s equity: run this sweep in the page, not on the edge';
+    sweep.free();
+    return;
+  }
+  const sweepId = keepReturns ? JSON.stringify(spec) : null;
   const run = (state.sweep = { cancelled: false });
   const total = sweep.size;
   const counts = { stored: 0, skipped: 0, failed: 0, done: 0 };
@@ -150,17 +157,21 @@ async function runSweep(event) {
       while (!run.cancelled) {
         const chunk = sweep.nextChunk(chunkSize, fingerprint);
         if (!chunk.length) return;
-        const known = new Set(store.knownHashes(chunk.map((c) => c.config_hash)));
-        const fresh = chunk.filter((c) => !known.has(c.config_hash));
-        const errors = fresh.filter((c) => c.error).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
+        const hashes = chunk.map((c) => c.config_hash);
+        const known = new Set(store.knownHashes(hashes));
+        // A stored config without its returns runs again for them when the sweep keeps them.
+        const withReturns = keepReturns ? new Set(store.withReturns(hashes)) : null;
+        const fresh = chunk.filter((c) => !known.has(c.config_hash) || (withReturns && !c.error && !withReturns.has(c.config_hash)));
+        const errors = fresh.filter((c) => c.error && !known.has(c.config_hash)).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
         const runnable = fresh.filter((c) => !c.error);
         const configs = JSON.stringify(runnable.map((c) => c.config));
-        const outcomes = !runnable.length ? null : edge ? await runOnEdge(edge, configs, runnable.map((c) => c.config_hash)) : await pool.run(configs);
+        const outcomes = !runnable.length ? null : edge ? await runOnEdge(edge, configs, runnable.map((c) => c.config_hash)) : await pool.run(configs, keepReturns);
         if (run.cancelled) return;
-        const [inserted, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors);
+        const members = keepReturns ? { spec: sweepId, fingerprint, members: chunk.filter((c) => !c.error).map((c) => c.config_hash) } : null;
+        const [inserted, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors, members);
         counts.stored += inserted;
         counts.failed += failed;
-        counts.skipped += chunk.length - fresh.length;
+        counts.skipped += chunk.length - runnable.length - errors.length;
         counts.done += chunk.length;
         progress();
         if (++sinceFold >= 40) {
@@ -250,6 +261,34 @@ function readFilter(event) {
 function renderTop() {
   const rows = store.top($('#top-metric').value, Number($('#top-n').value) || 10, null);
   table($('#top-table'), experimentColumns(), rows, { onRow: (e) => openDetail(e.id) });
+  $('#top-dsr').textContent = '';
+  if (rows.length) showDeflated($('#top-dsr'), rows[0], '#1: ');
+}
+
+// The dataset holding the candles an experiment ran on (same symbol and fingerprint).
+function datasetFor(e) {
+  const c = e.config;
+  return datasetCache.find((d) => d.symbol === c.symbol && (() => {
+    try { return wasm.marketFingerprint(d.columns, c.timeframe, Date.parse(c.start), Date.parse(c.end)) === e.data_fingerprint; } catch { return false; }
+  })());
+}
+
+// The deflated Sharpe ratio of an experiment (re-run in a worker, deflated by its group's
+// stored trials), the figure `btlab experiments top/show` and `btlab promote` print.
+async function showDeflated(el, e, prefix = '') {
+  const dataset = datasetFor(e);
+  const c = e.config;
+  if (!dataset) {
+    el.textContent = `${prefix}deflated Sharpe of experiment ${e.id}: needs its candles among the datasets`;
+    return;
+  }
+  await pool.load(dataset);
+  const d = await pool.deflated(c, store.trialSharpes(c.symbol, c.timeframe, c.strategy));
+  el.dataset.probability = d ? d.probability : '';
+  el.textContent = d
+    ? `${prefix}deflated Sharpe ${d.probability.toFixed(4)} (experiment ${e.id}: best of ${d.trials} ${c.symbol} ${c.timeframe} ${c.strategy} trials, ` +
+      `per-candle trial Sharpe variance ${d.trial_sharpe_variance.toExponential(3)}, skewness ${d.skewness.toFixed(2)}, kurtosis ${d.kurtosis.toFixed(2)}, ${d.observations} returns)`
+    : `${prefix}deflated Sharpe of experiment ${e.id}: n/a (its returns never vary)`;
 }
 
 function renderSummary() {
@@ -290,6 +329,99 @@ function renderHeatmap() {
   }
   const rows = store.list({ strategy }, 'sharpe_ratio', 20000, 0);
   drawHeatmap($('#heatmap'), rows, $('#heat-x').value, $('#heat-y').value, $('#heat-metric').value);
+}
+
+// ---- walk-forward and overfitting --------------------------------------------------------
+
+// Windows run in the workers in parallel; the stitch is the core's, as natively.
+async function runWalkForward(event) {
+  event.preventDefault();
+  $('#wf-error').textContent = '';
+  const f = new FormData(event.target);
+  const dataset = currentDataset();
+  let spec, windows;
+  try {
+    spec = JSON.stringify({
+      sweep: readSpec(),
+      walk_forward: {
+        train_days: Number(f.get('train_days')), test_days: Number(f.get('test_days')),
+        step_days: f.get('step_days') === '' ? null : Number(f.get('step_days')),
+        anchored: f.get('anchored') === 'on', target: f.get('target'), method: f.get('method'), evaluations: Number(f.get('evaluations')),
+      },
+    });
+    windows = wasm.walkForwardWindows(spec);
+  } catch (e) {
+    $('#wf-error').textContent = e.message;
+    return;
+  }
+  $('#wf-run').disabled = true;
+  let finished = 0;
+  const status = () => { $('#wf-status').textContent = `${finished}/${windows.length} windows`; };
+  status();
+  try {
+    await pool.load(dataset);
+    const results = await Promise.all(windows.map((w) => pool.walk(spec, w.index).then((r) => { finished++; status(); return r; })));
+    const report = wasm.walkForwardStitch(spec, results);
+    window.btlab.lastWalk = report;
+    renderWalk(report, f.get('target'));
+    $('#wf-status').textContent = `${windows.length} windows done`;
+  } catch (e) {
+    $('#wf-error').textContent = e.message;
+  } finally {
+    $('#wf-run').disabled = false;
+  }
+}
+
+function renderWalk(report, target) {
+  const m = report.out_of_sample;
+  table($('#wf-summary'), [{ title: 'stitched out of sample', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }], m ? [
+    ['total_return', pct(m.total_return)], ['annualized_return', pct(m.annualized_return)], ['sharpe_ratio', num(m.sharpe_ratio)],
+    ['max_drawdown', pct(m.max_drawdown)], ['total_trades', m.total_trades], ['win_rate', pct(m.win_rate)], ['final_equity', num(m.final_equity, 2)],
+    ['walk-forward efficiency', report.efficiency == null ? 'n/a' : num(report.efficiency)],
+  ] : [['in sample only (test days 0)', '']]);
+  if (report.equity_curve.length) drawLine($('#wf-chart'), report.equity_curve.map((p) => ({ time: p.time, value: p.equity })));
+  table($('#wf-windows'), [
+    { title: '#', value: (w) => w.window.index },
+    { title: 'train', value: (w) => `${isoDate(w.window.train_start)} .. ${isoDate(w.window.train_end)}`, text: true },
+    { title: 'test', value: (w) => `${isoDate(w.window.test_start)} .. ${isoDate(w.window.test_end)}`, text: true },
+    { title: `chosen by ${target}`, value: (w) => `${w.strategy} ${JSON.stringify(w.params)}`, text: true },
+    { title: 'IS sharpe', value: (w) => num(w.in_sample.sharpe_ratio) },
+    { title: 'IS return', value: (w) => pct(w.in_sample.total_return) },
+    { title: 'OOS sharpe', value: (w) => num(w.out_of_sample?.sharpe_ratio) },
+    { title: 'OOS return', value: (w) => pct(w.out_of_sample?.total_return) },
+  ], report.windows);
+}
+
+function renderOverfit() {
+  const select = $('#pbo-sweep');
+  const chosen = select.value;
+  replace(select, store.sweeps().map((s) => {
+    const spec = JSON.parse(s.spec);
+    return h('option', { value: s.id }, `#${s.id}: ${spec.symbol} ${spec.timeframe} ${spec.strategies.join('+')} (${s.with_returns}/${s.configs} with returns)`);
+  }));
+  if (chosen) select.value = chosen;
+}
+
+function computePbo(event) {
+  event.preventDefault();
+  $('#pbo-error').textContent = '';
+  const f = new FormData(event.target);
+  try {
+    const r = store.overfitting(Number(f.get('sweep')), Number(f.get('blocks')));
+    window.btlab.lastPbo = r;
+    const d = r.deflated_sharpe;
+    table($('#pbo-summary'), [{ title: 'figure', value: (x) => x[0], text: true }, { title: 'value', value: (x) => x[1] }], [
+      ['PBO (probability of backtest overfitting)', num(r.pbo.pbo, 4)],
+      ['probability of loss out of sample', num(r.pbo.probability_of_loss, 4)],
+      ['configs × daily returns', `${r.pbo.configs} × ${r.pbo.periods}`],
+      ['blocks, combinations', `${r.pbo.blocks}, ${r.pbo.combinations}`],
+      ['best in sample', `experiment ${r.best_experiment} (daily Sharpe ${num(r.best_daily_sharpe, 4)})`],
+      ['its deflated Sharpe', d ? `${num(d.probability, 4)} over ${d.trials} trials` : 'n/a'],
+    ]);
+    drawHistogram($('#pbo-histogram'), r.histogram);
+  } catch (e) {
+    $('#pbo-error').textContent = e.message;
+  }
 }
 
 // ---- datasets ----------------------------------------------------------------------------
@@ -358,9 +490,9 @@ async function openDetail(name) {
   check.className = '';
   check.textContent = 're-running for the full curve and trades…';
   // Full detail is one deterministic re-run away, on a dataset with the same candles.
-  const dataset = datasetCache.find((d) => d.symbol === c.symbol && (() => {
-    try { return wasm.marketFingerprint(d.columns, c.timeframe, Date.parse(c.start), Date.parse(c.end)) === e.data_fingerprint; } catch { return false; }
-  })());
+  const dataset = datasetFor(e);
+  $('#detail-dsr').textContent = '';
+  showDeflated($('#detail-dsr'), e);
   if (!dataset) {
     check.textContent = `the candles of this experiment (fingerprint ${e.data_fingerprint.slice(0, 16)}) are not among the datasets: stored curve only`;
     drawDetailCharts({ equity: e.equity_curve, trades: [], candles: null });
@@ -439,7 +571,7 @@ async function main() {
   replace($('#heat-strategy'), strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
   $('#filter-form').strategy.append(...strategies.map((s) => h('option', { value: s.name }, s.name)));
-  for (const id of ['#top-metric', '#heat-metric']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
+  for (const id of ['#top-metric', '#heat-metric', '#wf-target']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
 
   await renderDatasets();
   chooseDataset();
@@ -453,6 +585,8 @@ async function main() {
   $('#sweep-form').addEventListener('submit', runSweep);
   $('#cancel').addEventListener('click', cancelSweep);
   $('#filter-form').addEventListener('submit', readFilter);
+  $('#wf-form').addEventListener('submit', runWalkForward);
+  $('#pbo-form').addEventListener('submit', computePbo);
   $('#prev').addEventListener('click', () => { state.results.offset = Math.max(0, state.results.offset - PAGE); renderResults(); });
   $('#next').addEventListener('click', () => { if (state.results.offset + PAGE < store.count(state.results.filter)) state.results.offset += PAGE; renderResults(); });
   for (const id of ['#top-n', '#top-metric']) $(id).addEventListener('change', renderTop);

@@ -10,6 +10,35 @@ function chart(el) {
   return c;
 }
 
+// One line chart in `el` (replacing what it showed): points [{time (ms), value}].
+const lines = new Map();
+export function drawLine(el, points, color = '#2962ff') {
+  lines.get(el)?.remove();
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  lines.set(el, c);
+  c.addSeries(LineSeries, { color, lineWidth: 2 }).setData(points.map((p) => ({ time: seconds(p.time), value: p.value })));
+  c.timeScale().fitContent();
+}
+
+// Bars of a histogram [[from, to, count]], the bins at or below 0 in red.
+export function drawHistogram(canvas, bins) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!bins.length) return;
+  const most = Math.max(...bins.map((b) => b[2]), 1);
+  const pad = 24;
+  const width = (canvas.width - 2 * pad) / bins.length;
+  ctx.font = '11px sans-serif';
+  bins.forEach(([from, to, count], i) => {
+    const height = (canvas.height - 2 * pad) * count / most;
+    ctx.fillStyle = to <= 0 ? '#b3261e' : from >= 0 ? '#2962ff' : '#888';
+    ctx.fillRect(pad + i * width + 1, canvas.height - pad - height, width - 2, height);
+  });
+  ctx.fillStyle = '#333';
+  ctx.fillText(bins[0][0].toFixed(2), pad, canvas.height - 6);
+  ctx.fillText(bins[bins.length - 1][1].toFixed(2), canvas.width - pad - 30, canvas.height - 6);
+}
+
 export function drawDetailCharts({ equity, trades, candles, range }) {
   while (charts.length) charts.pop().remove();
   const points = equity.map((p) => ({ time: seconds(p.time), value: p.equity }));

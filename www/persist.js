@@ -83,19 +83,24 @@ export class Persistence {
     return inserted;
   }
 
-  // An entry: a worker's outcomes (JSON) with their hashes, and configs refused before
-  // running. Returns [new experiments, failed configs].
+  // An entry: a worker's outcomes (JSON) with their hashes, configs refused before running,
+  // and, for a sweep keeping returns, its spec and members. Returns [new experiments,
+  // failed configs].
   apply(key, entry) {
     if (this.applied.has(key)) return [0, 0];
     this.applied.add(key);
     const [inserted, failed] = entry.outcomes ? this.store.insertOutcomes(entry.outcomes, entry.hashes, entry.created_at) : [0, 0];
     if (entry.errors.length) this.store.insertErrors(entry.errors, entry.created_at);
+    if (entry.sweep) {
+      const id = this.store.openSweep(entry.sweep.spec, entry.sweep.fingerprint, entry.created_at);
+      this.store.insertSweepReturns(id, entry.sweep.members, entry.outcomes || '[]');
+    }
     return [inserted, failed + entry.errors.length];
   }
 
   // Durably logs a chunk's outcomes, then adds them to the database.
-  async append(outcomes, hashes, errors) {
-    const entry = { outcomes, hashes, errors, created_at: Date.now() };
+  async append(outcomes, hashes, errors, sweep = null) {
+    const entry = { outcomes, hashes, errors, sweep, created_at: Date.now() };
     const tx = this.idb.transaction('log', 'readwrite', { durability: 'strict' });
     const key = await request(tx.objectStore('log').add(entry));
     await done(tx);

@@ -70,9 +70,20 @@ export class Pool {
     }
   }
 
-  // `configs`: a JSON array; resolves to the JSON of the outcomes.
-  async run(configs) {
-    return (await this.send({ type: 'run', configs })).outcomes;
+  // `configs`: a JSON array; resolves to the JSON of the outcomes (with each config's
+  // daily returns when `keepReturns`).
+  async run(configs, keepReturns = false) {
+    return (await this.send({ type: 'run', configs, keepReturns })).outcomes;
+  }
+
+  // One walk-forward window (`spec`: JSON); resolves to its result's JSON.
+  async walk(spec, index) {
+    return (await this.send({ type: 'walk', spec, index })).result;
+  }
+
+  // The deflated Sharpe ratio of `config` given its group's stored Sharpe ratios.
+  async deflated(config, trials) {
+    return (await this.send({ type: 'deflated', config, trials: Float64Array.from(trials) })).result;
   }
 
   async detail(config) {

@@ -14,9 +14,13 @@ self.onmessage = async ({ data }) => {
       engine = new Engine(data.columns);
       self.postMessage({ id, ok: true });
     } else if (type === 'run') {
-      self.postMessage({ id, ok: true, outcomes: engine.runChunk(data.configs) });
+      self.postMessage({ id, ok: true, outcomes: engine.runChunk(data.configs, Boolean(data.keepReturns)) });
     } else if (type === 'detail') {
       self.postMessage({ id, ok: true, result: engine.runDetail(data.config) });
+    } else if (type === 'walk') {
+      self.postMessage({ id, ok: true, result: engine.walkWindow(data.spec, data.index) });
+    } else if (type === 'deflated') {
+      self.postMessage({ id, ok: true, result: engine.deflatedSharpe(data.config, data.trials) });
     }
   } catch (e) {
     self.postMessage({ id, ok: false, error: String(e && e.message ? e.message : e) });

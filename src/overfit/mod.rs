@@ -50,3 +50,40 @@ pub fn experiment_deflated_sharpe(
     let trials = TrialSharpes::from_annualized(trial_sharpes, config.config.timeframe.bars_per_year());
     deflated_sharpe(&returns, trials)
 }
+
+/// What the overfitting panel of any face shows for a sweep that kept its returns: PBO
+/// over its members' daily returns, and the deflated Sharpe of its in-sample best among
+/// them (daily Sharpes, the sweep's members as the trials).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SweepOverfitting {
+    pub sweep: i64,
+    pub pbo: Pbo,
+    pub best_experiment: i64,
+    pub best_daily_sharpe: f64,
+    pub deflated_sharpe: Option<DeflatedSharpe>,
+    /// (from, to, count) of the logits in 20 bins.
+    pub histogram: Vec<(f64, f64, usize)>,
+}
+
+pub fn sweep_overfitting(kept: &crate::store::SweepReturns, blocks: usize) -> crate::Result<SweepOverfitting> {
+    let result = pbo(&kept.returns, blocks)?;
+    let sharpes: Vec<f64> = kept
+        .returns
+        .iter()
+        .map(|r| Moments::of(r).map_or(0.0, |m| m.sharpe()))
+        .collect();
+    let best = (0..sharpes.len()).fold(0, |b, i| if sharpes[i] > sharpes[b] { i } else { b });
+    // daily Sharpes are already per period: no annualization to undo
+    let deflated = deflated_sharpe(
+        &kept.returns[best],
+        TrialSharpes::from_annualized(sharpes.iter().copied(), 1.0),
+    );
+    Ok(SweepOverfitting {
+        sweep: kept.sweep_id,
+        histogram: pbo::histogram(&result.logits, 20),
+        pbo: result,
+        best_experiment: kept.experiments[best].id,
+        best_daily_sharpe: sharpes[best],
+        deflated_sharpe: deflated,
+    })
+}

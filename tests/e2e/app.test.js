@@ -4,18 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { startServer, launch, openApp, runSweep, storedCount, tempDir, DATA_15M, ROOT } from './helpers.js';
+import { startServer, launch, openApp, runSweep, storedCount, tempDir, btlab, DATA_15M } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server.close(); });
-
-function btlab(...args) {
-  const bin = ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'btlab')).find((p) => fs.existsSync(p));
-  assert.ok(bin, 'the btlab binary is built (cargo build -p btlab-cli)');
-  return execFileSync(bin, args, { encoding: 'utf8' });
-}
 
 // Painted pixels (not background) across the canvases of a chart container.
 async function paintedPixels(page, selector) {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,6 +91,28 @@ export async function runSweep(page, { strategy = 'sma', axes, start, end, datas
   if (end) await page.fill('input[name=end]', end);
   await page.click('#run');
   await page.waitForFunction(() => document.querySelector('#progress-bar').value === 1 && !document.querySelector('#run').disabled, null, { timeout: 120_000 });
+}
+
+// The native binary built by `cargo build -p btlab-cli` (the newer of release and debug).
+export function btlab(...args) {
+  const bin = ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'btlab')).filter((p) => fs.existsSync(p))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  if (!bin) throw new Error('the btlab binary is built (cargo build -p btlab-cli)');
+  return execFileSync(bin, args, { encoding: 'utf8' });
+}
+
+// Screenshots of the views, kept as CI artifacts.
+export async function screenshot(page, name) {
+  const dir = path.join(ROOT, 'target', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+// Loads the sample series shipped with the page (real BTCUSDT 15m 2025) and selects it.
+export async function loadSample(page) {
+  await page.click('#tabs button[data-view=datasets]');
+  await page.click('#load-sample');
+  await page.waitForFunction(() => /BTCUSDT 15m ready/.test(document.querySelector('#status').textContent), null, { timeout: 60_000 });
 }
 
 export async function storedCount(page) {

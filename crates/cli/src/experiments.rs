@@ -10,8 +10,7 @@ use btlab::time::format_ms;
 use clap::{Args, Subcommand};
 
 use crate::{DataArgs, output};
-use btlab::overfit::pbo::histogram;
-use btlab::overfit::{DeflatedSharpe, Moments, Pbo, TrialSharpes, deflated_sharpe, experiment_deflated_sharpe, pbo};
+use btlab::overfit::{SweepOverfitting, experiment_deflated_sharpe, sweep_overfitting};
 use btlab_cli::sqlite::open_existing;
 
 #[derive(Args)]
@@ -159,7 +158,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             }
         }
         ExperimentsCommand::Pbo { sweep, blocks, json } => {
-            let report = overfitting(&mut store, sweep, blocks)?;
+            let report = sweep_overfitting(&store.sweep_returns(sweep)?, blocks)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -315,42 +314,7 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
     }
 }
 
-/// PBO of a sweep, and the deflated Sharpe of its best member on the same daily returns.
-#[derive(serde::Serialize)]
-struct Overfitting {
-    sweep: i64,
-    pbo: Pbo,
-    best_experiment: i64,
-    best_daily_sharpe: f64,
-    deflated_sharpe: Option<DeflatedSharpe>,
-    histogram: Vec<(f64, f64, usize)>,
-}
-
-fn overfitting<D: Sql>(store: &mut Store<D>, sweep: i64, blocks: usize) -> Result<Overfitting> {
-    let kept = store.sweep_returns(sweep)?;
-    let result = pbo(&kept.returns, blocks).with_context(|| format!("sweep {sweep}"))?;
-    let sharpes: Vec<f64> = kept
-        .returns
-        .iter()
-        .map(|r| Moments::of(r).map_or(0.0, |m| m.sharpe()))
-        .collect();
-    let best = (0..sharpes.len()).fold(0, |b, i| if sharpes[i] > sharpes[b] { i } else { b });
-    // daily Sharpes are already per period: no annualization to undo
-    let deflated = deflated_sharpe(
-        &kept.returns[best],
-        TrialSharpes::from_annualized(sharpes.iter().copied(), 1.0),
-    );
-    Ok(Overfitting {
-        sweep,
-        histogram: histogram(&result.logits, 20),
-        pbo: result,
-        best_experiment: kept.experiments[best].id,
-        best_daily_sharpe: sharpes[best],
-        deflated_sharpe: deflated,
-    })
-}
-
-fn print_overfitting(out: &mut impl Write, r: &Overfitting) -> Result<()> {
+fn print_overfitting(out: &mut impl Write, r: &SweepOverfitting) -> Result<()> {
     let p = &r.pbo;
     writeln!(
         out,

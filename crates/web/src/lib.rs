@@ -10,8 +10,10 @@ mod edge;
 
 use std::collections::HashMap;
 
+use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
+use btlab::overfit::{DAY_MS, downsample, experiment_deflated_sharpe, period_returns, sweep_overfitting};
 use btlab::search::{Configs, SweepSpec, predefined_grids};
-use btlab::store::{Experiment, Filter, Sql, SqlValue, Store};
+use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
 use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
@@ -194,6 +196,9 @@ enum Outcome {
     Ok {
         ok: bool,
         result: Box<BacktestResult>,
+        /// Daily returns, when the sweep keeps them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        returns: Option<Kept>,
     },
     Failed {
         ok: bool,
@@ -201,6 +206,14 @@ enum Outcome {
         config: Value,
         config_hash: Option<String>,
     },
+}
+
+/// A config's daily returns crossing to the store (see `PeriodReturns`).
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    period_ms: i64,
+    first_period: i64,
+    returns: Vec<f64>,
 }
 
 #[wasm_bindgen]
@@ -246,12 +259,33 @@ impl Engine {
         }
     }
 
-    fn run_one(&mut self, valid: &ValidConfig, detail: Detail) -> Outcome {
+    fn run_one(&mut self, valid: &ValidConfig, detail: Detail, keep_returns: bool) -> Outcome {
         let mut scratch = std::mem::take(&mut self.scratch);
         let outcome = match self.market(&valid.config) {
+            Ok(market) if keep_returns => {
+                // Every candle's equity, brought to days and to the stored short curve.
+                let full = Detail {
+                    curve_points: None,
+                    trades: false,
+                };
+                let mut result = market.run(valid, full, &mut scratch);
+                let (first_period, returns) =
+                    period_returns(&result.equity_curve, valid.config.initial_capital, DAY_MS);
+                result.equity_curve = downsample(&result.equity_curve, btlab::store::CURVE_POINTS);
+                Outcome::Ok {
+                    ok: true,
+                    result: Box::new(result),
+                    returns: Some(Kept {
+                        period_ms: DAY_MS,
+                        first_period,
+                        returns,
+                    }),
+                }
+            }
             Ok(market) => Outcome::Ok {
                 ok: true,
                 result: Box::new(market.run(valid, detail, &mut scratch)),
+                returns: None,
             },
             Err(e) => Outcome::Failed {
                 ok: false,
@@ -266,9 +300,10 @@ impl Engine {
 
     /// Runs a chunk of configs for a sweep (short curve, no trade list): a JSON array of
     /// configs in, a JSON array of outcomes out, each in its place (a failure with its
-    /// message). JSON strings cross threads far cheaper than object graphs.
+    /// message), with each config's daily returns when `keep_returns`. JSON strings cross
+    /// threads far cheaper than object graphs.
     #[wasm_bindgen(js_name = runChunk)]
-    pub fn run_chunk(&mut self, configs_json: &str) -> Result<String, Error> {
+    pub fn run_chunk(&mut self, configs_json: &str, keep_returns: bool) -> Result<String, Error> {
         let configs: Vec<Value> = serde_json::from_str(configs_json).map_err(into_error)?;
         let checked: Vec<Result<ValidConfig, Outcome>> = configs.into_iter().map(Self::check).collect();
         // Compute the chunk's indicators together before running it, held until it is done.
@@ -288,7 +323,7 @@ impl Engine {
         let outcomes: Vec<Outcome> = checked
             .into_iter()
             .map(|c| match c {
-                Ok(valid) => self.run_one(&valid, Detail::summary(btlab::store::CURVE_POINTS)),
+                Ok(valid) => self.run_one(&valid, Detail::summary(btlab::store::CURVE_POINTS), keep_returns),
                 Err(failed) => failed,
             })
             .collect();
@@ -299,7 +334,7 @@ impl Engine {
     #[wasm_bindgen(js_name = runDetail)]
     pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
         let outcome = match Self::check(from_js(config)?) {
-            Ok(valid) => self.run_one(&valid, Detail::FULL),
+            Ok(valid) => self.run_one(&valid, Detail::FULL, false),
             Err(failed) => failed,
         };
         match outcome {
@@ -307,6 +342,56 @@ impl Engine {
             Outcome::Failed { error, .. } => Err(Error::new(&error)),
         }
     }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// One walk-forward window (`spec_json`: `{sweep, walk_forward}`): its choice on the
+    /// train candles and its test run, as JSON. Workers take windows in parallel; the page
+    /// stitches them with `walkForwardStitch`.
+    #[wasm_bindgen(js_name = walkWindow)]
+    pub fn walk_window(&mut self, spec_json: &str, index: usize) -> Result<String, Error> {
+        let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+        let windows = spec.windows().map_err(into_error)?;
+        let window = windows
+            .get(index)
+            .ok_or_else(|| Error::new(&format!("no window {index} (the walk has {})", windows.len())))?;
+        let series = self.series.at_timeframe(spec.sweep.timeframe).map_err(into_error)?;
+        let result = run_window(&spec, &series, window).map_err(into_error)?;
+        serde_json::to_string(&result).map_err(into_error)
+    }
+
+    /// The deflated Sharpe ratio of `config` re-run on these candles, deflated by the
+    /// stored Sharpe ratios of its group (`WebStore.trialSharpes`): what every face shows.
+    #[wasm_bindgen(js_name = deflatedSharpe)]
+    pub fn deflated_sharpe(&mut self, config: JsValue, trial_sharpes: Vec<f64>) -> Result<JsValue, Error> {
+        let valid = match Self::check(from_js(config)?) {
+            Ok(valid) => valid,
+            Err(Outcome::Failed { error, .. }) => return Err(Error::new(&error)),
+            Err(Outcome::Ok { .. }) => unreachable!("check fails with a failure"),
+        };
+        let market = self.market(&valid.config).map_err(into_error)?;
+        to_js(&experiment_deflated_sharpe(market, &valid, trial_sharpes))
+    }
+}
+
+/// The windows of a walk-forward spec (`{sweep, walk_forward}` JSON), validated.
+#[wasm_bindgen(js_name = walkForwardWindows)]
+pub fn walk_forward_windows(spec_json: &str) -> Result<JsValue, Error> {
+    let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+    to_js(&spec.windows().map_err(into_error)?)
+}
+
+/// The stitched report of a walk's window results (the JSON strings of `walkWindow`).
+#[wasm_bindgen(js_name = walkForwardStitch)]
+pub fn walk_forward_stitch(spec_json: &str, window_results: Vec<String>) -> Result<JsValue, Error> {
+    let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+    let results = window_results
+        .iter()
+        .map(|r| serde_json::from_str::<WindowResult>(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(into_error)?;
+    to_js(&stitch(&spec, &results))
 }
 
 /// A sweep's configs, generated lazily; the page pulls them chunk by chunk.
@@ -655,6 +740,87 @@ impl WebStore {
         let experiments: Vec<Experiment> = from_js(experiments)?;
         let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
         self.store.insert(&results, created_at as i64).map_err(into_error)
+    }
+
+    /// The sweep of this spec (canonical JSON) on data of `fingerprint`, created on first
+    /// use; the same spec gives the same sweep.
+    #[wasm_bindgen(js_name = openSweep)]
+    pub fn open_sweep(&mut self, spec_json: &str, fingerprint: &str, created_at: f64) -> Result<f64, Error> {
+        let spec: Value = serde_json::from_str(spec_json).map_err(into_error)?;
+        let canonical = btlab::to_canonical_json(&spec);
+        Ok(self
+            .store
+            .open_sweep(&canonical, fingerprint, created_at as i64)
+            .map_err(into_error)? as f64)
+    }
+
+    /// Records a chunk's configs as members of the sweep, with the daily returns its
+    /// outcomes (`Engine.runChunk(.., true)`) carry.
+    #[wasm_bindgen(js_name = insertSweepReturns)]
+    pub fn insert_sweep_returns(
+        &mut self,
+        sweep_id: f64,
+        members: Vec<String>,
+        outcomes_json: &str,
+    ) -> Result<(), Error> {
+        #[derive(Deserialize)]
+        struct WithReturns {
+            result: Option<Hashed>,
+            returns: Option<Kept>,
+        }
+        #[derive(Deserialize)]
+        struct Hashed {
+            config_hash: String,
+        }
+        let outcomes: Vec<WithReturns> = serde_json::from_str(outcomes_json).map_err(into_error)?;
+        let kept: Vec<(String, PeriodReturns)> = outcomes
+            .into_iter()
+            .filter_map(|o| {
+                let (result, r) = (o.result?, o.returns?);
+                Some((
+                    result.config_hash,
+                    PeriodReturns {
+                        period_ms: r.period_ms,
+                        first_period: r.first_period,
+                        returns: r.returns,
+                    },
+                ))
+            })
+            .collect();
+        self.store
+            .insert_sweep_returns(sweep_id as i64, &members, &kept)
+            .map_err(into_error)
+    }
+
+    /// Which of `hashes` have their daily returns stored.
+    #[wasm_bindgen(js_name = withReturns)]
+    pub fn with_returns(&mut self, hashes: Vec<String>) -> Result<Vec<String>, Error> {
+        Ok(self
+            .store
+            .with_returns(&hashes)
+            .map_err(into_error)?
+            .into_iter()
+            .collect())
+    }
+
+    /// The sweeps that kept their returns.
+    pub fn sweeps(&mut self) -> Result<JsValue, Error> {
+        to_js(&self.store.sweeps().map_err(into_error)?)
+    }
+
+    /// PBO, its logit histogram and the deflated Sharpe of the sweep's best.
+    pub fn overfitting(&mut self, sweep_id: f64, blocks: usize) -> Result<JsValue, Error> {
+        let kept = self.store.sweep_returns(sweep_id as i64).map_err(into_error)?;
+        to_js(&sweep_overfitting(&kept, blocks).map_err(into_error)?)
+    }
+
+    /// The stored Sharpe ratios of a symbol/timeframe/strategy group: the trials a winner
+    /// among them is deflated by.
+    #[wasm_bindgen(js_name = trialSharpes)]
+    pub fn trial_sharpes(&mut self, symbol: &str, timeframe: &str, strategy: &str) -> Result<Vec<f64>, Error> {
+        self.store
+            .trial_sharpes(symbol, timeframe, strategy)
+            .map_err(into_error)
     }
 
     /// The whole database as SQLite file bytes (`btlab experiments --db` opens them).

@@ -51,7 +51,7 @@ fn the_engine_gives_the_core_result_and_reports_failures_in_place() {
     let columns = demo_candles("1h", start, start + 60.0 * 86_400_000.0, 42).unwrap();
     let mut engine = Engine::new(columns).unwrap();
     let chunk = json!([config(10, 30), config(30, 10)]).to_string();
-    let outcomes: Value = serde_json::from_str(&engine.run_chunk(&chunk).unwrap()).unwrap();
+    let outcomes: Value = serde_json::from_str(&engine.run_chunk(&chunk, false).unwrap()).unwrap();
     assert_eq!(outcomes[0]["ok"], true);
     assert_eq!(outcomes[1]["ok"], false);
     assert!(
