@@ -4,7 +4,8 @@ import init, * as wasm from './pkg/btlab_web.js';
 import { Persistence, idb } from './persist.js';
 import { Pool } from './pool.js';
 import { Datasets } from './datasets.js';
-import { drawDetailCharts, drawHeatmap, drawLine, drawHistogram } from './charts.js';
+import { drawDetailCharts, drawHeatmap, drawLine, drawLines, drawHistogram, drawProgress } from './charts.js';
+import { encodeLink, decodeLink, datasetIdentity } from './links.js';
 import { $, h, replace, table, pct, num, isoDate, isoTime, download } from './util.js';
 
 const SORTABLE = ['sharpe_ratio', 'total_return', 'annualized_return', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'final_equity'];
@@ -14,7 +15,9 @@ const PAGE = 50;
 const state = {
   results: { filter: {}, sort: 'sharpe_ratio', offset: 0 },
   sweep: null, // the running sweep: { cancelled }
+  compare: new Set(), // experiment ids ticked for the comparison view
 };
+const COLORS = ['#2962ff', '#b3261e', '#1d7a3a', '#8e24aa'];
 
 let store, persist, pool, datasets, strategies, grids;
 
@@ -33,7 +36,7 @@ function show(view) {
 
 function refresh(view) {
   const current = view || document.querySelector('#tabs button.active').dataset.view;
-  ({ results: renderResults, top: renderTop, summary: renderSummary, errors: renderErrors, datasets: renderDatasets, heatmap: renderHeatmap, overfit: renderOverfit }[current] || (() => {}))();
+  ({ results: renderResults, top: renderTop, summary: renderSummary, errors: renderErrors, datasets: renderDatasets, heatmap: renderHeatmap, overfit: renderOverfit, compare: renderCompare }[current] || (() => {}))();
 }
 
 // ---- the sweep builder -------------------------------------------------------------------
@@ -235,11 +238,32 @@ function experimentColumns() {
   ];
 }
 
+function compareColumn() {
+  return {
+    title: '⊕',
+    value: (e) => h('input', {
+      type: 'checkbox', class: 'compare', title: 'compare', checked: state.compare.has(e.id),
+      onclick: (event) => {
+        event.stopPropagation();
+        if (event.target.checked && state.compare.size >= 4) { event.target.checked = false; return; }
+        if (event.target.checked) state.compare.add(e.id); else state.compare.delete(e.id);
+        updateCompareButton();
+      },
+    }),
+  };
+}
+
+function updateCompareButton() {
+  const n = state.compare.size;
+  $('#compare-button').disabled = n < 2;
+  $('#compare-button').textContent = `Compare the ticked (${n}/4)`;
+}
+
 function renderResults() {
   const { filter, sort, offset } = state.results;
   const rows = store.list(filter, sort, PAGE, offset);
   const total = store.count(filter);
-  table($('#results-table'), experimentColumns(), rows, {
+  table($('#results-table'), [compareColumn(), ...experimentColumns()], rows, {
     onRow: (e) => openDetail(e.id),
     onSort: (metric) => { state.results.sort = metric; state.results.offset = 0; renderResults(); },
   });
@@ -329,6 +353,219 @@ function renderHeatmap() {
   }
   const rows = store.list({ strategy }, 'sharpe_ratio', 20000, 0);
   drawHeatmap($('#heatmap'), rows, $('#heat-x').value, $('#heat-y').value, $('#heat-metric').value);
+}
+
+// ---- comparison --------------------------------------------------------------------------
+
+function renderCompare() {
+  const rows = [...state.compare].map((id) => store.get(String(id)));
+  const metrics = rows.length ? Object.keys(rows[0].metrics) : [];
+  const fields = [
+    ['strategy', (e) => e.config.strategy], ['params', (e) => JSON.stringify(e.config.params)],
+    ['symbol / tf', (e) => `${e.config.symbol} ${e.config.timeframe}`], ['range', (e) => `${e.config.start} .. ${e.config.end}`],
+    ...metrics.map((m) => [m, (e) => { const v = e.metrics[m]; return typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v); }]),
+  ];
+  table($('#compare-table'), [
+    { title: '', value: (f) => f[0], text: true },
+    ...rows.map((e, i) => ({ title: `experiment ${e.id}`, value: (f) => h('span', { style: `color:${COLORS[i]}` }, String(f[1](e))) })),
+  ], fields);
+  drawLines($('#compare-chart'), rows.map((e, i) => ({
+    name: `#${e.id}`, color: COLORS[i], points: e.equity_curve.map((p) => ({ time: p.time, value: p.equity })),
+  })));
+}
+
+// ---- the optimizer in the page -----------------------------------------------------------
+
+// The loop of `btlab optimize`, the same core function suggesting each batch: read the
+// history of this market and strategy from the store, suggest, run in the workers, store.
+async function runOptimizer(event) {
+  event.preventDefault();
+  $('#opt-error').textContent = '';
+  const f = new FormData(event.target);
+  const target = f.get('target');
+  const iterations = Number(f.get('iterations'));
+  const batch = Number(f.get('batch'));
+  const seed = BigInt(f.get('seed'));
+  const sampler = f.get('sampler');
+  const patience = Number(f.get('patience'));
+  const convergence = Number(f.get('convergence'));
+  const dataset = currentDataset();
+  let spec, template, fingerprint;
+  try {
+    spec = readSpec();
+    const strategy = strategies.find((x) => x.name === spec.strategies[0]);
+    template = {
+      symbol: spec.symbol, timeframe: spec.timeframe, start: spec.start, end: spec.end, strategy: strategy.name,
+      params: Object.fromEntries(strategy.params.map((p) => [p.name, p.default])),
+      initial_capital: spec.initial_capital, fee_bps: spec.fee_bps, slippage_bps: spec.slippage_bps, allow_short: spec.allow_short,
+    };
+    fingerprint = wasm.marketFingerprint(dataset.columns, spec.timeframe, Date.parse(spec.start), Date.parse(spec.end));
+  } catch (e) {
+    $('#opt-error').textContent = e.message;
+    return;
+  }
+  const grid = JSON.stringify(spec.param_grids[template.strategy]);
+  const best = (trials) => trials.reduce((b, t) => Math.max(b, t.value ?? -Infinity), -Infinity);
+  const shown = (v) => (target === 'max_drawdown' ? -v : v);
+  const trajectory = [];
+  $('#opt-run').disabled = true;
+  window.btlab.lastOptimization = null;
+  try {
+    await pool.load(dataset);
+    let stale = 0;
+    for (let iteration = 1; iteration <= iterations; iteration++) {
+      const before = best(JSON.parse(store.optimizerTrials(template, fingerprint, target)));
+      const proposals = JSON.parse(wasm.suggest(template.strategy, grid, store.optimizerTrials(template, fingerprint, target), batch, seed, sampler));
+      if (!proposals.length) break;
+      const configs = proposals.map((params) => ({ ...template, params }));
+      const hashes = configs.map((c) => wasm.configHash(c, fingerprint));
+      const outcomes = await pool.run(JSON.stringify(configs));
+      await persist.append(outcomes, hashes, []);
+      const trials = JSON.parse(store.optimizerTrials(template, fingerprint, target));
+      const after = best(trials);
+      trajectory.push({ iteration, evaluated: trials.length, best: shown(after) });
+      drawProgress($('#opt-chart'), trajectory.map((t) => t.best));
+      $('#opt-status').textContent = `iteration ${iteration}/${iterations}: ${trials.length} evaluated, best ${target} ${shown(after).toFixed(4)}`;
+      stale = Number.isFinite(before) && after - before <= convergence ? stale + 1 : 0;
+      if (stale >= patience) break;
+    }
+    await persist.fold();
+    table($('#opt-trajectory'), [
+      { title: 'iteration', value: (t) => t.iteration }, { title: 'evaluated', value: (t) => t.evaluated },
+      { title: `best ${target}`, value: (t) => t.best.toFixed(4) },
+    ], trajectory);
+    window.btlab.lastOptimization = { trajectory, best: trajectory.length ? trajectory[trajectory.length - 1].best : null };
+    $('#opt-status').textContent += ' · done';
+  } catch (e) {
+    $('#opt-error').textContent = e.message;
+  } finally {
+    $('#opt-run').disabled = false;
+  }
+}
+
+// ---- links and the hand-off to btlab promote ---------------------------------------------
+
+async function copyLink(payload) {
+  const link = await encodeLink(payload);
+  const out = $('#link-out');
+  out.hidden = false;
+  out.value = link;
+  try { await navigator.clipboard.writeText(link); } catch { /* the field shows it */ }
+  window.btlab.lastLink = link;
+  return link;
+}
+
+async function copyExperimentLink(e) {
+  const c = e.config;
+  const dataset = datasetFor(e);
+  if (!dataset) throw new Error('the candles of this experiment are not among the datasets: a link could not bring them');
+  await copyLink({ v: 1, kind: 'experiment', config: c, config_hash: e.config_hash, dataset: datasetIdentity(wasm, dataset, c.timeframe, c.start, c.end) });
+}
+
+async function copySweepLink() {
+  const spec = readSpec();
+  const dataset = currentDataset();
+  const link = await copyLink({ v: 1, kind: 'sweep', spec, dataset: datasetIdentity(wasm, dataset, spec.timeframe, spec.start, spec.end) });
+  $('#sweep-link-status').textContent = `link copied: ${link.length} characters`;
+}
+
+// The dataset a link names: one already here with the same candles, or the same source
+// loaded again (the demo, the shipped sample, a Binance download).
+async function linkedDataset(id) {
+  const match = () => datasetCache.find((d) => {
+    try { return wasm.marketFingerprint(d.columns, id.timeframe, Date.parse(id.start), Date.parse(id.end)) === id.fingerprint; } catch { return false; }
+  });
+  datasetCache = await datasets.list();
+  let found = match();
+  if (found) return found;
+  if (id.source === 'sample') await datasets.loadSample();
+  else if (id.origin) await datasets.download(id.origin, () => {});
+  else if (id.source === 'embedded') await datasets.ensureDemo();
+  datasetCache = await datasets.list();
+  found = match();
+  if (found) return found;
+  const same = datasetCache.find((d) => d.symbol === id.symbol);
+  throw new Error(`this link's candles (${id.symbol} ${id.timeframe}, ${id.start} .. ${id.end}, from ${id.source} "${id.name}", fingerprint ` +
+    `${id.fingerprint.slice(0, 16)}) are not here${same ? ': the local ' + id.symbol + ' candles differ (fingerprint mismatch)' : ''}; import that file in Datasets and open the link again`);
+}
+
+async function openLink(hash) {
+  let payload;
+  try {
+    payload = await decodeLink(hash);
+  } catch (e) {
+    setStatus(`this link cannot be read: ${e.message}`);
+    return;
+  }
+  if (!payload) return;
+  try {
+    const dataset = await linkedDataset(payload.dataset);
+    await renderDatasets();
+    if (payload.kind === 'sweep') return loadSweepFromLink(payload, dataset);
+    show('detail');
+    const c = payload.config;
+    $('#detail-title').textContent = `Shared experiment: ${c.symbol} ${c.timeframe} ${c.strategy}`;
+    await pool.load(dataset);
+    const result = await pool.detail(c);
+    const problems = [];
+    if (result.data_fingerprint !== payload.dataset.fingerprint) problems.push(`data fingerprint ${result.data_fingerprint.slice(0, 16)} ≠ the link's ${payload.dataset.fingerprint.slice(0, 16)}`);
+    if (result.config_hash !== payload.config_hash) problems.push(`config_hash ${result.config_hash.slice(0, 16)} ≠ the link's ${String(payload.config_hash).slice(0, 16)} (the config was changed after the link was made)`);
+    const check = $('#detail-check');
+    check.className = problems.length ? 'mismatch' : 'match';
+    check.textContent = problems.length ? `MISMATCH: ${problems.join('; ')}` : `reproduced: config_hash ${result.config_hash.slice(0, 16)}… and data fingerprint match the link`;
+    window.btlab.linkResult = { result, ok: !problems.length };
+    renderDetailResult({ id: 'shared', config_hash: result.config_hash, data_fingerprint: result.data_fingerprint, candles: result.candles, config: result.config, metrics: result.metrics }, result, dataset);
+  } catch (e) {
+    show('detail');
+    $('#detail-check').className = 'mismatch';
+    $('#detail-check').textContent = e.message;
+  }
+}
+
+function loadSweepFromLink(payload, dataset) {
+  show('sweep');
+  const spec = payload.spec;
+  const form = $('#sweep-form');
+  $('#sweep-dataset').value = dataset.id;
+  $('#sweep-timeframe').value = spec.timeframe;
+  form.start.value = spec.start;
+  form.end.value = spec.end;
+  $('#sweep-strategy').value = spec.strategies[0];
+  renderAxes(false);
+  for (const [name, axis] of Object.entries(spec.param_grids[spec.strategies[0]] || {})) {
+    const input = form.querySelector(`input[name=axis-${name}]`);
+    if (input) input.value = axisText(axis);
+  }
+  for (const k of ['search', 'n_samples', 'seed', 'initial_capital', 'fee_bps', 'slippage_bps']) form[k].value = spec[k];
+  form.allow_short.checked = spec.allow_short;
+  updateCount();
+  $('#sweep-link-status').textContent = `sweep loaded from a link, candles match (fingerprint ${payload.dataset.fingerprint.slice(0, 16)}): press Run sweep`;
+}
+
+// A promotion bundle: the experiment with its config, metrics and data identity, and the
+// trials of its group for the deflated Sharpe; `btlab promote --bundle` reads it.
+function promotionBundle(e) {
+  const c = e.config;
+  const dataset = datasetFor(e);
+  return {
+    format: 'btlab-promotion-bundle', version: 1, exported_at: new Date().toISOString(),
+    experiment: e,
+    dataset: dataset ? datasetIdentity(wasm, dataset, c.timeframe, c.start, c.end) : { symbol: c.symbol, timeframe: c.timeframe, fingerprint: e.data_fingerprint },
+    trial_sharpes: Array.from(store.trialSharpes(c.symbol, c.timeframe, c.strategy)),
+  };
+}
+
+function exportBundle(e) {
+  const profile = $('#promote-profile').value.trim() || 'scalp';
+  const bundle = promotionBundle(e);
+  const file = `btlab-promotion-${e.config_hash.slice(0, 12)}.json`;
+  download(file, new Blob([JSON.stringify(bundle, null, 1)], { type: 'application/json' }));
+  const source = bundle.dataset.source;
+  const data = source === 'embedded' ? '' : source === 'sample' ? ' --data tests/data/BTCUSDT-15m-2025.csv' : ` --data ${bundle.dataset.name || 'CANDLES.csv'}`;
+  const command = `btlab promote --bundle ${file} ${profile}${data}`;
+  $('#promote-command').hidden = false;
+  $('#promote-command').textContent = `${command}\n# or with the exported .sqlite: btlab promote ${e.config_hash.slice(0, 12)} ${profile} --db btlab-experiments.sqlite${data}`;
+  window.btlab.lastBundle = { bundle, command };
 }
 
 // ---- walk-forward and overfitting --------------------------------------------------------
@@ -478,14 +715,12 @@ async function openDetail(name) {
   show('detail');
   const e = store.get(String(name));
   $('#detail-title').textContent = `Experiment ${e.id}: ${e.config.symbol} ${e.config.timeframe} ${e.config.strategy}`;
-  const c = e.config;
-  table($('#detail-config'), [{ title: 'field', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1], text: true }], [
-    ['config_hash', e.config_hash], ['params', JSON.stringify(c.params)], ['range', `${c.start} .. ${c.end}`],
-    ['capital', c.initial_capital], ['fee / slippage (bps)', `${c.fee_bps} / ${c.slippage_bps}`], ['shorts', c.allow_short ? 'allowed' : 'off'],
-    ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
-  ]);
-  table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
-    Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+  $('#link-out').hidden = true;
+  $('#promote-command').hidden = true;
+  $('#detail-actions').hidden = false;
+  $('#copy-link').onclick = () => copyExperimentLink(e).catch((err) => { $('#detail-check').textContent = err.message; });
+  $('#promote-bundle').onclick = () => exportBundle(e);
+  renderDetailTables(e);
   const check = $('#detail-check');
   check.className = '';
   check.textContent = 're-running for the full curve and trades…';
@@ -500,11 +735,32 @@ async function openDetail(name) {
     return;
   }
   await pool.load(dataset);
-  const result = await pool.detail(c);
+  const result = await pool.detail(e.config);
   const same = result.config_hash === e.config_hash && result.metrics.sharpe_ratio === e.metrics.sharpe_ratio;
   check.className = same ? 'match' : 'mismatch';
   check.textContent = same ? `re-run matches: config_hash ${result.config_hash.slice(0, 16)}…, same metrics`
     : `MISMATCH: the re-run gives config_hash ${result.config_hash} and Sharpe ${result.metrics.sharpe_ratio}`;
+  renderDetailResult(e, result, dataset);
+}
+
+function renderDetailTables(e) {
+  const c = e.config;
+  table($('#detail-config'), [{ title: 'field', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1], text: true }], [
+    ['config_hash', e.config_hash], ['params', JSON.stringify(c.params)], ['range', `${c.start} .. ${c.end}`],
+    ['capital', c.initial_capital], ['fee / slippage (bps)', `${c.fee_bps} / ${c.slippage_bps}`], ['shorts', c.allow_short ? 'allowed' : 'off'],
+    ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
+  ]);
+  table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
+    Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+}
+
+// The charts and trades of a full re-run (a stored experiment's, or a shared link's).
+function renderDetailResult(e, result, dataset) {
+  if (e.id === 'shared') {
+    renderDetailTables(e);
+    $('#detail-actions').hidden = true;
+  }
+  const c = e.config;
   drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
   table($('#detail-trades'), [
     { title: 'side', value: (t) => t.side, text: true },
@@ -571,7 +827,7 @@ async function main() {
   replace($('#heat-strategy'), strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
   $('#filter-form').strategy.append(...strategies.map((s) => h('option', { value: s.name }, s.name)));
-  for (const id of ['#top-metric', '#heat-metric', '#wf-target']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
+  for (const id of ['#top-metric', '#heat-metric', '#wf-target', '#opt-target']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
 
   await renderDatasets();
   chooseDataset();
@@ -586,6 +842,13 @@ async function main() {
   $('#cancel').addEventListener('click', cancelSweep);
   $('#filter-form').addEventListener('submit', readFilter);
   $('#wf-form').addEventListener('submit', runWalkForward);
+  $('#opt-form').addEventListener('submit', runOptimizer);
+  $('#sweep-link').addEventListener('click', () => copySweepLink().catch((e) => { $('#sweep-error').textContent = e.message; }));
+  $('#compare-button').addEventListener('click', () => {
+    document.querySelector('#tabs button[data-view=compare]').hidden = false;
+    show('compare');
+  });
+  window.addEventListener('hashchange', () => openLink(location.hash));
   $('#pbo-form').addEventListener('submit', computePbo);
   $('#prev').addEventListener('click', () => { state.results.offset = Math.max(0, state.results.offset - PAGE); renderResults(); });
   $('#next').addEventListener('click', () => { if (state.results.offset + PAGE < store.count(state.results.filter)) state.results.offset += PAGE; renderResults(); });
@@ -601,8 +864,11 @@ async function main() {
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); if (e.dataTransfer.files[0]) importFile(e.dataTransfer.files[0]); });
   $('#load-sample').addEventListener('click', async () => {
-    const bytes = new Uint8Array(await (await fetch('sample/BTCUSDT-15m-2025.csv')).arrayBuffer());
-    await added(await datasets.importBytes(bytes, 'BTCUSDT-15m-2025.csv', 'BTCUSDT'));
+    try {
+      await added(await datasets.loadSample());
+    } catch (e) {
+      $('#dataset-error').textContent = e.message;
+    }
   });
   $('#download-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -619,7 +885,10 @@ async function main() {
       $('#dataset-error').textContent = `download: ${err.message}`;
     }
   });
+  // Offline after one visit: the shell, the wasm and sql.js come from the service worker's cache.
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch((e) => console.warn('no service worker:', e));
   setStatus('ready');
+  if (location.hash.startsWith('#link=')) await openLink(location.hash);
 }
 
 main().catch((e) => {

@@ -20,6 +20,43 @@ export function drawLine(el, points, color = '#2962ff') {
   c.timeScale().fitContent();
 }
 
+// Several lines on one chart (the comparison view): [{name, color, points: [{time, value}]}].
+export function drawLines(el, series) {
+  lines.get(el)?.remove();
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  lines.set(el, c);
+  for (const s of series) {
+    c.addSeries(LineSeries, { color: s.color, lineWidth: 2, title: s.name })
+      .setData(s.points.map((p) => ({ time: seconds(p.time), value: p.value })));
+  }
+  c.timeScale().fitContent();
+}
+
+// A line over iterations 1..n on a canvas (the optimizer's best so far).
+export function drawProgress(canvas, values) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const finite = values.filter(Number.isFinite);
+  if (!finite.length) return;
+  const pad = 30;
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const span = hi - lo || 1;
+  const x = (i) => pad + (canvas.width - 2 * pad) * (values.length > 1 ? i / (values.length - 1) : 0.5);
+  const y = (v) => canvas.height - pad - (canvas.height - 2 * pad) * (v - lo) / span;
+  ctx.strokeStyle = '#2962ff';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  values.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
+  ctx.stroke();
+  ctx.fillStyle = '#2962ff';
+  values.forEach((v, i) => ctx.fillRect(x(i) - 3, y(v) - 3, 6, 6));
+  ctx.fillStyle = '#333';
+  ctx.font = '11px sans-serif';
+  ctx.fillText(hi.toFixed(4), 2, pad - 8);
+  ctx.fillText(lo.toFixed(4), 2, canvas.height - 8);
+}
+
 // Bars of a histogram [[from, to, count]], the bins at or below 0 in red.
 export function drawHistogram(canvas, bins) {
   const ctx = canvas.getContext('2d');
@@ -54,6 +91,7 @@ export function drawDetailCharts({ equity, trades, candles, range }) {
   const el = document.getElementById('chart-candles');
   if (!candles) {
     el.replaceChildren();
+    fitAll();
     return;
   }
   const bars = [];
@@ -69,6 +107,12 @@ export function drawDetailCharts({ equity, trades, candles, range }) {
     { time: seconds(t.exit_time), position: 'aboveBar', color: '#555', shape: 'circle', text: 'exit' },
   ]).sort((a, b) => a.time - b.time);
   createSeriesMarkers(series, markers);
+  fitAll();
+}
+
+// The whole range in view (a chart otherwise opens on its last bars).
+function fitAll() {
+  for (const c of charts) c.timeScale().fitContent();
 }
 
 // A metric over two parameters: each cell the mean over the experiments at that pair.

@@ -29,11 +29,11 @@ export class Datasets {
     return this.add({ symbol: this.wasm.demoSymbol(), source: 'embedded', name: 'DEMO-BTC (synthetic, seed 42)', columns });
   }
 
-  async add({ symbol, source, name, columns }) {
+  async add({ symbol, source, name, columns, origin = null }) {
     const info = this.wasm.datasetInfo(columns);
     if (!info.timeframe) throw new Error('cannot tell the timeframe of these candles (fewer than two?)');
     const id = `${symbol}-${info.timeframe}-${info.fingerprint.slice(0, 12)}`;
-    const dataset = { id, symbol, source, name, info, columns, added: Date.now() };
+    const dataset = { id, symbol, source, name, info, columns, origin, added: Date.now() };
     const tx = this.idb.transaction('datasets', 'readwrite');
     tx.objectStore('datasets').put(dataset);
     await done(tx);
@@ -51,6 +51,14 @@ export class Datasets {
     const columns = this.wasm.parseCandles(bytes);
     const guess = /^([A-Za-z0-9]+)[-_]/.exec(name);
     return this.add({ symbol: symbol || (guess ? guess[1].toUpperCase() : 'DATA'), source: 'file', name, columns });
+  }
+
+  // The real series shipped beside the page (BTCUSDT 15m 2025).
+  async loadSample() {
+    const response = await fetch('sample/BTCUSDT-15m-2025.csv');
+    if (!response.ok) throw new Error(`the sample series: ${response.status} ${response.statusText}`);
+    const columns = this.wasm.parseCandles(new Uint8Array(await response.arrayBuffer()));
+    return this.add({ symbol: 'BTCUSDT', source: 'sample', name: 'BTCUSDT-15m-2025.csv', columns });
   }
 
   // Pages through /api/v3/klines (1000 candles a request), reporting progress 0..1.
@@ -72,6 +80,8 @@ export class Datasets {
     if (!rows.length) throw new Error(`no ${symbol} ${interval} candles in that range`);
     onProgress(1);
     const columns = this.wasm.parseCandles(new TextEncoder().encode(JSON.stringify(rows)));
-    return this.add({ symbol, source: `download ${new URL(base).host}`, name: `${symbol} ${interval}`, columns });
+    // Where they came from, so a shared link can download the same candles again.
+    const origin = { base, symbol, interval, start, end };
+    return this.add({ symbol, source: `download ${new URL(base).host}`, name: `${symbol} ${interval}`, columns, origin });
   }
 }

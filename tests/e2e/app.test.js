@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openApp, runSweep, storedCount, tempDir, btlab, DATA_15M } from './helpers.js';
+import { startServer, launch, openApp, runSweep, storedCount, columnNumbers, tempDir, btlab, DATA_15M } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -40,7 +40,7 @@ test('a 100-config grid: progress, sorting, a detail with its charts drawn, and 
     await page.click('#results-table th:text-is("return")');
     assert.match(await page.textContent('#page-info'), /by total_return/);
     await page.click('#results-table th:text-is("sharpe")');
-    const sharpes = await page.$$eval('#results-table tbody tr td:nth-child(8)', (tds) => tds.map((td) => Number(td.textContent)));
+    const sharpes = await columnNumbers(page, '#results-table', 'sharpe');
     assert.deepEqual(sharpes, [...sharpes].sort((a, b) => b - a));
 
     await page.click('#results-table tbody tr:first-child');

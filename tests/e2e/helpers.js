@@ -115,6 +115,19 @@ export async function loadSample(page) {
   await page.waitForFunction(() => /BTCUSDT 15m ready/.test(document.querySelector('#status').textContent), null, { timeout: 60_000 });
 }
 
+// The numbers of a table's column, found by its header (a cell that is not a number fails).
+export async function columnNumbers(page, tableSelector, title) {
+  const values = await page.$eval(tableSelector, (t, title) => {
+    const index = [...t.querySelectorAll('thead th')].findIndex((th) => th.textContent === title);
+    return [...t.querySelectorAll('tbody tr')].map((tr) => tr.children[index].textContent);
+  }, title);
+  return values.map((v) => {
+    const n = parseFloat(v);
+    if (Number.isNaN(n)) throw new Error(`column ${title}: "${v}" is not a number`);
+    return n;
+  });
+}
+
 export async function storedCount(page) {
   return page.evaluate(() => window.btlab.store.count(null));
 }

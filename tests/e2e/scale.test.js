@@ -2,7 +2,7 @@
 // generator, results go to SQLite), and the results table still pages and sorts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openApp } from './helpers.js';
+import { startServer, launch, openApp, columnNumbers } from './helpers.js';
 
 test('a 100,000-config sweep keeps the JS heap under 200 MB', { timeout: 600_000 }, async () => {
   const server = await startServer();
@@ -33,7 +33,7 @@ test('a 100,000-config sweep keeps the JS heap under 200 MB', { timeout: 600_000
     assert.match(await page.textContent('#page-info'), /^51-100 of 100000/);
     await page.click('#results-table th:text-is("max dd")');
     assert.match(await page.textContent('#page-info'), /^1-50 of 100000, by max_drawdown/);
-    const drawdowns = await page.$$eval('#results-table tbody tr td:nth-child(9)', (tds) => tds.map((td) => parseFloat(td.textContent)));
+    const drawdowns = await columnNumbers(page, '#results-table', 'max dd');
     assert.deepEqual(drawdowns, [...drawdowns].sort((a, b) => a - b));
     assert.deepEqual(errors, []);
   } finally {

@@ -51,6 +51,9 @@ pub struct OptimizeArgs {
     /// Seed of the no-key optimizer.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The no-key sampler: `tpe`, or `random` (the baseline it is measured against).
+    #[arg(long, default_value = "tpe", value_parser = ["tpe", "random"])]
+    sampler: String,
     /// Param grids file whose ranges span the search (default: config/param_grids.yaml).
     #[arg(long)]
     grids: Option<PathBuf>,
@@ -128,6 +131,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     );
     match &deepseek {
         Some(d) => eprintln!("optimizer: DeepSeek `{}` (falls back to TPE on any failure)", d.model),
+        None if args.sampler == "random" => eprintln!("optimizer: random search (seed {})", args.seed),
         None => eprintln!(
             "optimizer: no DEEPSEEK_API_KEY, heuristic mode: TPE (seed {}, {} random trials first)",
             args.seed,
@@ -226,7 +230,7 @@ fn propose(
     iteration: usize,
 ) -> (Vec<Map<String, Value>>, String) {
     let mut chosen: Vec<Map<String, Value>> = Vec::new();
-    let mut source = "tpe".to_owned();
+    let mut source = args.sampler.clone();
     if let Some(api) = deepseek {
         let tried: Vec<Tried> = history
             .iter()
@@ -271,7 +275,8 @@ fn propose(
             params: p.clone(),
             value: f64::NEG_INFINITY,
         }));
-        let more = suggest(space, &known, args.batch - chosen.len(), args.seed, Sampler::Tpe);
+        let sampler = if args.sampler == "random" { Sampler::Random } else { Sampler::Tpe };
+        let more = suggest(space, &known, args.batch - chosen.len(), args.seed, sampler);
         if !chosen.is_empty() && !more.is_empty() {
             source = format!("{source} + {} tpe", more.len());
         }

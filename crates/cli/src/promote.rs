@@ -83,10 +83,39 @@ struct PromoteRun {
     auto_commit: bool,
     #[arg(long, default_value = "data/experiments.sqlite")]
     db: PathBuf,
+    /// A promotion bundle exported by the page ("Promote…"): the experiment and its
+    /// trials, instead of `--db`; then the one positional argument is the profile.
+    #[arg(long)]
+    bundle: Option<PathBuf>,
     #[arg(long, default_value = DEFAULT_PROFILES)]
     profiles: PathBuf,
     #[command(flatten)]
     data: DataArgs,
+}
+
+/// What the page's "Promote…" exports.
+#[derive(serde::Deserialize)]
+struct Bundle {
+    format: String,
+    version: u32,
+    experiment: Experiment,
+    /// The Sharpe ratios of every config the page stored for the experiment's group.
+    trial_sharpes: Vec<f64>,
+}
+
+fn read_bundle(path: &Path) -> Result<Bundle> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let bundle: Bundle =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a btlab promotion bundle", path.display()))?;
+    if bundle.format != "btlab-promotion-bundle" || bundle.version != 1 {
+        bail!(
+            "{}: format `{}` version {} (expected btlab-promotion-bundle version 1)",
+            path.display(),
+            bundle.format,
+            bundle.version
+        );
+    }
+    Ok(bundle)
 }
 
 pub fn run_promote(args: PromoteArgs) -> Result<()> {
@@ -167,19 +196,30 @@ fn write_and_commit(path: &Path, old: &str, new: &str, root: Option<&Path>, mess
 }
 
 fn promote(args: PromoteRun) -> Result<()> {
-    let (Some(name), Some(profile_name)) = (args.experiment.as_deref(), args.profile.as_deref()) else {
-        bail!("usage: btlab promote EXPERIMENT PROFILE (an experiment id or config_hash prefix, and a profile name)");
+    let profile_name = match (&args.bundle, args.experiment.as_deref(), args.profile.as_deref()) {
+        (Some(_), Some(profile), None) | (_, Some(_), Some(profile)) => profile,
+        (Some(_), ..) => bail!("usage: btlab promote --bundle FILE PROFILE"),
+        _ => bail!("usage: btlab promote EXPERIMENT PROFILE (an experiment id or config_hash prefix, and a profile name)"),
     };
     profiles::check_name(profile_name)?;
     let old_text = read_profiles(&args.profiles)?;
     let mut existing = profiles::parse(&old_text).with_context(|| format!("in {}", args.profiles.display()))?;
     let (tree, commit_root) = commit_target(&args.profiles, args.auto_commit)?;
 
-    let mut store = open_existing(&args.db)?;
-    let experiment = store.get(name)?;
-    let config = &experiment.config;
+    let (experiment, trials) = match &args.bundle {
+        Some(path) => {
+            let bundle = read_bundle(path)?;
+            (bundle.experiment, bundle.trial_sharpes)
+        }
+        None => {
+            let mut store = open_existing(&args.db)?;
+            let experiment = store.get(args.experiment.as_deref().unwrap_or_default())?;
+            let c = &experiment.config;
+            let trials = store.trial_sharpes(&c.symbol, c.timeframe.as_str(), &c.strategy)?;
+            (experiment, trials)
+        }
+    };
     let (market, valid) = experiment_market(&experiment, &args.data)?;
-    let trials = store.trial_sharpes(&config.symbol, config.timeframe.as_str(), &config.strategy)?;
     let deflated = experiment_deflated_sharpe(&market, &valid, trials);
     let oos_metrics;
     let oos = match out_of_sample(&experiment, &args)? {

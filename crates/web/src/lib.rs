@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{DAY_MS, downsample, experiment_deflated_sharpe, period_returns, sweep_overfitting};
-use btlab::search::{Configs, SweepSpec, predefined_grids};
+use btlab::optimize::{Sampler, SearchSpace, Trial, objective};
+use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
@@ -373,6 +374,22 @@ impl Engine {
         let market = self.market(&valid.config).map_err(into_error)?;
         to_js(&experiment_deflated_sharpe(market, &valid, trial_sharpes))
     }
+}
+
+/// The no-key optimizer's next `n` params objects (JSON) for `strategy` over the span of
+/// `grid_json` (its param grid), given `trials_json` (`[{params, value}]`, higher is
+/// better): the same function, seed for seed, as `btlab optimize`.
+#[wasm_bindgen]
+pub fn suggest(strategy: &str, grid_json: &str, trials_json: &str, n: usize, seed: u64, sampler: &str) -> Result<String, Error> {
+    let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
+    let space = SearchSpace::from_grid(strategy, &grid).map_err(into_error)?;
+    let trials: Vec<Trial> = serde_json::from_str(trials_json).map_err(into_error)?;
+    let sampler = match sampler {
+        "tpe" => Sampler::Tpe,
+        "random" => Sampler::Random,
+        other => return Err(Error::new(&format!("sampler must be `tpe` or `random`, not `{other}`"))),
+    };
+    serde_json::to_string(&btlab::optimize::suggest(&space, &trials, n, seed, sampler)).map_err(into_error)
 }
 
 /// The windows of a walk-forward spec (`{sweep, walk_forward}` JSON), validated.
@@ -790,6 +807,25 @@ impl WebStore {
         self.store
             .insert_sweep_returns(sweep_id as i64, &members, &kept)
             .map_err(into_error)
+    }
+
+    /// The optimizer's history for `config`'s market, range, costs and strategy on data of
+    /// `fingerprint`, oldest first, as trials of `target` (JSON `[{params, value}]`).
+    #[wasm_bindgen(js_name = optimizerTrials)]
+    pub fn optimizer_trials(&mut self, config: JsValue, fingerprint: &str, target: &str) -> Result<String, Error> {
+        let config: BacktestConfig = from_js(config)?;
+        let history = self.store.history(&config, fingerprint).map_err(into_error)?;
+        let trials = history
+            .iter()
+            .map(|e| {
+                Ok(Trial {
+                    params: e.config.params.clone(),
+                    value: objective(&e.metrics, target)?,
+                })
+            })
+            .collect::<btlab::Result<Vec<_>>>()
+            .map_err(into_error)?;
+        serde_json::to_string(&trials).map_err(into_error)
     }
 
     /// Which of `hashes` have their daily returns stored.
