@@ -5,7 +5,7 @@ const charts = [];
 const seconds = (ms) => Math.floor(ms / 1000);
 
 function chart(el) {
-  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true, minBarSpacing: 0.001 } });
   charts.push(c);
   return c;
 }
@@ -14,7 +14,7 @@ function chart(el) {
 const lines = new Map();
 export function drawLine(el, points, color = '#2962ff') {
   lines.get(el)?.remove();
-  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true, minBarSpacing: 0.001 } });
   lines.set(el, c);
   c.addSeries(LineSeries, { color, lineWidth: 2 }).setData(points.map((p) => ({ time: seconds(p.time), value: p.value })));
   c.timeScale().fitContent();
@@ -23,7 +23,7 @@ export function drawLine(el, points, color = '#2962ff') {
 // Several lines on one chart (the comparison view): [{name, color, points: [{time, value}]}].
 export function drawLines(el, series) {
   lines.get(el)?.remove();
-  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true } });
+  const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true, minBarSpacing: 0.001 } });
   lines.set(el, c);
   for (const s of series) {
     c.addSeries(LineSeries, { color: s.color, lineWidth: 2, title: s.name })

@@ -34,7 +34,7 @@ function tamper(link, change) {
 
 test('a copied link reproduces the experiment in a fresh profile; a tampered one is flagged', { timeout: 300_000 }, async () => {
   const a = await launch();
-  let link, stored;
+  let link, stored, sweepLink;
   try {
     const { page, errors } = await openApp(a.context, server.url);
     await loadSample(page);
@@ -45,6 +45,11 @@ test('a copied link reproduces the experiment in a fresh profile; a tampered one
     link = await page.$eval('#link-out', (el) => el.value);
     assert.ok(link.length < 1200, `a compact link (${link.length} characters)`);
     await screenshot(page, 'detail');
+    await page.click('#tabs button[data-view=sweep]');
+    await page.evaluate(() => { window.btlab.lastLink = null; });
+    await page.click('#sweep-link');
+    await page.waitForFunction(() => window.btlab.lastLink);
+    sweepLink = await page.evaluate(() => window.btlab.lastLink);
     assert.deepEqual(errors, []);
   } finally {
     await a.context.close();
@@ -65,6 +70,13 @@ test('a copied link reproduces the experiment in a fresh profile; a tampered one
     await page.goto(tamper(link, (p) => { p.config.params.period = 21; }));
     await page.waitForFunction(() => /MISMATCH/.test(document.querySelector('#detail-check').textContent), null, { timeout: 60_000 });
     assert.match(await page.textContent('#detail-check'), /config_hash .* ≠ the link's/);
+
+    // the whole sweep: its spec back in the form, on the same candles
+    await page.goto(sweepLink);
+    await page.waitForFunction(() => /sweep loaded from a link/.test(document.querySelector('#sweep-link-status').textContent), null, { timeout: 60_000 });
+    assert.match(await page.textContent('#sweep-count'), /^2 configs/);
+    assert.equal(await page.inputValue('input[name=axis-overbought]'), '70, 75');
+    assert.equal(await page.inputValue('input[name=start]'), '2025-01-01');
     assert.deepEqual(errors, []);
   } finally {
     await b.context.close();
@@ -177,6 +189,39 @@ test('a bundle exported by "Promote…" is promoted by btlab promote --bundle; t
     const canvases = await page.locator('#compare-chart canvas').count();
     assert.ok(canvases > 0, 'the equity curves are drawn');
     await screenshot(page, 'comparison');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a database stored by an older btlab (schema 1) is migrated on the next visit, nothing lost', { timeout: 120_000 }, async () => {
+  const { context } = await launch();
+  try {
+    const { page, errors } = await openApp(context, server.url);
+    await runSweep(page, { axes: { fast_period: '5, 10', slow_period: '50, 100' } });
+    // Rewrite the stored snapshot as schema 1 had it (no sweep tables), as an old page left it.
+    await page.evaluate(async () => {
+      const SQL = await window.sqlReady;
+      await window.btlab.persist.fold();
+      const old = new SQL.Database(window.btlab.store.exportBytes());
+      old.run('DROP TABLE sweep_members; DROP TABLE period_returns; DROP TABLE sweeps; PRAGMA user_version = 1;');
+      const bytes = old.export();
+      const idb = await new Promise((resolve, reject) => { const r = indexedDB.open('btlab'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+      const tx = idb.transaction('snapshot', 'readwrite');
+      const version = await new Promise((resolve) => { const r = tx.objectStore('snapshot').get('version'); r.onsuccess = () => resolve(r.result); });
+      tx.objectStore('snapshot').put({ bytes, version: version + 1 }, 'db');
+      tx.objectStore('snapshot').put(version + 1, 'version');
+      await new Promise((resolve) => { tx.oncomplete = resolve; });
+    });
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready');
+    const after = await page.evaluate(async () => {
+      const SQL = await window.sqlReady;
+      const db = new SQL.Database(window.btlab.store.exportBytes());
+      return { count: window.btlab.store.count(null), version: db.exec('PRAGMA user_version')[0].values[0][0], sweeps: window.btlab.store.sweeps().length };
+    });
+    assert.deepEqual(after, { count: 4, version: 2, sweeps: 0 });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
