@@ -275,7 +275,11 @@ fn propose(
             params: p.clone(),
             value: f64::NEG_INFINITY,
         }));
-        let sampler = if args.sampler == "random" { Sampler::Random } else { Sampler::Tpe };
+        let sampler = if args.sampler == "random" {
+            Sampler::Random
+        } else {
+            Sampler::Tpe
+        };
         let more = suggest(space, &known, args.batch - chosen.len(), args.seed, sampler);
         if !chosen.is_empty() && !more.is_empty() {
             source = format!("{source} + {} tpe", more.len());

@@ -199,7 +199,9 @@ fn promote(args: PromoteRun) -> Result<()> {
     let profile_name = match (&args.bundle, args.experiment.as_deref(), args.profile.as_deref()) {
         (Some(_), Some(profile), None) | (_, Some(_), Some(profile)) => profile,
         (Some(_), ..) => bail!("usage: btlab promote --bundle FILE PROFILE"),
-        _ => bail!("usage: btlab promote EXPERIMENT PROFILE (an experiment id or config_hash prefix, and a profile name)"),
+        _ => bail!(
+            "usage: btlab promote EXPERIMENT PROFILE (an experiment id or config_hash prefix, and a profile name)"
+        ),
     };
     profiles::check_name(profile_name)?;
     let old_text = read_profiles(&args.profiles)?;

@@ -10,9 +10,9 @@ mod edge;
 
 use std::collections::HashMap;
 
+use btlab::optimize::{Sampler, SearchSpace, Trial, objective};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{DAY_MS, downsample, experiment_deflated_sharpe, period_returns, sweep_overfitting};
-use btlab::optimize::{Sampler, SearchSpace, Trial, objective};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
 use btlab::strategy::catalog;
@@ -380,7 +380,14 @@ impl Engine {
 /// `grid_json` (its param grid), given `trials_json` (`[{params, value}]`, higher is
 /// better): the same function, seed for seed, as `btlab optimize`.
 #[wasm_bindgen]
-pub fn suggest(strategy: &str, grid_json: &str, trials_json: &str, n: usize, seed: u64, sampler: &str) -> Result<String, Error> {
+pub fn suggest(
+    strategy: &str,
+    grid_json: &str,
+    trials_json: &str,
+    n: usize,
+    seed: u64,
+    sampler: &str,
+) -> Result<String, Error> {
     let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
     let space = SearchSpace::from_grid(strategy, &grid).map_err(into_error)?;
     let trials: Vec<Trial> = serde_json::from_str(trials_json).map_err(into_error)?;
