@@ -163,12 +163,14 @@ CREATE TABLE sweep_members (
     PRIMARY KEY (sweep_id, config_hash)
 ) WITHOUT ROWID;
 -- Returns per period (f32, little-endian) from the period starting at first_period (ms).
+-- A rowid table: its rows (a year of days is 1.5 KB) stay on their page, where a
+-- WITHOUT ROWID table would spill each to an overflow page of its own.
 CREATE TABLE period_returns (
     config_hash  TEXT PRIMARY KEY,
     period_ms    INTEGER NOT NULL,
     first_period INTEGER NOT NULL,
     returns      BLOB NOT NULL
-) WITHOUT ROWID;
+);
 "#,
 ];
 
