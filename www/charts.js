@@ -143,15 +143,22 @@ export function drawHeatmap(canvas, rows, xName, yName, metric) {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const left = 60, bottom = 40, w = (canvas.width - left - 10) / xs.length, hgt = (canvas.height - bottom - 10) / ys.length;
+  // Green is better: the highest value, or the lowest drawdown.
+  const better = metric === 'max_drawdown' ? (t) => 1 - t : (t) => t;
   for (const c of cells.values()) {
-    const t = hi > lo ? (c.sum / c.n - lo) / (hi - lo) : 0.5;
+    const t = better(hi > lo ? (c.sum / c.n - lo) / (hi - lo) : 0.5);
     ctx.fillStyle = `hsl(${Math.round(t * 120)}, 70%, 45%)`;
     ctx.fillRect(left + xs.indexOf(c.x) * w, 10 + (ys.length - 1 - ys.indexOf(c.y)) * hgt, Math.ceil(w), Math.ceil(hgt));
   }
   ctx.fillStyle = '#333';
-  ctx.fillText(`${xName} →   (${metric}: ${lo.toFixed(3)} red … ${hi.toFixed(3)} green)`, left, canvas.height - 8);
+  const [red, green] = metric === 'max_drawdown' ? [hi, lo] : [lo, hi];
+  ctx.fillText(`${xName} →   (${metric}: ${red.toFixed(3)} red … ${green.toFixed(3)} green)`, left, canvas.height - 8);
   ctx.fillText(`${xs[0]}`, left, canvas.height - 24);
   ctx.fillText(`${xs[xs.length - 1]}`, canvas.width - 40, canvas.height - 24);
+  ctx.textAlign = 'right';
+  ctx.fillText(`${ys[0]}`, left - 4, canvas.height - bottom);
+  ctx.fillText(`${ys[ys.length - 1]}`, left - 4, 22);
+  ctx.textAlign = 'left';
   ctx.save();
   ctx.translate(14, canvas.height / 2);
   ctx.rotate(-Math.PI / 2);
