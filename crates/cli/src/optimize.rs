@@ -205,7 +205,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             iteration,
             source,
             evaluated: history.len(),
-            best: shown(&args.target, best_after).parse().unwrap_or(f64::NAN),
+            best: oriented(&args.target, best_after),
         });
         stale = if gain > args.convergence { 0 } else { stale + 1 };
         if stale >= args.patience {
