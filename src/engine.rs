@@ -8,7 +8,7 @@ use crate::close_index::CloseIndex;
 use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
 use crate::indicators::{Held, Indicators};
-use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, TradeTally, annualized_return, total_return};
+use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats, TradeTally};
 use crate::timeframe::Timeframe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,23 +181,15 @@ impl Market {
         let first = self.candles.open_time[0];
         let last = self.candles.open_time[self.candles.len() - 1];
         let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
-        let stats = sim.trade_stats;
-        let total = total_return(c.initial_capital, sim.final_equity);
-        let metrics = Metrics {
-            total_return: total,
-            total_return_pct: total * 100.0,
-            annualized_return: annualized_return(c.initial_capital, sim.final_equity, span_days),
-            sharpe_ratio: sim.sharpe.value(self.timeframe.bars_per_year()),
-            max_drawdown: sim.drawdown.value(),
-            total_trades: stats.total,
-            winning_trades: stats.winning,
-            losing_trades: stats.losing,
-            win_rate: stats.win_rate,
-            profit_factor: stats.profit_factor,
-            avg_win: stats.avg_win,
-            avg_loss: stats.avg_loss,
+        let metrics = Metrics::from_totals(Totals {
+            initial_capital: c.initial_capital,
             final_equity: sim.final_equity,
-        };
+            span_days,
+            bars_per_year: self.timeframe.bars_per_year(),
+            sharpe: &sim.sharpe,
+            drawdown: &sim.drawdown,
+            trades: sim.trade_stats,
+        });
         BacktestResult {
             config_hash: config.hash(&self.fingerprint),
             data_fingerprint: self.fingerprint.clone(),

@@ -169,7 +169,8 @@ impl SweepSpec {
             .sum())
     }
 
-    fn config(&self, strategy: &str, params: Map<String, Value>) -> BacktestConfig {
+    /// One config of this sweep: `strategy` with `params` over the spec's market and costs.
+    pub(crate) fn config(&self, strategy: &str, params: Map<String, Value>) -> BacktestConfig {
         BacktestConfig {
             symbol: self.symbol.clone(),
             timeframe: self.timeframe,

@@ -32,7 +32,38 @@ pub struct Metrics {
     pub final_equity: f64,
 }
 
+/// What a run's accumulators end with: everything the metrics are computed from.
+pub struct Totals<'a> {
+    pub initial_capital: f64,
+    pub final_equity: f64,
+    /// Days from the first candle's open to the last candle's close.
+    pub span_days: f64,
+    pub bars_per_year: f64,
+    pub sharpe: &'a SharpeRatio,
+    pub drawdown: &'a MaxDrawdown,
+    pub trades: TradeStats,
+}
+
 impl Metrics {
+    pub fn from_totals(t: Totals) -> Self {
+        let total = total_return(t.initial_capital, t.final_equity);
+        Metrics {
+            total_return: total,
+            total_return_pct: total * 100.0,
+            annualized_return: annualized_return(t.initial_capital, t.final_equity, t.span_days),
+            sharpe_ratio: t.sharpe.value(t.bars_per_year),
+            max_drawdown: t.drawdown.value(),
+            total_trades: t.trades.total,
+            winning_trades: t.trades.winning,
+            losing_trades: t.trades.losing,
+            win_rate: t.trades.win_rate,
+            profit_factor: t.trades.profit_factor,
+            avg_win: t.trades.avg_win,
+            avg_loss: t.trades.avg_loss,
+            final_equity: t.final_equity,
+        }
+    }
+
     /// The metric of that name as a number (`profit_factor` without a loss is infinite),
     /// for sorting and optimization targets.
     pub fn get(&self, name: &str) -> Option<f64> {

@@ -14,7 +14,7 @@ use crate::candles::Candles;
 use crate::config::BacktestConfig;
 use crate::engine::{Detail, EquityPoint, Market, Trade};
 use crate::error::{Error, Result};
-use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, TradeStats, annualized_return, total_return};
+use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats};
 use crate::optimize::{Sampler, SearchSpace, Trial, objective, suggest};
 use crate::search::{SweepSpec, predefined_grids};
 use crate::store::sort_order;
@@ -229,7 +229,7 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
                         break;
                     }
                     for params in next {
-                        let config = sweep_config(&sweep, name, params.clone());
+                        let config = sweep.config(name, params.clone());
                         let value = consider(config, &mut evaluated)?;
                         trials.push(Trial { params, value });
                     }
@@ -265,21 +265,6 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
         test_curve,
         test_trades,
     })
-}
-
-fn sweep_config(sweep: &SweepSpec, strategy: &str, params: serde_json::Map<String, Value>) -> BacktestConfig {
-    BacktestConfig {
-        symbol: sweep.symbol.clone(),
-        timeframe: sweep.timeframe,
-        start: sweep.start,
-        end: sweep.end,
-        strategy: strategy.to_owned(),
-        params,
-        initial_capital: sweep.initial_capital,
-        fee_bps: sweep.fee_bps,
-        slippage_bps: sweep.slippage_bps,
-        allow_short: sweep.allow_short,
-    }
 }
 
 /// Every window, one after the other (faces with threads or workers call [`run_window`]
@@ -357,21 +342,13 @@ fn curve_metrics(initial: f64, curve: &[EquityPoint], trades: &[Trade], bars_per
         drawdown.update(p.equity);
         previous = p.equity;
     }
-    let stats = TradeStats::from_trades(trades);
-    let total = total_return(initial, previous);
-    Metrics {
-        total_return: total,
-        total_return_pct: total * 100.0,
-        annualized_return: annualized_return(initial, previous, span_days),
-        sharpe_ratio: sharpe.value(bars_per_year),
-        max_drawdown: drawdown.value(),
-        total_trades: stats.total,
-        winning_trades: stats.winning,
-        losing_trades: stats.losing,
-        win_rate: stats.win_rate,
-        profit_factor: stats.profit_factor,
-        avg_win: stats.avg_win,
-        avg_loss: stats.avg_loss,
+    Metrics::from_totals(Totals {
+        initial_capital: initial,
         final_equity: previous,
-    }
+        span_days,
+        bars_per_year,
+        sharpe: &sharpe,
+        drawdown: &drawdown,
+        trades: TradeStats::from_trades(trades),
+    })
 }
