@@ -252,7 +252,7 @@ pub struct ErrorRow {
 }
 
 /// A config's returns per period, as a sweep with `--keep-returns` stores them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodReturns {
     pub period_ms: i64,
     pub first_period: i64,

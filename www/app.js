@@ -414,8 +414,9 @@ async function runOptimizer(event) {
     await pool.load(dataset);
     let stale = 0;
     for (let iteration = 1; iteration <= iterations; iteration++) {
-      const before = best(JSON.parse(store.optimizerTrials(template, fingerprint, target)));
-      const proposals = JSON.parse(wasm.suggest(template.strategy, grid, store.optimizerTrials(template, fingerprint, target), batch, seed, sampler));
+      const history = store.optimizerTrials(template, fingerprint, target);
+      const before = best(JSON.parse(history));
+      const proposals = JSON.parse(wasm.suggest(template.strategy, grid, history, batch, seed, sampler));
       if (!proposals.length) break;
       const configs = proposals.map((params) => ({ ...template, params }));
       const hashes = configs.map((c) => wasm.configHash(c, fingerprint));

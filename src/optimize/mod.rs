@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::canonical::to_canonical_json;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::store::sort_order;
+use crate::store::{Experiment, sort_order};
 
 pub use space::{Dimension, SearchSpace};
 
@@ -35,6 +35,19 @@ pub fn objective(metrics: &Metrics, target: &str) -> Result<f64> {
         .ok_or_else(|| Error::config("target", format!("unknown metric `{target}`")))?;
     let oriented = if descending { value } else { -value };
     Ok(if oriented.is_nan() { f64::NEG_INFINITY } else { oriented })
+}
+
+/// An optimizer's history as trials of `target`: the stored experiments, in their order.
+pub fn trials_of(history: &[Experiment], target: &str) -> Result<Vec<Trial>> {
+    history
+        .iter()
+        .map(|e| {
+            Ok(Trial {
+                params: e.config.params.clone(),
+                value: objective(&e.metrics, target)?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,32 @@ pub use pbo::{Pbo, pbo};
 pub use period_returns::{DAY_MS, downsample, period_returns};
 
 use crate::config::ValidConfig;
-use crate::engine::{Detail, EquityPoint, Market};
+use crate::engine::{BacktestResult, Detail, EquityPoint, Market};
+use crate::store::PeriodReturns;
+
+/// A sweep's run that keeps its daily returns: every candle's equity is marked, brought to
+/// days, and cut down to the short curve of at most `curve_points` a sweep stores (the
+/// same points a plain sweep run keeps).
+pub fn run_keeping_returns(
+    market: &Market,
+    config: &ValidConfig,
+    curve_points: usize,
+    scratch: &mut Vec<i8>,
+) -> (BacktestResult, PeriodReturns) {
+    let every_candle = Detail {
+        curve_points: None,
+        trades: false,
+    };
+    let mut result = market.run(config, every_candle, scratch);
+    let (first_period, returns) = period_returns(&result.equity_curve, config.config.initial_capital, DAY_MS);
+    result.equity_curve = downsample(&result.equity_curve, curve_points);
+    let kept = PeriodReturns {
+        period_ms: DAY_MS,
+        first_period,
+        returns,
+    };
+    (result, kept)
+}
 
 /// Per-candle returns of a full equity curve (the first over the initial capital).
 pub fn candle_returns(curve: &[EquityPoint], initial: f64) -> Vec<f64> {

@@ -128,6 +128,17 @@ export async function columnNumbers(page, tableSelector, title) {
   });
 }
 
+// The sample series, 2025-01-01 to 2025-11-01, the predefined SMA grid in the sweep builder:
+// what the walk-forward and optimizer tabs start from.
+export async function sampleSmaSetup(page) {
+  await loadSample(page);
+  await page.click('#tabs button[data-view=sweep]');
+  await page.fill('input[name=start]', '2025-01-01');
+  await page.fill('input[name=end]', '2025-11-01');
+  await page.selectOption('#sweep-strategy', 'sma');
+  await page.click('#preset');
+}
+
 export async function storedCount(page) {
   return page.evaluate(() => window.btlab.store.count(null));
 }

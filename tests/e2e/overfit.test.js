@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openApp, runSweep, loadSample, screenshot, btlab, tempDir, DATA_15M, ROOT } from './helpers.js';
+import { startServer, launch, openApp, runSweep, loadSample, sampleSmaSetup, screenshot, btlab, tempDir, DATA_15M, ROOT } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -15,12 +15,7 @@ test('a walk-forward of the SMA grid in the workers equals the native one', { ti
   const { context } = await launch();
   try {
     const { page, errors } = await openApp(context, server.url);
-    await loadSample(page);
-    await page.click('#tabs button[data-view=sweep]');
-    await page.fill('input[name=start]', '2025-01-01');
-    await page.fill('input[name=end]', '2025-11-01');
-    await page.selectOption('#sweep-strategy', 'sma');
-    await page.click('#preset');
+    await sampleSmaSetup(page);
     await page.click('#tabs button[data-view=walkforward]');
     await page.fill('#wf-form input[name=train_days]', '60');
     await page.fill('#wf-form input[name=test_days]', '15');

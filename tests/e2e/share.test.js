@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { startServer, launch, openApp, runSweep, loadSample, screenshot, btlab, storedCount, tempDir, DATA_15M } from './helpers.js';
+import { startServer, launch, openApp, runSweep, loadSample, sampleSmaSetup, screenshot, btlab, storedCount, tempDir, DATA_15M } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -122,12 +122,7 @@ async function optimizeInPage(sampler) {
   const { context } = await launch();
   try {
     const { page, errors } = await openApp(context, server.url);
-    await loadSample(page);
-    await page.click('#tabs button[data-view=sweep]');
-    await page.fill('input[name=start]', '2025-01-01');
-    await page.fill('input[name=end]', '2025-11-01');
-    await page.selectOption('#sweep-strategy', 'sma');
-    await page.click('#preset');
+    await sampleSmaSetup(page);
     await page.click('#tabs button[data-view=optimize]');
     await page.selectOption('#opt-target', 'sharpe_ratio');
     await page.selectOption('#opt-form select[name=sampler]', sampler);

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use btlab::optimize::{Sampler, SearchSpace, Trial, objective, params_key, suggest};
+use btlab::optimize::{Sampler, SearchSpace, Trial, objective, params_key, suggest, trials_of};
 use btlab::search::parse_grids;
 use btlab::store::{Experiment, Sql, Store, sort_order};
 use btlab::strategy;
@@ -287,18 +287,6 @@ fn propose(
         chosen.extend(more);
     }
     (chosen, source)
-}
-
-fn trials_of(history: &[Experiment], target: &str) -> Result<Vec<Trial>> {
-    history
-        .iter()
-        .map(|e| {
-            Ok(Trial {
-                params: e.config.params.clone(),
-                value: objective(&e.metrics, target)?,
-            })
-        })
-        .collect()
 }
 
 fn best(trials: &[Trial]) -> f64 {

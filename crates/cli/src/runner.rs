@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use btlab::overfit::{DAY_MS, downsample, period_returns};
+use btlab::overfit::run_keeping_returns;
 use btlab::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
 use btlab::{BacktestConfig, BacktestResult, Detail, Market, ValidConfig, config_hash};
 use rayon::ThreadPool;
@@ -153,27 +153,12 @@ fn run_local(market: &Market, to_run: &[ValidConfig], pool: &ThreadPool, keep_re
             .map_init(Vec::new, |scratch, valid| {
                 // An engine bug in one config is logged like a bad config; the sweep goes on.
                 catch_unwind(AssertUnwindSafe(|| {
-                    if !keep_returns {
-                        return (market.run(valid, Detail::summary(CURVE_POINTS), scratch), None);
+                    if keep_returns {
+                        let (result, kept) = run_keeping_returns(market, valid, CURVE_POINTS, scratch);
+                        (result, Some(kept))
+                    } else {
+                        (market.run(valid, Detail::summary(CURVE_POINTS), scratch), None)
                     }
-                    // Every candle's equity, brought to days and to the stored short curve.
-                    let mut result = market.run(
-                        valid,
-                        Detail {
-                            curve_points: None,
-                            trades: false,
-                        },
-                        scratch,
-                    );
-                    let (first_period, returns) =
-                        period_returns(&result.equity_curve, result.config.initial_capital, DAY_MS);
-                    result.equity_curve = downsample(&result.equity_curve, CURVE_POINTS);
-                    let kept = PeriodReturns {
-                        period_ms: DAY_MS,
-                        first_period,
-                        returns,
-                    };
-                    (result, Some(kept))
                 }))
                 .map_err(|panic| {
                     let text = panic

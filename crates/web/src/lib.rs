@@ -10,9 +10,9 @@ mod edge;
 
 use std::collections::HashMap;
 
-use btlab::optimize::{Sampler, SearchSpace, Trial, objective};
+use btlab::optimize::{Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
-use btlab::overfit::{DAY_MS, downsample, experiment_deflated_sharpe, period_returns, sweep_overfitting};
+use btlab::overfit::{experiment_deflated_sharpe, run_keeping_returns, sweep_overfitting};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
 use btlab::strategy::catalog;
@@ -199,7 +199,7 @@ enum Outcome {
         result: Box<BacktestResult>,
         /// Daily returns, when the sweep keeps them.
         #[serde(skip_serializing_if = "Option::is_none")]
-        returns: Option<Kept>,
+        returns: Option<PeriodReturns>,
     },
     Failed {
         ok: bool,
@@ -207,14 +207,6 @@ enum Outcome {
         config: Value,
         config_hash: Option<String>,
     },
-}
-
-/// A config's daily returns crossing to the store (see `PeriodReturns`).
-#[derive(Serialize, Deserialize)]
-struct Kept {
-    period_ms: i64,
-    first_period: i64,
-    returns: Vec<f64>,
 }
 
 #[wasm_bindgen]
@@ -264,23 +256,11 @@ impl Engine {
         let mut scratch = std::mem::take(&mut self.scratch);
         let outcome = match self.market(&valid.config) {
             Ok(market) if keep_returns => {
-                // Every candle's equity, brought to days and to the stored short curve.
-                let full = Detail {
-                    curve_points: None,
-                    trades: false,
-                };
-                let mut result = market.run(valid, full, &mut scratch);
-                let (first_period, returns) =
-                    period_returns(&result.equity_curve, valid.config.initial_capital, DAY_MS);
-                result.equity_curve = downsample(&result.equity_curve, btlab::store::CURVE_POINTS);
+                let (result, kept) = run_keeping_returns(market, valid, btlab::store::CURVE_POINTS, &mut scratch);
                 Outcome::Ok {
                     ok: true,
                     result: Box::new(result),
-                    returns: Some(Kept {
-                        period_ms: DAY_MS,
-                        first_period,
-                        returns,
-                    }),
+                    returns: Some(kept),
                 }
             }
             Ok(market) => Outcome::Ok {
@@ -790,7 +770,7 @@ impl WebStore {
         #[derive(Deserialize)]
         struct WithReturns {
             result: Option<Hashed>,
-            returns: Option<Kept>,
+            returns: Option<PeriodReturns>,
         }
         #[derive(Deserialize)]
         struct Hashed {
@@ -799,17 +779,7 @@ impl WebStore {
         let outcomes: Vec<WithReturns> = serde_json::from_str(outcomes_json).map_err(into_error)?;
         let kept: Vec<(String, PeriodReturns)> = outcomes
             .into_iter()
-            .filter_map(|o| {
-                let (result, r) = (o.result?, o.returns?);
-                Some((
-                    result.config_hash,
-                    PeriodReturns {
-                        period_ms: r.period_ms,
-                        first_period: r.first_period,
-                        returns: r.returns,
-                    },
-                ))
-            })
+            .filter_map(|o| Some((o.result?.config_hash, o.returns?)))
             .collect();
         self.store
             .insert_sweep_returns(sweep_id as i64, &members, &kept)
@@ -822,16 +792,7 @@ impl WebStore {
     pub fn optimizer_trials(&mut self, config: JsValue, fingerprint: &str, target: &str) -> Result<String, Error> {
         let config: BacktestConfig = from_js(config)?;
         let history = self.store.history(&config, fingerprint).map_err(into_error)?;
-        let trials = history
-            .iter()
-            .map(|e| {
-                Ok(Trial {
-                    params: e.config.params.clone(),
-                    value: objective(&e.metrics, target)?,
-                })
-            })
-            .collect::<btlab::Result<Vec<_>>>()
-            .map_err(into_error)?;
+        let trials = trials_of(&history, target).map_err(into_error)?;
         serde_json::to_string(&trials).map_err(into_error)
     }
 
