@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use btlab::optimize::{Sampler, SearchSpace, Trial, objective, params_key, suggest, trials_of};
 use btlab::search::parse_grids;
-use btlab::store::{Experiment, Sql, Store, sort_order};
+use btlab::store::{Experiment, sort_order};
 use btlab::strategy;
 use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, run_chunks};
@@ -142,9 +142,10 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let stop = AtomicBool::new(false);
     let mut trajectory: Vec<Step> = Vec::new();
     let mut stale = 0;
+    // Read once, then again after each iteration's configs are stored.
+    let mut history = store.history(&template, market.fingerprint())?;
+    let mut trials = trials_of(&history, &args.target)?;
     for iteration in 1..=args.iterations {
-        let history = store.history(&template, market.fingerprint())?;
-        let trials = trials_of(&history, &args.target)?;
         let best_before = best(&trials);
         let (proposals, source) = propose(&space, &history, &trials, &args, deepseek.as_ref(), iteration);
         if proposals.is_empty() {
@@ -174,8 +175,8 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             &options,
             |_| {},
         )?;
-        let history = store.history(&template, market.fingerprint())?;
-        let trials = trials_of(&history, &args.target)?;
+        history = store.history(&template, market.fingerprint())?;
+        trials = trials_of(&history, &args.target)?;
         let best_after = best(&trials);
         let leader = leader(&history, &args.target)?;
         let gain = if best_before.is_finite() {
@@ -216,7 +217,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             break;
         }
     }
-    report(&mut store, &template, market.fingerprint(), &args, &trajectory)
+    report(&history, &args, &trajectory)
 }
 
 /// The next configs: DeepSeek's that pass validation, topped up by TPE; TPE alone without a
@@ -317,15 +318,8 @@ fn leader<'a>(history: &'a [Experiment], target: &str) -> Result<Option<&'a Expe
     Ok(leader.map(|(e, _)| e))
 }
 
-fn report<D: Sql>(
-    store: &mut Store<D>,
-    template: &BacktestConfig,
-    fingerprint: &str,
-    args: &OptimizeArgs,
-    trajectory: &[Step],
-) -> Result<()> {
-    let history = store.history(template, fingerprint)?;
-    let Some(best) = leader(&history, &args.target)? else {
+fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Step]) -> Result<()> {
+    let Some(best) = leader(history, &args.target)? else {
         bail!("nothing was evaluated");
     };
     if args.json {
