@@ -515,7 +515,10 @@ async function openLink(hash) {
     check.className = problems.length ? 'mismatch' : 'match';
     check.textContent = problems.length ? `MISMATCH: ${problems.join('; ')}` : `reproduced: config_hash ${result.config_hash.slice(0, 16)}… and data fingerprint match the link`;
     window.btlab.linkResult = { result, ok: !problems.length };
-    renderDetailResult({ id: 'shared', config_hash: result.config_hash, data_fingerprint: result.data_fingerprint, candles: result.candles, config: result.config, metrics: result.metrics }, result, dataset);
+    // A shared result is not stored: the re-run is the experiment shown.
+    $('#detail-actions').hidden = true;
+    renderDetailTables(result);
+    renderDetailResult(result.config, result, dataset);
   } catch (e) {
     show('detail');
     $('#detail-check').className = 'mismatch';
@@ -741,7 +744,7 @@ async function openDetail(name) {
   check.className = same ? 'match' : 'mismatch';
   check.textContent = same ? `re-run matches: config_hash ${result.config_hash.slice(0, 16)}…, same metrics`
     : `MISMATCH: the re-run gives config_hash ${result.config_hash} and Sharpe ${result.metrics.sharpe_ratio}`;
-  renderDetailResult(e, result, dataset);
+  renderDetailResult(e.config, result, dataset);
 }
 
 function renderDetailTables(e) {
@@ -755,13 +758,8 @@ function renderDetailTables(e) {
     Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
 }
 
-// The charts and trades of a full re-run (a stored experiment's, or a shared link's).
-function renderDetailResult(e, result, dataset) {
-  if (e.id === 'shared') {
-    renderDetailTables(e);
-    $('#detail-actions').hidden = true;
-  }
-  const c = e.config;
+// The charts and trades of `config`'s full re-run (a stored experiment's, or a shared link's).
+function renderDetailResult(c, result, dataset) {
   drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
   table($('#detail-trades'), [
     { title: 'side', value: (t) => t.side, text: true },
