@@ -356,3 +356,26 @@ fn without_a_key_the_seeded_optimizer_is_reproducible_and_stops_when_converged()
         "the first iteration, then two without improvement"
     );
 }
+
+#[test]
+fn a_bad_target_or_grid_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.sqlite");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_btlab"))
+            .args(["optimize", "--db"])
+            .arg(&db)
+            .args(extra)
+            .env_remove("DEEPSEEK_API_KEY")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--target", "luck"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot sort by `luck`"), "{}", stderr(&out));
+    let grids = dir.path().join("grids.yaml");
+    std::fs::write(&grids, "sma: {fast_period: {type: int, min: 50, max: 5}}\n").unwrap();
+    let out = run(&["--grids", grids.to_str().unwrap()]);
+    assert!(stderr(&out).contains("param_grids.sma.fast_period"), "{}", stderr(&out));
+    assert!(!db.exists(), "nothing was stored");
+}

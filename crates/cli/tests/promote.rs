@@ -279,3 +279,24 @@ fn other_candles_than_the_experiments_are_refused() {
     assert!(stderr.contains("profile name"), "{stderr}");
     assert_eq!(repo.profiles_text(), HAND_KEPT);
 }
+
+#[test]
+fn a_bundle_that_is_not_one_is_refused_and_nothing_changes() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("junk.json"), "{\"experiment\": 3}").unwrap();
+    std::fs::write(
+        repo.path().join("future.json"),
+        r#"{"format": "btlab-promotion-bundle", "version": 9, "experiment": null, "trial_sharpes": []}"#,
+    )
+    .unwrap();
+    let (_, stderr) = text(&repo.promote(&["--bundle", "junk.json", "scalp"]));
+    assert!(stderr.contains("junk.json is not a btlab promotion bundle"), "{stderr}");
+    let (_, stderr) = text(&repo.promote(&["--bundle", "future.json", "scalp"]));
+    assert!(
+        stderr.contains("future.json is not a btlab promotion bundle"),
+        "{stderr}"
+    );
+    let (_, stderr) = text(&repo.promote(&["--bundle", "missing.json", "scalp"]));
+    assert!(stderr.contains("reading missing.json"), "{stderr}");
+    assert_eq!(repo.profiles_text(), HAND_KEPT);
+}
