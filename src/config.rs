@@ -140,6 +140,11 @@ mod tests {
             canonical_config(&valid.config, "ab"),
             r#"{"allow_short":false,"data_fingerprint":"ab","end":"2025-02-01T00:00:00Z","fee_bps":10,"initial_capital":10000,"params":{"fast_period":20,"slow_period":50},"slippage_bps":0,"start":"2025-01-01T00:00:00Z","strategy":"sma","symbol":"BTCUSDT","timeframe":"15m"}"#
         );
+        // Python's hashlib.sha256 of the line above.
+        assert_eq!(
+            valid.hash("ab"),
+            "cd052b25c60b003c2c34769ed1fe0360f2c252ba07411b29f747e9b563a92b51"
+        );
     }
 
     #[test]

@@ -4,29 +4,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Macd, macd, rsi, sma, smas};
-
-/// An indicator series with a copy rounded to `f32`, half the bytes, for the crossover
-/// rules: rounding is monotone, so wherever the rounded values differ they order the exact
-/// ones the same way, and only their ties need the exact values.
-pub struct Series {
-    pub exact: Vec<f64>,
-    pub rounded: Vec<f32>,
-}
-
-impl From<Vec<f64>> for Series {
-    fn from(exact: Vec<f64>) -> Self {
-        let rounded = exact.iter().map(|&v| v as f32).collect();
-        Self { exact, rounded }
-    }
-}
-
-impl std::ops::Deref for Series {
-    type Target = [f64];
-    fn deref(&self) -> &[f64] {
-        &self.exact
-    }
-}
+use super::{Macd, Series, macd, rsi};
 
 /// One indicator series a strategy reads, named so that a sweep can compute them up front.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,7 +34,7 @@ impl From<Macd> for MacdSeries {
 /// The indicator series of one candle series, each computed once and shared by every
 /// config of a sweep and every thread running it (a 4x4 SMA grid computes 8 SMAs, not 32).
 pub struct Indicators {
-    close: Vec<f64>,
+    close: Arc<[f64]>,
     sma: Memo<usize, Series>,
     rsi: Memo<usize, Vec<f64>>,
     macd: Memo<(usize, usize, usize), MacdSeries>,
@@ -80,9 +58,10 @@ impl Indicators {
     pub fn with_budget(close: Vec<f64>, bytes: usize) -> Self {
         let n = close.len().max(1);
         Self {
-            close,
-            // An SMA keeps f64 and f32 copies; MACD two such lines and an f64 histogram.
-            sma: Memo::with_capacity(bytes / (n * 12)),
+            close: close.into(),
+            // An SMA keeps f32 values (and a few totals); MACD two lines of f64 and f32
+            // values and an f64 histogram.
+            sma: Memo::with_capacity(bytes / (n * 4)),
             rsi: Memo::with_capacity(bytes / (n * 8)),
             macd: Memo::with_capacity(bytes / (n * 32)),
             computed: AtomicUsize::new(0),
@@ -103,7 +82,10 @@ impl Indicators {
     }
 
     pub fn sma(&self, period: usize) -> Arc<Series> {
-        self.sma.get(period, || self.count(sma(&self.close, period).into()))
+        self.sma.get(period, || {
+            let [series] = Series::smas(&self.close, [period]);
+            self.count(series)
+        })
     }
 
     pub fn rsi(&self, period: usize) -> Arc<Vec<f64>> {
@@ -117,15 +99,18 @@ impl Indicators {
     }
 
     /// Computes the series of `keys` not computed yet, the SMAs four at a time (see
-    /// [`smas`]), and holds them all until the returned guard is dropped: a chunk of a
+    /// [`Series::smas`]), and holds them all until the returned guard is dropped: a chunk of a
     /// sweep keeps what it needs even when that is more than the cache keeps.
     pub fn prepare(&self, keys: impl IntoIterator<Item = IndicatorKey>) -> Held {
         let mut held: Vec<Arc<dyn Any + Send + Sync>> = Vec::new();
         let mut periods = Vec::new();
         for key in keys {
             match key {
-                IndicatorKey::Sma(period) if !self.sma.contains(&period) && !periods.contains(&period) => {
-                    periods.push(period)
+                // Computed below, together; a period many configs share is one series.
+                IndicatorKey::Sma(period) if !self.sma.contains(&period) => {
+                    if !periods.contains(&period) {
+                        periods.push(period);
+                    }
                 }
                 IndicatorKey::Sma(period) => held.push(self.sma(period)),
                 IndicatorKey::Rsi(period) => held.push(self.rsi(period)),
@@ -134,9 +119,10 @@ impl Indicators {
         }
         let mut four = periods.chunks_exact(4);
         for lanes in &mut four {
-            let series = smas(&self.close, [lanes[0], lanes[1], lanes[2], lanes[3]]);
-            for (&period, values) in lanes.iter().zip(series) {
-                held.push(self.sma.get(period, || self.count(values.into())));
+            let series = Series::smas(&self.close, [lanes[0], lanes[1], lanes[2], lanes[3]]);
+            self.computed.fetch_add(lanes.len(), Ordering::Relaxed);
+            for (&period, series) in lanes.iter().zip(series) {
+                held.push(self.sma.get(period, || series));
             }
         }
         for &period in four.remainder() {
@@ -146,7 +132,7 @@ impl Indicators {
     }
 
     /// How many series have been computed so far (each distinct one once while it stays
-    /// in the cache).
+    /// in the cache, unless threads asked for it at the same moment).
     pub fn computed(&self) -> usize {
         self.computed.load(Ordering::Relaxed)
     }
@@ -246,10 +232,24 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_sharing_periods_computes_each_once() {
+        let ind = Indicators::new((0..100).map(f64::from).collect());
+        // A grid's configs name the same periods many times over, some already cached.
+        ind.sma(7);
+        let keys = (0..10).flat_map(|fast| [IndicatorKey::Sma(fast + 1), IndicatorKey::Sma(7), IndicatorKey::Sma(20)]);
+        let held = ind.prepare(keys);
+        assert_eq!(ind.computed(), 11);
+        assert_eq!(ind.cached(), 11);
+        drop(held);
+        ind.prepare([IndicatorKey::Sma(20), IndicatorKey::Sma(3)]);
+        assert_eq!(ind.computed(), 11);
+    }
+
+    #[test]
     fn the_cache_is_bounded_and_keeps_the_recent_series() {
         let close: Vec<f64> = (0..100).map(f64::from).collect();
         // Room for 5 SMAs of 100 values.
-        let ind = Indicators::with_budget(close, 5 * 100 * 12);
+        let ind = Indicators::with_budget(close, 5 * 100 * 4);
         for p in 1..=20 {
             ind.sma(p);
         }

@@ -6,10 +6,12 @@ mod cache;
 mod ema;
 mod macd;
 mod rsi;
+mod series;
 mod sma;
 
-pub use cache::{DEFAULT_CACHE_BYTES, Held, IndicatorKey, Indicators, MacdSeries, Series};
+pub use cache::{DEFAULT_CACHE_BYTES, Held, IndicatorKey, Indicators, MacdSeries};
 pub use ema::ema;
 pub use macd::{Macd, macd};
 pub use rsi::rsi;
-pub use sma::{sma, smas};
+pub use series::{ExactValues, Series};
+pub use sma::sma;

@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy};
+use super::{Gap, Less, ParamSpec, ParamValues, Strategy};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Three votes, SMA cross, MACD cross and RSI extremes; acts when `threshold` of them agree.
@@ -86,20 +86,26 @@ impl Strategy for Convergence {
         let macd = ind.macd(p.period(MACD_FAST), p.period(MACD_SLOW), p.period(MACD_SIGNAL));
         let (oversold, overbought) = (p.get(OVERSOLD), p.get(OVERBOUGHT));
         let threshold = p.get(THRESHOLD) as i8;
+        let mut sma_gap = Gap::new(&fast, &slow);
         let mut previous = 0i8;
         for i in 0..out.len() {
-            let (sma_gap, r, h) = (fast[i] - slow[i], rsi[i], macd.histogram[i]);
-            out[i] = if sma_gap.is_nan() || r.is_nan() || h.is_nan() {
-                0
-            } else {
-                let rsi_vote = (r < oversold) as i8 - (r > overbought) as i8;
-                let score = sign(sma_gap) + sign(h) + rsi_vote;
-                if score >= threshold {
-                    1
-                } else if score <= -threshold {
-                    -1
-                } else {
-                    previous
+            let (r, h) = (rsi[i], macd.histogram[i]);
+            let sma_vote = match r.is_nan() || h.is_nan() {
+                true => None,
+                false => sma_gap.sign(i),
+            };
+            out[i] = match sma_vote {
+                None => 0,
+                Some(sma_vote) => {
+                    let rsi_vote = (r < oversold) as i8 - (r > overbought) as i8;
+                    let score = sma_vote + sign(h) + rsi_vote;
+                    if score >= threshold {
+                        1
+                    } else if score <= -threshold {
+                        -1
+                    } else {
+                        previous
+                    }
                 }
             };
             previous = out[i];

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::indicators::{IndicatorKey, Indicators, Series};
+use crate::indicators::{ExactValues, IndicatorKey, Indicators, Series};
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
 pub static REGISTRY: &[&dyn Strategy] = &[
@@ -238,30 +238,65 @@ pub fn catalog() -> Vec<StrategyInfo> {
 /// The crossover rule shared by `sma` and `macd`: +1 while `above(i) > below(i)`, -1 while
 /// below, the previous target on a tie, and 0 until both series have values (`NaN`).
 ///
-/// Two passes so the first vectorizes: signs of the rounded copies (0 for a tie or `NaN`),
+/// Two passes so the first vectorizes: signs of the rounded values (0 for a tie or `NaN`),
 /// then the rare rounded ties after the warm-up are settled by the exact values, or take
 /// the previous target when those tie too.
 fn crossover(above: &Series, below: &Series, out: &mut [i8]) {
     signs(&above.rounded, &below.rounded, out);
     let warm_up = above
+        .rounded
         .iter()
-        .zip(below.iter())
-        .position(|(a, b)| !(a - b).is_nan())
+        .zip(&below.rounded)
+        .position(|(a, b)| !a.is_nan() && !b.is_nan())
         .unwrap_or(out.len());
+    let mut gap = Gap::new(above, below);
     let mut i = warm_up;
     while let Some(offset) = first_zero(&out[i..]) {
         let tie = i + offset;
-        let (a, b) = (above[tie], below[tie]);
-        out[tie] = if a > b {
-            1
-        } else if a < b {
-            -1
-        } else if tie > warm_up {
-            out[tie - 1]
-        } else {
-            0
+        out[tie] = match gap.exact_sign(tie) {
+            Some(sign) if sign != 0 => sign,
+            _ if tie > warm_up => out[tie - 1],
+            _ => 0,
         };
         i = tie + 1;
+    }
+}
+
+/// The sign of `above[i] - below[i]`, read from the rounded values and, where those tie,
+/// from the exact ones.
+struct Gap<'a> {
+    above: &'a Series,
+    below: &'a Series,
+    above_exact: ExactValues<'a>,
+    below_exact: ExactValues<'a>,
+}
+
+impl<'a> Gap<'a> {
+    fn new(above: &'a Series, below: &'a Series) -> Self {
+        Self {
+            above,
+            below,
+            above_exact: above.exact(),
+            below_exact: below.exact(),
+        }
+    }
+
+    /// `None` while either series has no value yet.
+    #[inline]
+    fn sign(&mut self, i: usize) -> Option<i8> {
+        let (a, b) = (self.above.rounded[i], self.below.rounded[i]);
+        if a > b {
+            Some(1)
+        } else if a < b {
+            Some(-1)
+        } else {
+            self.exact_sign(i)
+        }
+    }
+
+    fn exact_sign(&mut self, i: usize) -> Option<i8> {
+        let (a, b) = (self.above_exact.at(i), self.below_exact.at(i));
+        (!a.is_nan() && !b.is_nan()).then_some((a > b) as i8 - (a < b) as i8)
     }
 }
 

@@ -1,0 +1,213 @@
+//! Indicator series as the strategies read them: every value rounded to `f32` for the
+//! comparisons, the exact values on demand for the rare rounded ties.
+
+use std::sync::Arc;
+
+/// Steps between the rolling totals an SMA keeps: at most this many additions are
+/// replayed to recover one exact value.
+const CHECKPOINT: usize = 256;
+
+pub struct Series {
+    /// Every value rounded to `f32`, `NaN` before the first. Rounding is monotone, so
+    /// wherever two rounded series differ they order the exact ones the same way, and only
+    /// their ties need the exact values.
+    pub rounded: Vec<f32>,
+    exact: Exact,
+}
+
+enum Exact {
+    /// Every exact value (MACD's lines: few per sweep, so kept whole).
+    Values(Vec<f64>),
+    /// An SMA's rolling total before every `CHECKPOINT`-th step (step `j` adds
+    /// `values[period - 1 + j]`, emits and drops `values[j]`, as [`super::sma`] does): a
+    /// third of the bytes of keeping every exact value beside the rounded ones, which is
+    /// what a sweep over hundreds of periods spends its time faulting in.
+    RollingTotals {
+        values: Arc<[f64]>,
+        period: usize,
+        totals: Vec<f64>,
+    },
+}
+
+impl From<Vec<f64>> for Series {
+    fn from(exact: Vec<f64>) -> Self {
+        Self {
+            rounded: exact.iter().map(|&v| v as f32).collect(),
+            exact: Exact::Values(exact),
+        }
+    }
+}
+
+impl Series {
+    /// Several SMAs of `values` in one pass, each exactly [`super::sma`]'s. Each rolling
+    /// sum is a chain of dependent additions; interleaving `L` independent chains lets the
+    /// CPU run them side by side.
+    pub fn smas<const L: usize>(values: &Arc<[f64]>, periods: [usize; L]) -> [Series; L] {
+        let n = values.len();
+        let has_values = |p: usize| 1 <= p && p <= n;
+        if !periods.iter().all(|&p| has_values(p)) {
+            return periods.map(|p| match has_values(p) {
+                true => {
+                    let [series] = Self::smas(values, [p]);
+                    series
+                }
+                false => Self::rolling(values, p, vec![f32::NAN; n], Vec::new()),
+            });
+        }
+        let mut rounded = periods.map(|_| vec![f32::NAN; n]);
+        let mut totals = periods.map(|p| Vec::with_capacity((n + 1 - p).div_ceil(CHECKPOINT)));
+        let mut running = periods.map(|p| values[..p - 1].iter().sum::<f64>());
+        let longest = periods.iter().copied().max().unwrap_or(n);
+        // Step `j` of lane `k` adds `values[periods[k] - 1 + j]` and drops `values[j]`.
+        for j in 0..=n - longest {
+            if j % CHECKPOINT == 0 {
+                for k in 0..L {
+                    totals[k].push(running[k]);
+                }
+            }
+            for k in 0..L {
+                let i = periods[k] - 1 + j;
+                running[k] += values[i];
+                rounded[k][i] = (running[k] / periods[k] as f64) as f32;
+                running[k] -= values[j];
+            }
+        }
+        for k in 0..L {
+            let (period, mut total) = (periods[k], running[k]);
+            for j in n - longest + 1..=n - period {
+                if j % CHECKPOINT == 0 {
+                    totals[k].push(total);
+                }
+                total += values[period - 1 + j];
+                rounded[k][period - 1 + j] = (total / period as f64) as f32;
+                total -= values[j];
+            }
+        }
+        let mut parts = rounded.into_iter().zip(totals).zip(periods);
+        std::array::from_fn(|_| {
+            let ((rounded, totals), period) = parts.next().expect("one part per period");
+            Self::rolling(values, period, rounded, totals)
+        })
+    }
+
+    fn rolling(values: &Arc<[f64]>, period: usize, rounded: Vec<f32>, totals: Vec<f64>) -> Self {
+        Self {
+            rounded,
+            exact: Exact::RollingTotals {
+                values: Arc::clone(values),
+                period,
+                totals,
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rounded.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rounded.is_empty()
+    }
+
+    /// A reader of exact values; reading forward, as a scan does, replays each step once.
+    pub fn exact(&self) -> ExactValues<'_> {
+        ExactValues {
+            series: self,
+            cursor: None,
+        }
+    }
+}
+
+pub struct ExactValues<'a> {
+    series: &'a Series,
+    /// The next step an SMA's replay would take and its rolling total before it.
+    cursor: Option<(usize, f64)>,
+}
+
+impl ExactValues<'_> {
+    /// The exact value at `i` (`NaN` before the first).
+    pub fn at(&mut self, i: usize) -> f64 {
+        let (values, period, totals) = match &self.series.exact {
+            Exact::Values(values) => return values[i],
+            Exact::RollingTotals { values, period, totals } => (values, *period, totals),
+        };
+        if totals.is_empty() || i + 1 < period {
+            return f64::NAN;
+        }
+        let target = i + 1 - period;
+        let checkpoint = target / CHECKPOINT;
+        let (mut j, mut running) = match self.cursor {
+            Some((j, running)) if checkpoint * CHECKPOINT <= j && j <= target => (j, running),
+            _ => (checkpoint * CHECKPOINT, totals[checkpoint]),
+        };
+        loop {
+            running += values[period - 1 + j];
+            let mean = running / period as f64;
+            running -= values[j];
+            j += 1;
+            if j > target {
+                self.cursor = Some((j, running));
+                return mean;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::indicators::sma;
+
+    fn bits(values: &[f64]) -> Vec<u64> {
+        values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    fn exact_values(series: &Series, order: impl Iterator<Item = usize>) -> Vec<f64> {
+        let mut exact = series.exact();
+        let mut out = vec![0.0; series.len()];
+        for i in order {
+            out[i] = exact.at(i);
+        }
+        out
+    }
+
+    proptest! {
+        /// Read forward, backward or at random, every exact value is `sma`'s bit for bit,
+        /// and every rounded one its `f32`.
+        #[test]
+        fn smas_are_sma_bit_for_bit(
+            values in prop::collection::vec(1.0f64..1e5, 0..1200),
+            periods in prop::array::uniform4(0usize..700),
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 0..50),
+        ) {
+            let n = values.len();
+            let shared: Arc<[f64]> = values.clone().into();
+            for (series, &period) in Series::smas(&shared, periods).iter().zip(&periods) {
+                let plain = sma(&values, period);
+                let rounded = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                let plain_rounded: Vec<f32> = plain.iter().map(|&v| v as f32).collect();
+                prop_assert_eq!(rounded(&series.rounded), rounded(&plain_rounded));
+                prop_assert_eq!(bits(&exact_values(series, 0..n)), bits(&plain));
+                prop_assert_eq!(bits(&exact_values(series, (0..n).rev())), bits(&plain));
+                let mut exact = series.exact();
+                for pick in &picks {
+                    if n > 0 {
+                        let i = pick.index(n);
+                        prop_assert_eq!(exact.at(i).to_bits(), plain[i].to_bits());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kept_values_read_back_as_they_are() {
+        let series = Series::from(vec![f64::NAN, 1.0 + 1e-12, 2.5]);
+        assert_eq!(series.rounded[1], 1.0);
+        let mut exact = series.exact();
+        assert!(exact.at(0).is_nan());
+        assert_eq!(exact.at(1), 1.0 + 1e-12);
+    }
+}
