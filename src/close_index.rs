@@ -57,9 +57,9 @@ const BLOCK: usize = 32;
 
 pub struct CloseIndex {
     close: Vec<f64>,
-    /// Prefix sums of `close[i] / close[i - 1] - 1` and of its square (`[0]` = 0, 1 + n values).
-    return_sums: Vec<f64>,
-    square_sums: Vec<f64>,
+    /// Prefix sums of `close[i] / close[i - 1] - 1` and of its square (`[0]` = 0, 1 + n
+    /// pairs), side by side: a range reads both at each end.
+    sums: Vec<[f64; 2]>,
     /// Span of `[start of i's block, i]` and of `[i, end of i's block]`.
     prefix: Vec<Span>,
     suffix: Vec<Span>,
@@ -78,17 +78,14 @@ pub struct RangeStats {
 impl CloseIndex {
     pub fn new(close: &[f64]) -> Self {
         let n = close.len();
-        let mut return_sums = Vec::with_capacity(n + 1);
-        let mut square_sums = Vec::with_capacity(n + 1);
+        let mut sums = Vec::with_capacity(n + 1);
         let (mut sum, mut squares) = (0.0, 0.0);
-        return_sums.push(0.0);
-        square_sums.push(0.0);
+        sums.push([0.0; 2]);
         for i in 0..n {
             let r = if i == 0 { 0.0 } else { close[i] / close[i - 1] - 1.0 };
             sum += r;
             squares += r * r;
-            return_sums.push(sum);
-            square_sums.push(squares);
+            sums.push([sum, squares]);
         }
         let mut prefix = Vec::with_capacity(n);
         let mut suffix = vec![Span::one(0.0); n];
@@ -119,21 +116,27 @@ impl CloseIndex {
         }
         Self {
             close: close.to_vec(),
-            return_sums,
-            square_sums,
+            sums,
             prefix,
             suffix,
             levels,
         }
     }
 
+    /// The closes it was built from: the execution loop reads these rather than a second
+    /// copy, so the closes take cache room once.
+    pub fn closes(&self) -> &[f64] {
+        &self.close
+    }
+
     /// The candles `range` (non-empty, half-open).
     pub fn stats(&self, range: std::ops::Range<usize>) -> RangeStats {
         let (first, last) = (range.start, range.end - 1);
+        let ([sum_before, squares_before], [sum, squares]) = (self.sums[range.start], self.sums[range.end]);
         RangeStats {
             count: range.len(),
-            return_sum: self.return_sums[range.end] - self.return_sums[range.start],
-            square_sum: self.square_sums[range.end] - self.square_sums[range.start],
+            return_sum: sum - sum_before,
+            square_sum: squares - squares_before,
             span: self.span(first, last),
         }
     }

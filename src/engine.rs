@@ -348,7 +348,7 @@ fn simulate(
     let mut drawdown = MaxDrawdown::new(capital);
     let mut previous = capital;
     let mut next_mark = 0;
-    let (open_time, open, close) = (&c.open_time[..n], &c.open[..n], &c.close[..n]);
+    let (open_time, open, close) = (&c.open_time[..n], &c.open[..n], &close_index.closes()[..n]);
     let mut i = 0;
     while i < n {
         if i > 0 && targets[i - 1] != account.side {
@@ -421,9 +421,10 @@ fn simulate(
     }
 }
 
-/// The index of the first target that is not `value`, comparing 16 at a time.
+/// The index of the first target that is not `value`, comparing 16 at a time; within the
+/// 16 that differ, the first differing byte is the lowest set one of their XOR.
 fn first_other(targets: &[i8], value: i8) -> Option<usize> {
-    let splat = u128::from_ne_bytes([value as u8; 16]);
+    let splat = u128::from_le_bytes([value as u8; 16]);
     let mut chunks = targets.chunks_exact(16);
     let mut offset = 0;
     for chunk in &mut chunks {
@@ -431,12 +432,13 @@ fn first_other(targets: &[i8], value: i8) -> Option<usize> {
         for (b, t) in bytes.iter_mut().zip(chunk) {
             *b = *t as u8;
         }
-        if u128::from_ne_bytes(bytes) != splat {
-            break;
+        let differ = u128::from_le_bytes(bytes) ^ splat;
+        if differ != 0 {
+            return Some(offset + differ.trailing_zeros() as usize / 8);
         }
         offset += 16;
     }
-    targets[offset..].iter().position(|&t| t != value).map(|k| offset + k)
+    chunks.remainder().iter().position(|&t| t != value).map(|k| offset + k)
 }
 
 #[cfg(test)]
