@@ -57,29 +57,42 @@ impl Series {
         let mut rounded = periods.map(|_| vec![f32::NAN; n]);
         let mut totals = periods.map(|p| Vec::with_capacity((n + 1 - p).div_ceil(CHECKPOINT)));
         let mut running = periods.map(|p| values[..p - 1].iter().sum::<f64>());
+        let divisors = periods.map(|p| p as f64);
         let longest = periods.iter().copied().max().unwrap_or(n);
-        // Step `j` of lane `k` adds `values[periods[k] - 1 + j]` and drops `values[j]`.
-        for j in 0..=n - longest {
-            if j % CHECKPOINT == 0 {
-                for k in 0..L {
-                    totals[k].push(running[k]);
-                }
-            }
+        // Step `j` of lane `k` adds `values[periods[k] - 1 + j]`, emits, and drops `values[j]`;
+        // every lane takes steps `0..shared` together, a block of CHECKPOINT at a time, cut
+        // into slices of one length so that the inner loop indexes without bounds checks.
+        let shared = n + 1 - longest;
+        for start in (0..shared).step_by(CHECKPOINT) {
+            let len = CHECKPOINT.min(shared - start);
             for k in 0..L {
-                let i = periods[k] - 1 + j;
-                running[k] += values[i];
-                rounded[k][i] = (running[k] / periods[k] as f64) as f32;
-                running[k] -= values[j];
+                totals[k].push(running[k]);
+            }
+            let adds: [&[f64]; L] = std::array::from_fn(|k| &values[periods[k] - 1 + start..][..len]);
+            let mut outs: [&mut [f32]; L] = {
+                let mut lanes = rounded.iter_mut().zip(periods);
+                std::array::from_fn(|_| {
+                    let (lane, period) = lanes.next().expect("one lane per period");
+                    &mut lane[period - 1 + start..][..len]
+                })
+            };
+            let drops = &values[start..][..len];
+            for j in 0..len {
+                for k in 0..L {
+                    running[k] += adds[k][j];
+                    outs[k][j] = (running[k] / divisors[k]) as f32;
+                    running[k] -= drops[j];
+                }
             }
         }
         for k in 0..L {
             let (period, mut total) = (periods[k], running[k]);
-            for j in n - longest + 1..=n - period {
+            for j in shared..=n - period {
                 if j % CHECKPOINT == 0 {
                     totals[k].push(total);
                 }
                 total += values[period - 1 + j];
-                rounded[k][period - 1 + j] = (total / period as f64) as f32;
+                rounded[k][period - 1 + j] = (total / divisors[k]) as f32;
                 total -= values[j];
             }
         }
