@@ -67,12 +67,13 @@ pub struct CloseIndex {
     levels: Vec<Vec<Span>>,
 }
 
-/// Sums of the close returns over a range, and the closes' span.
+/// Sums of the close returns over a range, and its highest and lowest close.
 pub struct RangeStats {
     pub count: usize,
     pub return_sum: f64,
     pub square_sum: f64,
-    pub span: Span,
+    pub max: f64,
+    pub min: f64,
 }
 
 impl CloseIndex {
@@ -129,16 +130,48 @@ impl CloseIndex {
         &self.close
     }
 
-    /// The candles `range` (non-empty, half-open).
+    /// The candles `range` (non-empty, half-open), in O(1).
     pub fn stats(&self, range: std::ops::Range<usize>) -> RangeStats {
         let (first, last) = (range.start, range.end - 1);
         let ([sum_before, squares_before], [sum, squares]) = (self.sums[range.start], self.sums[range.end]);
+        let (max, min) = self.extremes(first, last);
         RangeStats {
             count: range.len(),
             return_sum: sum - sum_before,
             square_sum: squares - squares_before,
-            span: self.span(first, last),
+            max,
+            min,
         }
+    }
+
+    /// The largest fall over the candles `range` (non-empty), in O(log n).
+    pub fn fall(&self, range: std::ops::Range<usize>) -> f64 {
+        self.span(range.start, range.end - 1).fall
+    }
+
+    /// The highest and lowest close of `first..=last`: unlike a fall, these may be read
+    /// from overlapping runs of blocks, two of them whatever the length.
+    fn extremes(&self, first: usize, last: usize) -> (f64, f64) {
+        let (first_block, last_block) = (first / BLOCK, last / BLOCK);
+        if first_block == last_block {
+            let closes = &self.close[first..=last];
+            return closes
+                .iter()
+                .fold((closes[0], closes[0]), |(max, min), &c| (max.max(c), min.min(c)));
+        }
+        let (before, after) = (self.suffix[first], self.prefix[last]);
+        let (mut max, mut min) = (before.max.max(after.max), before.min.min(after.min));
+        let blocks = last_block - first_block - 1;
+        if blocks > 0 {
+            let level = blocks.ilog2() as usize;
+            let (a, b) = (
+                self.levels[level][first_block + 1],
+                self.levels[level][last_block - (1 << level)],
+            );
+            max = max.max(a.max).max(b.max);
+            min = min.min(a.min).min(b.min);
+        }
+        (max, min)
     }
 
     fn span(&self, first: usize, last: usize) -> Span {
@@ -187,9 +220,9 @@ mod tests {
             let (first, last) = (a.min(b), a.max(b));
             let stats = index.stats(first..last + 1);
             let part = &closes[first..=last];
-            prop_assert_eq!(stats.span.fall, plain_fall(part));
-            prop_assert_eq!(stats.span.max, part.iter().copied().fold(f64::MIN, f64::max));
-            prop_assert_eq!(stats.span.min, part.iter().copied().fold(f64::MAX, f64::min));
+            prop_assert_eq!(index.fall(first..last + 1), plain_fall(part));
+            prop_assert_eq!(stats.max, part.iter().copied().fold(f64::MIN, f64::max));
+            prop_assert_eq!(stats.min, part.iter().copied().fold(f64::MAX, f64::min));
             let returns: Vec<f64> = (first..=last)
                 .map(|i| if i == 0 { 0.0 } else { closes[i] / closes[i - 1] - 1.0 })
                 .collect();

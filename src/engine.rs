@@ -376,9 +376,9 @@ fn simulate(
             sharpe.update_unchanged(rest.len());
         } else if !rest.is_empty() {
             if cash == 0.0 {
-                let stats = close_index.stats(rest);
+                let stats = close_index.stats(rest.clone());
                 sharpe.add_sums(stats.count, stats.return_sum, stats.square_sum);
-                drawdown.extend_long(units, stats.span);
+                drawdown.extend_long(units, stats.max, stats.min, || close_index.fall(rest));
             } else {
                 let equities = close[rest].iter().map(|c| cash + units * c);
                 sharpe.extend(equities.clone().scan(previous, |before, equity| {

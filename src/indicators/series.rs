@@ -69,7 +69,7 @@ impl Series {
                 totals[k].push(running[k]);
             }
             let adds: [&[f64]; L] = std::array::from_fn(|k| &values[periods[k] - 1 + start..][..len]);
-            let mut outs: [&mut [f32]; L] = {
+            let outs: [&mut [f32]; L] = {
                 let mut lanes = rounded.iter_mut().zip(periods);
                 std::array::from_fn(|_| {
                     let (lane, period) = lanes.next().expect("one lane per period");

@@ -1,5 +1,3 @@
-use crate::close_index::Span;
-
 /// Maximum drawdown: the largest `(running peak - equity) / running peak` seen, a positive
 /// fraction (0.087 = 8.7%). The running peak starts at the initial capital, so a loss on
 /// the first candle counts.
@@ -43,15 +41,21 @@ impl MaxDrawdown {
     }
 
     /// A stretch where equity is `units * close` (a long position holding no cash), given by
-    /// the closes' span: a fall from the peak so far, or within the stretch itself.
+    /// its highest and lowest close: a fall from the peak so far, or within the stretch
+    /// itself. That one, `fall()`, costs a search, and is asked for only when it could be a
+    /// new maximum: it is at most `1 - min / max` (rounding is monotone, so in floating
+    /// point too), which usually is not.
     #[inline]
-    pub fn extend_long(&mut self, units: f64, closes: Span) {
-        let fall = closes.fall.max(1.0 - units * closes.min / self.peak);
-        if fall > self.max {
-            self.max = fall;
-            self.floor = 1.0 - fall;
+    pub fn extend_long(&mut self, units: f64, max: f64, min: f64, fall: impl FnOnce() -> f64) {
+        let mut worst = 1.0 - units * min / self.peak;
+        if 1.0 - min / max > self.max {
+            worst = worst.max(fall());
         }
-        self.peak = self.peak.max(units * closes.max);
+        if worst > self.max {
+            self.max = worst;
+            self.floor = 1.0 - worst;
+        }
+        self.peak = self.peak.max(units * max);
     }
 
     pub fn value(&self) -> f64 {
@@ -81,12 +85,13 @@ mod tests {
     #[test]
     fn a_long_stretch_at_once_matches_candle_by_candle() {
         let closes = [50.0, 55.0, 52.0, 60.0, 45.0, 58.0, 61.0];
-        let span = crate::close_index::CloseIndex::new(&closes).stats(0..closes.len()).span;
+        let index = crate::close_index::CloseIndex::new(&closes);
+        let stats = index.stats(0..closes.len());
         for (initial, units) in [(100.0, 2.0), (200.0, 2.0), (100.0, 1.0)] {
             let mut stepwise = MaxDrawdown::new(initial);
             closes.iter().for_each(|c| stepwise.update(units * c));
             let mut at_once = MaxDrawdown::new(initial);
-            at_once.extend_long(units, span);
+            at_once.extend_long(units, stats.max, stats.min, || index.fall(0..closes.len()));
             assert!((at_once.value() - stepwise.value()).abs() < 1e-12, "{initial} {units}");
             assert_eq!(at_once.peak, stepwise.peak);
         }
