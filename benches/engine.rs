@@ -35,10 +35,11 @@ fn single_backtests(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     for (name, params) in strategies {
         let valid = config(name, params).validate().unwrap();
-        // Cold: a fresh market each time, so the indicators are computed inside the timing.
+        // Cold: a fresh market each time, so the indicators are computed inside the timing
+        // (and freeing the market afterwards is not: `_ref`, as in the sweep below).
         group.bench_function(format!("{name}/cold"), |b| {
             let template = real_market();
-            b.iter_batched(
+            b.iter_batched_ref(
                 || Market::new(template.candles().clone(), Timeframe::M15),
                 |market| black_box(market.run(&valid, Detail::curve_at_most(500), &mut Vec::new())),
                 BatchSize::LargeInput,
