@@ -44,9 +44,11 @@ pub struct Indicators {
 /// Series kept alive for a chunk of a sweep (see [`Indicators::prepare`]).
 pub struct Held(#[allow(dead_code)] Vec<Arc<dyn Any + Send + Sync>>);
 
-/// Bytes of indicator series a market keeps by default: a grid over many periods keeps the
-/// recent ones, not every series it ever computed.
-pub const DEFAULT_CACHE_BYTES: usize = 256 << 20;
+/// Bytes of indicator series a market keeps by default beyond what running chunks hold: a
+/// grid over many periods keeps the recent ones, not every series it ever computed. About
+/// 800 SMAs of a year of 15m candles, fewer than a chunk of a big grid holds while it runs,
+/// so memory is the same whether a sweep has 10,000 configs or a million.
+pub const DEFAULT_CACHE_BYTES: usize = 96 << 20;
 
 impl Indicators {
     pub fn new(close: Vec<f64>) -> Self {
