@@ -122,8 +122,8 @@ impl Indicators {
         let mut four = periods.chunks_exact(4);
         for lanes in &mut four {
             let series = Series::smas(&self.close, [lanes[0], lanes[1], lanes[2], lanes[3]]);
-            self.computed.fetch_add(lanes.len(), Ordering::Relaxed);
             for (&period, series) in lanes.iter().zip(series) {
+                let series = self.count(series);
                 held.push(self.sma.get(period, || series));
             }
         }

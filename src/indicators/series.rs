@@ -29,6 +29,17 @@ enum Exact {
     },
 }
 
+/// One step of an SMA's rolling total, the same additions in the same order as
+/// [`super::sma`]: add the newest value, emit the mean, drop the oldest. Every path that
+/// computes or replays a kept SMA takes it, so they agree bit for bit.
+#[inline(always)]
+fn step(total: &mut f64, newest: f64, oldest: f64, period: f64) -> f64 {
+    *total += newest;
+    let mean = *total / period;
+    *total -= oldest;
+    mean
+}
+
 impl From<Vec<f64>> for Series {
     fn from(exact: Vec<f64>) -> Self {
         Self {
@@ -79,9 +90,7 @@ impl Series {
             let drops = &values[start..][..len];
             for j in 0..len {
                 for k in 0..L {
-                    running[k] += adds[k][j];
-                    outs[k][j] = (running[k] / divisors[k]) as f32;
-                    running[k] -= drops[j];
+                    outs[k][j] = step(&mut running[k], adds[k][j], drops[j], divisors[k]) as f32;
                 }
             }
         }
@@ -91,9 +100,7 @@ impl Series {
                 if j % CHECKPOINT == 0 {
                     totals[k].push(total);
                 }
-                total += values[period - 1 + j];
-                rounded[k][period - 1 + j] = (total / divisors[k]) as f32;
-                total -= values[j];
+                rounded[k][period - 1 + j] = step(&mut total, values[period - 1 + j], values[j], divisors[k]) as f32;
             }
         }
         let mut parts = rounded.into_iter().zip(totals).zip(periods);
@@ -112,14 +119,6 @@ impl Series {
                 totals,
             },
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.rounded.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rounded.is_empty()
     }
 
     /// A reader of exact values; reading forward, as a scan does, replays each step once.
@@ -154,9 +153,7 @@ impl ExactValues<'_> {
             _ => (checkpoint * CHECKPOINT, totals[checkpoint]),
         };
         loop {
-            running += values[period - 1 + j];
-            let mean = running / period as f64;
-            running -= values[j];
+            let mean = step(&mut running, values[period - 1 + j], values[j], period as f64);
             j += 1;
             if j > target {
                 self.cursor = Some((j, running));
@@ -179,7 +176,7 @@ mod tests {
 
     fn exact_values(series: &Series, order: impl Iterator<Item = usize>) -> Vec<f64> {
         let mut exact = series.exact();
-        let mut out = vec![0.0; series.len()];
+        let mut out = vec![0.0; series.rounded.len()];
         for i in order {
             out[i] = exact.at(i);
         }
