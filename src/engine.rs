@@ -9,6 +9,7 @@ use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
 use crate::indicators::{Held, Indicators};
 use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats, TradeTally};
+use crate::scan::first_marked;
 use crate::timeframe::Timeframe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -421,24 +422,11 @@ fn simulate(
     }
 }
 
-/// The index of the first target that is not `value`, comparing 16 at a time; within the
-/// 16 that differ, the first differing byte is the lowest set one of their XOR.
+/// The index of the first target that is not `value`: the first differing byte of sixteen
+/// is the lowest set one of their XOR with `value`'s.
 fn first_other(targets: &[i8], value: i8) -> Option<usize> {
     let splat = u128::from_le_bytes([value as u8; 16]);
-    let mut chunks = targets.chunks_exact(16);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let mut bytes = [0u8; 16];
-        for (b, t) in bytes.iter_mut().zip(chunk) {
-            *b = *t as u8;
-        }
-        let differ = u128::from_le_bytes(bytes) ^ splat;
-        if differ != 0 {
-            return Some(offset + differ.trailing_zeros() as usize / 8);
-        }
-        offset += 16;
-    }
-    chunks.remainder().iter().position(|&t| t != value).map(|k| offset + k)
+    first_marked(targets, value, |word| word ^ splat)
 }
 
 #[cfg(test)]

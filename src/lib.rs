@@ -17,6 +17,7 @@ pub mod overfit;
 pub mod parse;
 pub mod profiles;
 pub mod promotion;
+mod scan;
 pub mod search;
 pub mod store;
 pub mod strategy;

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::indicators::{ExactValues, IndicatorKey, Indicators, Series};
+use crate::scan::first_marked;
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
 pub static REGISTRY: &[&dyn Strategy] = &[
@@ -338,22 +339,12 @@ fn signs(above: &[f32], below: &[f32], out: &mut [i8]) {
     portable(above, below, out)
 }
 
-/// The index of the first 0 byte, testing sixteen at a time: in `word - ONES & !word & HIGHS`
-/// the lowest set bit is the high bit of the first 0 byte (borrows only run upward).
+/// The index of the first 0 byte: in `word - ONES & !word & HIGHS` the lowest set bit is
+/// the high bit of the first 0 byte (borrows only run upward).
 fn first_zero(bytes: &[i8]) -> Option<usize> {
     const ONES: u128 = u128::from_le_bytes([0x01; 16]);
     const HIGHS: u128 = u128::from_le_bytes([0x80; 16]);
-    let mut chunks = bytes.chunks_exact(16);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u128::from_le_bytes(<[i8; 16]>::try_from(chunk).expect("16 bytes").map(|b| b as u8));
-        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zeros != 0 {
-            return Some(offset + zeros.trailing_zeros() as usize / 8);
-        }
-        offset += 16;
-    }
-    chunks.remainder().iter().position(|&b| b == 0).map(|k| offset + k)
+    first_marked(bytes, 1, |word| word.wrapping_sub(ONES) & !word & HIGHS)
 }
 
 #[cfg(test)]
