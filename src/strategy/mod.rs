@@ -506,6 +506,19 @@ mod tests {
     }
 
     #[test]
+    fn crossover_settles_rounded_ties_of_kept_smas_from_their_replayed_values() {
+        let (up, down) = (1.0 + 2e-12, 1.0 - 2e-12);
+        let close: std::sync::Arc<[f64]> = vec![1.0, up, down, 1.0, 3.0].into();
+        let [one, two] = Series::smas(&close, [1, 2]);
+        // SMA(1) is the close, SMA(2) the mean of two: equal in f32 at candles 1 to 3.
+        assert_eq!(one.rounded[1..4], two.rounded[1..4]);
+        let mut out = [9i8; 5];
+        crossover(&one, &two, &mut out);
+        // 1: 1+2e-12 over 1+1e-12; 2: 1-2e-12 under 1; 3: 1 over 1-1e-12 (the exact means).
+        assert_eq!(out, [0, 1, -1, 1, 1]);
+    }
+
+    #[test]
     fn first_zero_at_any_position() {
         for len in [0usize, 1, 7, 8, 9, 30] {
             for at in 0..len {
