@@ -4,9 +4,18 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, readable};
 use crate::time::format_ms;
 use crate::timeframe::Timeframe;
+
+/// The smallest price a candle may have: below any listed pair's, far enough above zero
+/// that a position of [`crate::config::MAX_CAPITAL`] in it stays finite.
+pub const MIN_PRICE: f64 = 1e-12;
+/// The largest price a candle may have: far above any traded asset's (in any quote
+/// currency), far enough below `f64::MAX` that equity, fees and sums stay finite.
+pub const MAX_PRICE: f64 = 1e12;
+/// The largest volume a candle may have; resampling sums volumes, so it leaves room.
+pub const MAX_VOLUME: f64 = 1e20;
 
 /// One candle, as the parsers read it and as JSON carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -95,27 +104,51 @@ impl Candles {
         Ok(candles)
     }
 
-    /// The spec's data rules: finite non-negative prices, `low <= min(open, close)`,
-    /// `high >= max(open, close)`, strictly increasing `open_time`.
+    /// The spec's data rules: finite positive prices no larger than [`MAX_PRICE`], finite
+    /// non-negative volumes no larger than [`MAX_VOLUME`], `low <= min(open, close)`,
+    /// `high >= max(open, close)`, strictly increasing `open_time`. A zero price would make
+    /// every return after it infinite or NaN, and a price near `f64::MAX` overflows the
+    /// first sum: both are refused here, with the row, rather than run.
     pub fn validate(&self, locate: impl Fn(usize) -> String) -> Result<()> {
         for i in 0..self.len() {
             let c = self.get(i);
-            for (name, value) in [
-                ("open", c.open),
-                ("high", c.high),
-                ("low", c.low),
-                ("close", c.close),
-                ("volume", c.volume),
-            ] {
+            for (name, value) in [("open", c.open), ("high", c.high), ("low", c.low), ("close", c.close)] {
                 if !value.is_finite() {
                     return Err(Error::data(
                         locate(i),
                         format!("{name} is {value}, not a finite number"),
                     ));
                 }
-                if value < 0.0 {
-                    return Err(Error::data(locate(i), format!("{name} is negative ({value})")));
+                if value <= 0.0 {
+                    return Err(Error::data(
+                        locate(i),
+                        format!("{name} is {value}: prices must be positive"),
+                    ));
                 }
+                if value < MIN_PRICE {
+                    return Err(Error::data(
+                        locate(i),
+                        format!("{name} is {}, below the smallest accepted price {MIN_PRICE:e}", readable(value)),
+                    ));
+                }
+                if value > MAX_PRICE {
+                    return Err(Error::data(
+                        locate(i),
+                        format!("{name} is {}, above the largest accepted price {MAX_PRICE:e}", readable(value)),
+                    ));
+                }
+            }
+            if !c.volume.is_finite() {
+                return Err(Error::data(locate(i), format!("volume is {}, not a finite number", c.volume)));
+            }
+            if c.volume < 0.0 {
+                return Err(Error::data(locate(i), format!("volume is negative ({})", c.volume)));
+            }
+            if c.volume > MAX_VOLUME {
+                return Err(Error::data(
+                    locate(i),
+                    format!("volume is {}, above the largest accepted volume {MAX_VOLUME:e}", readable(c.volume)),
+                ));
             }
             if c.high < c.open.max(c.close) {
                 return Err(Error::data(
@@ -163,6 +196,35 @@ impl Candles {
     pub fn detect_timeframe(&self) -> Option<Timeframe> {
         let step = self.open_time.windows(2).map(|w| w[1] - w[0]).min()?;
         Timeframe::from_millis(step)
+    }
+
+    /// The series' own timeframe, or why it has none: the smallest step between two
+    /// candles must be one of the timeframes. Steps a thousand times too small are open
+    /// times in seconds, and the message says so.
+    pub fn own_timeframe(&self) -> Result<Timeframe> {
+        if let Some(tf) = self.detect_timeframe() {
+            return Ok(tf);
+        }
+        let Some(&[from, to]) = self.open_time.windows(2).min_by_key(|w| w[1] - w[0]) else {
+            return Err(Error::Timeframe(
+                "one candle has no timeframe: give at least two".into(),
+            ));
+        };
+        let step = to - from;
+        let first = self.open_time[0];
+        let units = if Timeframe::from_millis(step.saturating_mul(1000)).is_some() {
+            format!(
+                " These look like epoch seconds ({first} read as milliseconds is {}): \
+                 write them in milliseconds (times 1000), microseconds or ISO-8601.",
+                format_ms(first)
+            )
+        } else {
+            " Open times are read as epoch milliseconds (microseconds from 1e14 up) or ISO-8601.".to_owned()
+        };
+        Err(Error::Timeframe(format!(
+            "cannot tell the timeframe: the smallest step between two candles is {step} ms \
+             (from {from} to {to}), which is none of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d.{units}"
+        )))
     }
 
     /// Every place where candles of `timeframe` are missing. Gaps are reported, never filled.
@@ -300,7 +362,10 @@ mod tests {
                 candle(0, f64::NAN, 2.0, 0.5, 1.2),
                 "row 1: open is NaN, not a finite number",
             ),
-            (candle(0, -1.0, 2.0, -2.0, 1.2), "row 1: open is negative (-1)"),
+            (
+                candle(0, -1.0, 2.0, -2.0, 1.2),
+                "row 1: open is -1: prices must be positive",
+            ),
         ];
         for (c, expected) in cases {
             let err = Candles::from_rows(vec![c], row).unwrap_err();
@@ -314,6 +379,59 @@ mod tests {
             .to_string();
         assert!(back.starts_with("row 2: open_time 0"), "{back}");
         assert!(back.contains("before the previous row's 5"), "{back}");
+    }
+
+    #[test]
+    fn prices_are_positive_and_bounded_volumes_finite() {
+        let cases = [
+            (candle(0, 1.0, 2.0, 0.0, 1.5), "row 1: low is 0: prices must be positive"),
+            (
+                candle(0, 1e308, 1e308, 1e308, 1e308),
+                "row 1: open is 1e308, above the largest accepted price 1e12",
+            ),
+            (
+                candle(0, 1e-13, 1e-13, 1e-13, 1e-13),
+                "row 1: open is 1e-13, below the smallest accepted price 1e-12",
+            ),
+            (
+                Candle {
+                    volume: f64::INFINITY,
+                    ..candle(0, 1.0, 2.0, 0.5, 1.5)
+                },
+                "row 1: volume is inf, not a finite number",
+            ),
+            (
+                Candle {
+                    volume: 1e21,
+                    ..candle(0, 1.0, 2.0, 0.5, 1.5)
+                },
+                "row 1: volume is 1e21, above the largest accepted volume 1e20",
+            ),
+        ];
+        for (c, expected) in cases {
+            let err = Candles::from_rows(vec![c], row).unwrap_err();
+            assert_eq!(err.to_string(), expected);
+        }
+        let zero_volume = Candle {
+            volume: 0.0,
+            ..candle(0, 1.0, 2.0, 0.5, 1.5)
+        };
+        assert!(Candles::from_rows(vec![zero_volume], row).is_ok(), "a candle without trades is real data");
+    }
+
+    #[test]
+    fn a_series_without_a_timeframe_says_what_its_times_look_like() {
+        let at = |times: &[i64]| {
+            let rows = times.iter().map(|&t| candle(t, 1.0, 1.0, 1.0, 1.0)).collect();
+            Candles::from_rows(rows, row).unwrap().own_timeframe()
+        };
+        let seconds = at(&[1_735_689_600, 1_735_690_500]).unwrap_err().to_string();
+        assert!(seconds.contains("smallest step between two candles is 900 ms"), "{seconds}");
+        assert!(seconds.contains("look like epoch seconds"), "{seconds}");
+        assert!(seconds.contains("1970-01-21"), "{seconds}");
+        let odd = at(&[0, 7_000]).unwrap_err().to_string();
+        assert!(odd.contains("is 7000 ms") && odd.contains("read as epoch milliseconds"), "{odd}");
+        assert_eq!(at(&[0, 900_000]).unwrap(), Timeframe::M15);
     }
 
     #[test]

@@ -6,13 +6,38 @@ use sha2::{Digest, Sha256};
 
 use crate::candles::hex;
 use crate::canonical::to_canonical_json;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, readable};
 use crate::strategy::{self, ParamValues, Strategy};
 use crate::time::Timestamp;
 use crate::timeframe::Timeframe;
 
 pub const DEFAULT_CAPITAL: f64 = 10_000.0;
 pub const DEFAULT_FEE_BPS: f64 = 10.0;
+/// The largest starting capital: a trillion, so equity times any accepted price stays
+/// finite (see [`crate::candles::MAX_PRICE`]).
+pub const MAX_CAPITAL: f64 = 1e12;
+/// The largest fee or slippage, per side: 10%.
+pub const MAX_BPS: f64 = 1000.0;
+
+/// The cost fields' bounds, checked wherever a config or a sweep spec is validated,
+/// before anything runs.
+pub fn check_costs(initial_capital: f64, fee_bps: f64, slippage_bps: f64) -> Result<()> {
+    if !(initial_capital.is_finite() && initial_capital > 0.0 && initial_capital <= MAX_CAPITAL) {
+        return Err(Error::config(
+            "initial_capital",
+            format!("must be a positive number of at most {MAX_CAPITAL:e}, got {}", readable(initial_capital)),
+        ));
+    }
+    for (field, bps) in [("fee_bps", fee_bps), ("slippage_bps", slippage_bps)] {
+        if !(bps.is_finite() && (0.0..=MAX_BPS).contains(&bps)) {
+            return Err(Error::config(
+                field,
+                format!("must be in [0, {MAX_BPS}] basis points, got {}", readable(bps)),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// One backtest: the seed's fields plus costs and shorting. Unknown fields are refused so a
 /// typo never becomes a silent default.
@@ -76,20 +101,7 @@ impl BacktestConfig {
                 end: self.end.to_string(),
             });
         }
-        if !(self.initial_capital.is_finite() && self.initial_capital > 0.0) {
-            return Err(Error::config(
-                "initial_capital",
-                format!("must be a positive number, got {}", self.initial_capital),
-            ));
-        }
-        for (field, bps) in [("fee_bps", self.fee_bps), ("slippage_bps", self.slippage_bps)] {
-            if !(bps.is_finite() && (0.0..10_000.0).contains(&bps)) {
-                return Err(Error::config(
-                    field,
-                    format!("must be in [0, 10000) basis points, got {bps}"),
-                ));
-            }
-        }
+        check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
         let strategy = strategy::find(&self.strategy)?;
         let (params, normal) = strategy::validate_params(strategy, &self.params)?;
         Ok(ValidConfig {
@@ -101,6 +113,29 @@ impl BacktestConfig {
             params,
         })
     }
+}
+
+/// The configs of a batch file: a JSON array of configs, or `{"configs": [...]}`. The
+/// file's shape is checked as a whole; each config is read on its own, so one bad config
+/// is reported in its place (`config 3: ...`) and the others still run.
+pub fn batch_configs(json: &str) -> Result<Vec<Result<BacktestConfig>>> {
+    let shape = || Error::config("configs", "expected an array of configs or {\"configs\": [...]}");
+    let value: Value = serde_json::from_str(json).map_err(|e| Error::config("configs", format!("not JSON: {e}")))?;
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut map) => match map.remove("configs") {
+            Some(Value::Array(items)) => items,
+            _ => return Err(shape()),
+        },
+        _ => return Err(shape()),
+    };
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value(item).map_err(|e| Error::config(&format!("configs[{i}]"), e.to_string()))
+        })
+        .collect())
 }
 
 impl ValidConfig {
@@ -181,12 +216,22 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "config field `fee_bps`: must be in [0, 10000) basis points, got -1"
+            "config field `fee_bps`: must be in [0, 1000] basis points, got -1"
         );
         let err = config(&BASE.replace("}}", "},\"initial_capital\":0}"))
             .validate()
             .unwrap_err()
             .to_string();
-        assert_eq!(err, "config field `initial_capital`: must be a positive number, got 0");
+        assert_eq!(
+            err,
+            "config field `initial_capital`: must be a positive number of at most 1e12, got 0"
+        );
+        for (field, value) in [("initial_capital", "1.7e308"), ("fee_bps", "1001"), ("slippage_bps", "5000")] {
+            let err = config(&BASE.replace("}}", &format!("}},\"{field}\":{value}}}")))
+                .validate()
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("config field `{field}`: must be")), "{err}");
+        }
     }
 }

@@ -5,6 +5,8 @@
 //!
 //! Every row error names its line (CSV) or its position (JSON).
 
+use std::io::{BufRead, BufReader, Read};
+
 use serde_json::Value;
 
 use crate::candles::{Candle, Candles};
@@ -22,22 +24,54 @@ pub enum CandleFormat {
     HeadedCsv,
 }
 
+/// The longest line a candle file may have: a kline row is about 130 bytes. A file
+/// without line breaks (a binary or sparse file) is refused at this point, not read whole.
+pub const MAX_LINE: usize = 64 << 10;
+
 /// Detects the format and parses, validating every row.
 pub fn parse_candles(bytes: &[u8]) -> Result<Candles> {
-    parse_as(detect_format(bytes)?, bytes)
+    parse_candles_from(bytes)
+}
+
+/// Detects the format from the first bytes and parses as it reads: CSV row by row (memory
+/// is the candles, not the file), JSON whole.
+pub fn parse_candles_from(reader: impl Read) -> Result<Candles> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let head = reader.fill_buf().map_err(|e| Error::Format(e.to_string()))?;
+    let format = detect_format(head)?;
+    parse_reader_as(format, reader)
 }
 
 /// Parses `bytes` as the given format, whatever they look like.
 pub fn parse_as(format: CandleFormat, bytes: &[u8]) -> Result<Candles> {
+    parse_reader_as(format, BufReader::new(bytes))
+}
+
+fn parse_reader_as<R: Read>(format: CandleFormat, mut reader: BufReader<R>) -> Result<Candles> {
+    if reader.fill_buf().is_ok_and(|b| b.starts_with(BOM)) {
+        reader.consume(BOM.len());
+    }
     match format {
-        CandleFormat::BinanceJson => parse_binance_json(bytes),
-        CandleFormat::BinanceCsv => parse_binance_csv(bytes),
-        CandleFormat::HeadedCsv => parse_headed_csv(bytes),
+        CandleFormat::BinanceJson => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::Format(e.to_string()))?;
+            parse_binance_json(&bytes)
+        }
+        CandleFormat::BinanceCsv => parse_binance_csv(csv_reader(reader, false)),
+        CandleFormat::HeadedCsv => parse_headed_csv(csv_reader(reader, true)),
     }
 }
 
-pub fn detect_format(bytes: &[u8]) -> Result<CandleFormat> {
-    let text = strip_bom(bytes);
+/// The format of a payload, from its first bytes.
+pub fn detect_format(head: &[u8]) -> Result<CandleFormat> {
+    let text = head.strip_prefix(BOM).unwrap_or(head);
+    if let Some(at) = text.iter().position(|&b| b == 0) {
+        return Err(Error::Format(format!(
+            "binary data (a NUL byte at offset {at}), not candle text"
+        )));
+    }
     let first = text.iter().position(|b| !b.is_ascii_whitespace()).map(|i| text[i]);
     match first {
         None => Err(Error::Format("the input is empty".into())),
@@ -47,16 +81,46 @@ pub fn detect_format(bytes: &[u8]) -> Result<CandleFormat> {
     }
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Fails a read once a line runs past [`MAX_LINE`] bytes, naming the line.
+struct LineCapped<R> {
+    inner: R,
+    line: u64,
+    since_break: usize,
 }
 
-fn csv_reader(bytes: &[u8], has_headers: bool) -> csv::Reader<&[u8]> {
+impl<R: Read> Read for LineCapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.since_break = 0;
+            } else {
+                self.since_break += 1;
+                if self.since_break > MAX_LINE {
+                    return Err(std::io::Error::other(format!(
+                        "line {} is longer than {MAX_LINE} bytes: not candle data",
+                        self.line
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn csv_reader<R: Read>(reader: R, has_headers: bool) -> csv::Reader<LineCapped<R>> {
     csv::ReaderBuilder::new()
         .has_headers(has_headers)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(strip_bom(bytes))
+        .from_reader(LineCapped {
+            inner: reader,
+            line: 1,
+            since_break: 0,
+        })
 }
 
 fn line_of(record: &csv::StringRecord) -> String {
@@ -93,10 +157,11 @@ fn epoch_ms(field: &str, location: &str) -> Result<i64> {
 }
 
 fn read_error(e: csv::Error) -> Error {
-    let location = e
-        .position()
-        .map_or_else(|| "input".to_owned(), |p| format!("line {}", p.line()));
-    Error::data(location, e.to_string())
+    match (e.position(), e.kind()) {
+        (_, csv::ErrorKind::Io(io)) => Error::Format(io.to_string()),
+        (Some(p), _) => Error::data(format!("line {}", p.line()), e.to_string()),
+        (None, _) => Error::data("input", e.to_string()),
+    }
 }
 
 /// Lines in CSV errors are counted from 1, including the header line if there is one.
@@ -108,9 +173,9 @@ fn validate_rows(rows: Vec<(String, Candle)>) -> Result<Candles> {
     Candles::from_rows(candles, |i| locations[i].clone())
 }
 
-fn parse_binance_csv(bytes: &[u8]) -> Result<Candles> {
+fn parse_binance_csv<R: Read>(mut reader: csv::Reader<R>) -> Result<Candles> {
     let mut rows = Vec::new();
-    for record in csv_reader(bytes, false).records() {
+    for record in reader.records() {
         let record = record.map_err(read_error)?;
         let location = line_of(&record);
         if record.iter().all(str::is_empty) {
@@ -144,8 +209,7 @@ fn candle_from_fields(record: &csv::StringRecord, columns: [usize; 6], location:
 
 const HEADED_COLUMNS: [&str; 6] = ["open_time", "open", "high", "low", "close", "volume"];
 
-fn parse_headed_csv(bytes: &[u8]) -> Result<Candles> {
-    let mut reader = csv_reader(bytes, true);
+fn parse_headed_csv<R: Read>(mut reader: csv::Reader<R>) -> Result<Candles> {
     let header = reader.headers().map_err(read_error)?.clone();
     let find = |name: &str| {
         header.iter().position(|h| {
@@ -184,7 +248,7 @@ fn parse_headed_csv(bytes: &[u8]) -> Result<Candles> {
 }
 
 fn parse_binance_json(bytes: &[u8]) -> Result<Candles> {
-    let value: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         Error::data(
             format!("line {}, column {}", e.line(), e.column()),
             format!("invalid JSON: {e}"),

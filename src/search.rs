@@ -110,11 +110,36 @@ fn default_samples() -> u64 {
 
 impl SweepSpec {
     pub fn from_yaml(text: &str) -> Result<Self> {
-        serde_yaml_ng::from_str(text).map_err(|e| Error::Search(format!("sweep spec: {e}")))
+        Self::from_yaml_with(text, &Map::new())
+    }
+
+    /// The spec of `text` with `overrides` (a face's flags, by field name) put over its
+    /// fields before it is read, so flags complete a spec as well as change it: a spec
+    /// without `symbol` is whole with `--symbol`.
+    pub fn from_yaml_with(text: &str, overrides: &Map<String, Value>) -> Result<Self> {
+        let bad = |e: &dyn std::fmt::Display| Error::Search(format!("sweep spec: {e}"));
+        let spec: Self = if overrides.is_empty() {
+            // Read directly, so an error keeps its line and column.
+            serde_yaml_ng::from_str(text).map_err(|e| bad(&e))?
+        } else {
+            let mut fields: Value = serde_yaml_ng::from_str(text).map_err(|e| bad(&e))?;
+            if fields.is_null() {
+                fields = Value::Object(Map::new());
+            }
+            let Value::Object(map) = &mut fields else {
+                return Err(Error::Search("sweep spec: expected a mapping of fields".into()));
+            };
+            map.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+            serde_json::from_value(fields).map_err(|e| bad(&e))?
+        };
+        Ok(spec)
     }
 
     /// The sweep's configs, generated lazily in a fixed order.
     pub fn configs(&self) -> Result<Configs> {
+        // Every face asks for the configs (or their count) first: a bad cost is refused
+        // before anything runs.
+        crate::config::check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
         // Parsed only when a strategy has no grid of its own.
         let mut predefined: Option<ParamGrids> = None;
         let mut parts = Vec::with_capacity(self.strategies.len());
@@ -703,6 +728,39 @@ mod tests {
             for c in &configs {
                 c.validate().unwrap_or_else(|e| panic!("{strategy}: {e}"));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod spec_rules {
+    use super::*;
+
+    #[test]
+    fn flags_complete_a_spec_before_it_is_read() {
+        let partial = "{timeframe: 15m, start: 2025-01-01, end: 2025-02-01, strategies: [sma]}";
+        let err = SweepSpec::from_yaml(partial).unwrap_err().to_string();
+        assert!(err.contains("missing field `symbol`"), "{err}");
+        let mut flags = Map::new();
+        flags.insert("symbol".into(), "ETHUSDT".into());
+        let spec = SweepSpec::from_yaml_with(partial, &flags).unwrap();
+        assert_eq!(spec.symbol, "ETHUSDT");
+        flags.insert("timeframe".into(), "1h".into());
+        let spec = SweepSpec::from_yaml_with(&format!("{{symbol: BTCUSDT, {}", &partial[1..]), &flags).unwrap();
+        assert_eq!((spec.symbol.as_str(), spec.timeframe), ("ETHUSDT", Timeframe::H1));
+        // Even an empty file is a spec once the flags name what it lacks.
+        let err = SweepSpec::from_yaml_with("", &flags).unwrap_err().to_string();
+        assert!(err.contains("missing field `start`"), "{err}");
+    }
+
+    #[test]
+    fn costs_are_bounded_before_any_config_is_made() {
+        let base = "{symbol: X, timeframe: 15m, start: 2025-01-01, end: 2025-02-01, strategies: [sma]";
+        for (field, value) in [("initial_capital", "1.7e308"), ("initial_capital", "-100"), ("fee_bps", "20000")] {
+            let spec = SweepSpec::from_yaml(&format!("{base}, {field}: {value}}}")).unwrap();
+            let err = spec.size().unwrap_err().to_string();
+            assert!(err.starts_with(&format!("config field `{field}`")), "{err}");
+            assert!(spec.configs().is_err());
         }
     }
 }

@@ -358,44 +358,77 @@ const COLUMNS: &str = "id, config_hash, data_fingerprint, symbol, timeframe, str
 
 pub struct Store<D: Sql> {
     db: D,
+    /// The schema version of the file: [`SCHEMA_VERSION`] once opened for writing.
+    version: i64,
 }
 
 fn driver(message: String) -> Error {
     Error::Store(message)
 }
 
+fn user_version<D: Sql>(db: &mut D) -> Result<i64> {
+    Ok(db
+        .query("PRAGMA user_version", &[])
+        .map_err(driver)?
+        .first()
+        .and_then(|row| row.first().and_then(SqlValue::int))
+        .unwrap_or(0))
+}
+
+fn check_version(version: i64) -> Result<i64> {
+    if version > SCHEMA_VERSION {
+        return Err(Error::Store(format!(
+            "the database is at schema version {version}, newer than this btlab's {SCHEMA_VERSION}; update btlab"
+        )));
+    }
+    Ok(version)
+}
+
 impl<D: Sql> Store<D> {
     /// Opens a database, bringing its schema up to date. A file written by a newer btlab
-    /// is refused rather than misread.
+    /// is refused rather than misread. Two writers opening one new file at once both
+    /// succeed: the migrations run under `BEGIN IMMEDIATE` (one writer at a time), and the
+    /// version is read again inside, so the second finds the work done.
     pub fn open(mut db: D) -> Result<Self> {
-        let version = db
-            .query("PRAGMA user_version", &[])
-            .map_err(driver)?
-            .first()
-            .and_then(|row| row.first().and_then(SqlValue::int))
-            .unwrap_or(0);
-        if version > SCHEMA_VERSION {
-            return Err(Error::Store(format!(
-                "the database is at schema version {version}, newer than this btlab's {SCHEMA_VERSION}; update btlab"
-            )));
-        }
+        let version = check_version(user_version(&mut db)?)?;
         if version == 0 {
             // Before the first table: an experiment row (about 1.35 KB with its curve) fits
             // 2 to a 4 KiB page but 12 to a 16 KiB one. A file with content keeps its size.
             db.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
                 .map_err(driver)?;
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let next = index + 1;
-            db.execute_batch(&format!("BEGIN; {migration}; PRAGMA user_version = {next}; COMMIT;"))
-                .map_err(|e| {
-                    let _ = db.execute_batch("ROLLBACK");
-                    Error::Store(format!("migrating the database to version {next}: {e}"))
-                })?;
+        if version < SCHEMA_VERSION {
+            db.execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| Error::Store(format!("locking the database to migrate it: {e}")))?;
+            let migrated = user_version(&mut db).and_then(|version| {
+                for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                    let next = index + 1;
+                    db.execute_batch(&format!("{migration}; PRAGMA user_version = {next};"))
+                        .map_err(|e| Error::Store(format!("migrating the database to version {next}: {e}")))?;
+                }
+                db.execute_batch("COMMIT").map_err(driver)
+            });
+            if let Err(e) = migrated {
+                let _ = db.execute_batch("ROLLBACK");
+                return Err(e);
+            }
         }
         db.execute_batch(INDEXES)
             .map_err(|e| Error::Store(format!("building the indexes: {e}")))?;
-        Ok(Self { db })
+        Ok(Self { db, version: SCHEMA_VERSION })
+    }
+
+    /// Opens a database to read it, writing nothing: no migration, no index. A file of an
+    /// older version is read as it is (what it lacks reads as empty); an empty file is
+    /// not a store.
+    pub fn open_read_only(mut db: D) -> Result<Self> {
+        let version = check_version(user_version(&mut db)?)?;
+        if version == 0 {
+            return Err(Error::Store(
+                "this is not a btlab experiment database (it has no btlab schema; an empty file is not one)".into(),
+            ));
+        }
+        Ok(Self { db, version })
     }
 
     /// Drops the metric indexes for a bulk load; [`Store::build_indexes`] (or the next
@@ -422,25 +455,35 @@ impl<D: Sql> Store<D> {
         self.db
     }
 
-    /// Stores results in one transaction, skipping any whose `config_hash` is already
-    /// there; returns how many were new.
-    pub fn insert(&mut self, results: &[BacktestResult], created_at: i64) -> Result<usize> {
+    /// Stores results in one transaction. Each ends up counted once: stored, already
+    /// stored (its `config_hash` is there, put by an earlier run, another writer or a
+    /// duplicate in `results`), or failed and recorded in `errors` with the reason (a
+    /// metric that is NaN or infinite cannot be a row: SQLite would bind it as NULL).
+    pub fn insert(&mut self, results: &[BacktestResult], created_at: i64) -> Result<Inserted> {
         self.transaction(|db| {
-            let mut inserted = 0;
+            let mut report = Inserted::default();
             for r in results {
+                if let Some(problem) = unstorable(r) {
+                    let config = serde_json::to_value(&r.config).unwrap_or(Value::Null);
+                    insert_error(db, Some(&r.config_hash), &config, &problem, created_at)?;
+                    report.failed += 1;
+                    continue;
+                }
                 let changed = db.execute(
-                    "INSERT OR IGNORE INTO experiments (config_hash, data_fingerprint, symbol, timeframe, strategy, \
+                    "INSERT INTO experiments (config_hash, data_fingerprint, symbol, timeframe, strategy, \
                      start_time, end_time, params, initial_capital, fee_bps, slippage_bps, allow_short, candles, \
                      first_candle, last_candle, total_return, annualized_return, sharpe_ratio, max_drawdown, \
                      total_trades, winning_trades, losing_trades, win_rate, profit_factor, avg_win, avg_loss, \
                      final_equity, equity_curve, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (config_hash) DO NOTHING",
                     &row_values(r, created_at),
                 )?;
                 if changed == 0 {
+                    report.already_stored += 1;
                     continue;
                 }
-                inserted += 1;
+                report.stored += 1;
                 let c = &r.config;
                 let m = &r.metrics;
                 db.execute(
@@ -462,7 +505,7 @@ impl<D: Sql> Store<D> {
                     ],
                 )?;
             }
-            Ok(inserted)
+            Ok(report)
         })
     }
 
@@ -471,15 +514,7 @@ impl<D: Sql> Store<D> {
         self.transaction(|db| {
             let mut inserted = 0;
             for (hash, config, message) in failures {
-                inserted += db.execute(
-                    "INSERT OR IGNORE INTO errors (config_hash, config, message, created_at) VALUES (?, ?, ?, ?)",
-                    &[
-                        hash.clone().into(),
-                        to_canonical_json(config).into(),
-                        message.as_str().into(),
-                        created_at.into(),
-                    ],
-                )?;
+                inserted += insert_error(db, hash.as_deref(), config, message, created_at)?;
             }
             Ok(inserted)
         })
@@ -500,12 +535,15 @@ impl<D: Sql> Store<D> {
     }
 
     /// Copies into this store every experiment and error of `other` it lacks (by
-    /// `config_hash`); returns how many experiments were new. Lossless: stored rows are
-    /// copied as they are.
-    pub fn merge_from<E: Sql>(&mut self, other: &mut Store<E>, created_at: i64) -> Result<usize> {
+    /// `config_hash`). Lossless: stored rows are copied as they are; a row of `other` that
+    /// cannot be read is named in the answer, not copied, and stops nothing.
+    pub fn merge_from<E: Sql>(&mut self, other: &mut Store<E>, created_at: i64) -> Result<Listing<usize>> {
         const PAGE: i64 = 2000;
         let mut after = 0;
-        let mut merged = 0;
+        let mut merged = Listing {
+            experiments: 0,
+            unreadable: Vec::new(),
+        };
         loop {
             let rows = other
                 .db
@@ -516,9 +554,10 @@ impl<D: Sql> Store<D> {
                 .map_err(driver)?;
             let Some(last) = rows.last() else { break };
             after = last[0].int().unwrap_or(i64::MAX);
-            let experiments = rows.iter().map(|r| experiment(r)).collect::<Result<Vec<_>>>()?;
-            let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
-            merged += self.insert(&results, created_at)?;
+            let page = Listing::of(&rows);
+            merged.unreadable.extend(page.unreadable);
+            let results: Vec<BacktestResult> = page.experiments.into_iter().map(Into::into).collect();
+            merged.experiments += self.insert(&results, created_at)?.stored;
         }
         let errors = other.errors(usize::MAX >> 1)?;
         let failures: Vec<_> = errors
@@ -534,7 +573,8 @@ impl<D: Sql> Store<D> {
     pub fn open_sweep(&mut self, spec: &str, data_fingerprint: &str, created_at: i64) -> Result<i64> {
         self.db
             .execute(
-                "INSERT OR IGNORE INTO sweeps (spec, data_fingerprint, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO sweeps (spec, data_fingerprint, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (spec, data_fingerprint) DO NOTHING",
                 &[spec.into(), data_fingerprint.into(), created_at.into()],
             )
             .map_err(driver)?;
@@ -561,7 +601,8 @@ impl<D: Sql> Store<D> {
         self.transaction(|db| {
             for hash in members {
                 db.execute(
-                    "INSERT OR IGNORE INTO sweep_members (sweep_id, config_hash) VALUES (?, ?)",
+                    "INSERT INTO sweep_members (sweep_id, config_hash) VALUES (?, ?) \
+                     ON CONFLICT (sweep_id, config_hash) DO NOTHING",
                     &[sweep_id.into(), hash.as_str().into()],
                 )?;
             }
@@ -602,6 +643,9 @@ impl<D: Sql> Store<D> {
 
     /// The sweeps that kept returns, newest first.
     pub fn sweeps(&mut self) -> Result<Vec<SweepRow>> {
+        if self.version < 2 {
+            return Ok(Vec::new()); // a file from before kept returns has none
+        }
         let rows = self
             .db
             .query(
@@ -659,11 +703,11 @@ impl<D: Sql> Store<D> {
             returns: Vec::with_capacity(rows.len()),
         };
         for (i, row) in rows.iter().enumerate() {
-            let experiment = experiment(&row[3..])?;
+            let experiment = experiment(&row[3..]).map_err(|e| named_row(&row[3..], e))?;
             let (Some(period_ms), Some(first), Some(SqlValue::Blob(bytes))) = (row[0].int(), row[1].int(), row.get(2))
             else {
                 return Err(Error::Store(format!(
-                    "experiment {} of sweep {sweep_id} has no kept returns; run the sweep again with --keep-returns",
+                    "experiment #{} of sweep {sweep_id} has no kept returns; run the sweep again with --keep-returns",
                     experiment.id
                 )));
             };
@@ -676,7 +720,7 @@ impl<D: Sql> Store<D> {
                 out.first_period = first;
             } else if (period_ms, first, returns.len()) != (out.period_ms, out.first_period, out.returns[0].len()) {
                 return Err(Error::Store(format!(
-                    "experiment {} of sweep {sweep_id} covers other periods than experiment {}",
+                    "experiment #{} of sweep {sweep_id} covers other periods than experiment #{}",
                     experiment.id, out.experiments[0].id
                 )));
             }
@@ -709,12 +753,13 @@ impl<D: Sql> Store<D> {
     }
 
     /// The best `n` experiments by `metric` (lowest first for `max_drawdown`).
-    pub fn top(&mut self, metric: &str, n: usize, filter: &Filter) -> Result<Vec<Experiment>> {
+    pub fn top(&mut self, metric: &str, n: usize, filter: &Filter) -> Result<Listing> {
         self.list(filter, metric, n, 0)
     }
 
-    /// A page of experiments sorted by `sort` (best first), ties by id.
-    pub fn list(&mut self, filter: &Filter, sort: &str, limit: usize, offset: usize) -> Result<Vec<Experiment>> {
+    /// A page of experiments sorted by `sort` (best first), ties by id. A row that cannot
+    /// be read is left out and named in [`Listing::unreadable`]; the others come through.
+    pub fn list(&mut self, filter: &Filter, sort: &str, limit: usize, offset: usize) -> Result<Listing> {
         let order = sort_order(sort)?;
         let (clause, mut params) = filter.clause()?;
         // NULL profit factors (no loss at all) sort as the best.
@@ -724,7 +769,7 @@ impl<D: Sql> Store<D> {
         params.push((limit as i64).into());
         params.push((offset as i64).into());
         let rows = self.db.query(&sql, &params).map_err(driver)?;
-        rows.iter().map(|row| experiment(row)).collect()
+        Ok(Listing::of(&rows))
     }
 
     pub fn count(&mut self, filter: &Filter) -> Result<i64> {
@@ -736,12 +781,16 @@ impl<D: Sql> Store<D> {
         Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
     }
 
-    /// An experiment named by its id or by a unique prefix of its `config_hash` (ids differ
-    /// between databases, hashes do not).
+    /// An experiment named by `#ID` (its id in this store) or by a unique prefix of its
+    /// `config_hash` (4+ hex digits; ids differ between stores, hashes do not). The two
+    /// never overlap: `0094` is a hash prefix, `#94` an id, and a bare `94` is refused
+    /// with both spellings rather than guessed.
     pub fn get(&mut self, name: &str) -> Result<Experiment> {
         let name = name.trim();
-        let rows = if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) && name.len() < 12 {
-            let id: i64 = name.parse().map_err(|_| Error::Store(format!("bad id `{name}`")))?;
+        let rows = if let Some(id) = name.strip_prefix('#') {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| Error::Store(format!("`{name}`: an id is `#` and digits, e.g. #94")))?;
             self.db
                 .query(&format!("SELECT {COLUMNS} FROM experiments WHERE id = ?"), &[id.into()])
         } else if name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -750,15 +799,20 @@ impl<D: Sql> Store<D> {
                 &format!("SELECT {COLUMNS} FROM experiments WHERE config_hash >= ? AND config_hash < ? LIMIT 2"),
                 &[prefix.clone().into(), format!("{prefix}g").into()],
             )
+        } else if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Store(format!(
+                "`{name}` is too short for a config_hash prefix (4+ hex digits); for the experiment with id \
+                 {name} write `#{name}`"
+            )));
         } else {
             return Err(Error::Store(format!(
-                "`{name}` is neither an experiment id nor a config_hash prefix (4+ hex digits)"
+                "`{name}` is neither an experiment id (`#` and digits, e.g. #94) nor a config_hash prefix (4+ hex digits)"
             )));
         }
         .map_err(driver)?;
         match rows.len() {
             0 => Err(Error::Store(format!("no experiment `{name}`"))),
-            1 => experiment(&rows[0]),
+            1 => experiment(&rows[0]).map_err(|e| named_row(&rows[0], e)),
             _ => Err(Error::Store(format!(
                 "`{name}` matches several experiments; give more of the hash"
             ))),
@@ -788,7 +842,8 @@ impl<D: Sql> Store<D> {
                 ],
             )
             .map_err(driver)?;
-        rows.iter().map(|row| experiment(row)).collect()
+        // An unreadable row is not a config the optimizer can learn from.
+        Ok(Listing::of(&rows).experiments)
     }
 
     /// The Sharpe ratios of every config tried for a symbol, timeframe and strategy: the
@@ -868,6 +923,94 @@ impl<D: Sql> Store<D> {
     }
 }
 
+/// Experiments read from the store (or, for a merge, how many were new), and the rows
+/// that could not be read, each named by its id and the column at fault.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listing<T = Vec<Experiment>> {
+    pub experiments: T,
+    pub unreadable: Vec<String>,
+}
+
+impl Listing {
+    fn of(rows: &[Vec<SqlValue>]) -> Self {
+        let mut listing = Listing {
+            experiments: Vec::with_capacity(rows.len()),
+            unreadable: Vec::new(),
+        };
+        for row in rows {
+            match experiment(row) {
+                Ok(e) => listing.experiments.push(e),
+                Err(e) => listing.unreadable.push(named_row(row, e).to_string()),
+            }
+        }
+        listing
+    }
+}
+
+/// A row's decoding error, with the row's id.
+fn named_row(row: &[SqlValue], e: Error) -> Error {
+    let id = row.first().and_then(SqlValue::int).map_or_else(|| "?".to_owned(), |id| id.to_string());
+    match e {
+        Error::Store(message) => Error::Store(format!("experiment #{id}: {message}")),
+        other => other,
+    }
+}
+
+/// What [`Store::insert`] did with each result; the three add up to the results given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Inserted {
+    pub stored: usize,
+    pub already_stored: usize,
+    /// Recorded in `errors` instead, with the reason.
+    pub failed: usize,
+}
+
+/// Why a result cannot be a row, if it cannot: each metric column and each curve point
+/// must be a finite number.
+fn unstorable(r: &BacktestResult) -> Option<String> {
+    let m = &r.metrics;
+    let metrics = [
+        ("total_return", m.total_return),
+        ("annualized_return", m.annualized_return),
+        ("sharpe_ratio", m.sharpe_ratio),
+        ("max_drawdown", m.max_drawdown),
+        ("win_rate", m.win_rate),
+        ("profit_factor", m.profit_factor.unwrap_or(0.0)),
+        ("avg_win", m.avg_win),
+        ("avg_loss", m.avg_loss),
+        ("final_equity", m.final_equity),
+    ];
+    if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+        return Some(format!(
+            "metric `{name}` is {value}, not a finite number: the candles or costs give no usable result"
+        ));
+    }
+    r.equity_curve
+        .iter()
+        .find(|p| !(p.equity as f32).is_finite())
+        .map(|p| format!("the equity at {} is {}, not a finite number", p.time, p.equity))
+}
+
+/// One `errors` row; a config already recorded stays as it was (returns 0).
+fn insert_error<D: Sql>(
+    db: &mut D,
+    hash: Option<&str>,
+    config: &Value,
+    message: &str,
+    created_at: i64,
+) -> Result<usize, String> {
+    db.execute(
+        "INSERT INTO errors (config_hash, config, message, created_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (config_hash) DO NOTHING",
+        &[
+            hash.into(),
+            to_canonical_json(config).into(),
+            message.into(),
+            created_at.into(),
+        ],
+    )
+}
+
 fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
     let c = &r.config;
     let m = &r.metrics;
@@ -905,7 +1048,7 @@ fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
 }
 
 fn experiment(r: &[SqlValue]) -> Result<Experiment> {
-    let bad = |column: &str| Error::Store(format!("experiment row: column `{column}` is missing or malformed"));
+    let bad = |column: &str| Error::Store(format!("column `{column}` is missing or malformed"));
     let int = |i: usize, name: &str| r[i].int().ok_or_else(|| bad(name));
     let real = |i: usize, name: &str| r[i].real().ok_or_else(|| bad(name));
     let text = |i: usize, name: &str| r[i].text().map(str::to_owned).ok_or_else(|| bad(name));

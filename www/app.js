@@ -171,10 +171,10 @@ async function runSweep(event) {
         const outcomes = !runnable.length ? null : edge ? await runOnEdge(edge, configs, runnable.map((c) => c.config_hash)) : await pool.run(configs, keepReturns);
         if (run.cancelled) return;
         const members = keepReturns ? { spec: sweepId, fingerprint, members: chunk.filter((c) => !c.error).map((c) => c.config_hash) } : null;
-        const [inserted, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors, members);
+        const [inserted, already, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors, members);
         counts.stored += inserted;
         counts.failed += failed;
-        counts.skipped += chunk.length - runnable.length - errors.length;
+        counts.skipped += chunk.length - runnable.length - errors.length + already;
         counts.done += chunk.length;
         progress();
         if (++sinceFold >= 40) {
@@ -358,7 +358,7 @@ function renderHeatmap() {
 // ---- comparison --------------------------------------------------------------------------
 
 function renderCompare() {
-  const rows = [...state.compare].map((id) => store.get(String(id)));
+  const rows = [...state.compare].map((id) => store.get(`#${id}`));
   const metrics = rows.length ? Object.keys(rows[0].metrics) : [];
   const fields = [
     ['strategy', (e) => e.config.strategy], ['params', (e) => JSON.stringify(e.config.params)],
@@ -717,7 +717,7 @@ async function importFile(file) {
 
 async function openDetail(name) {
   show('detail');
-  const e = store.get(String(name));
+  const e = store.get(`#${name}`);
   $('#detail-title').textContent = `Experiment ${e.id}: ${e.config.symbol} ${e.config.timeframe} ${e.config.strategy}`;
   $('#link-out').hidden = true;
   $('#promote-command').hidden = true;
@@ -790,16 +790,20 @@ async function importDatabase(file) {
   const out = $('#import-result');
   try {
     let merged;
+    let skipped = [];
     if (file.name.endsWith('.json')) {
       merged = store.importExperiments(JSON.parse(new TextDecoder().decode(bytes)), Date.now());
     } else {
       const SQL = await window.sqlReady;
       const other = new SQL.Database(bytes);
-      merged = store.mergeDatabase(other, Date.now());
+      const report = store.mergeDatabase(other, Date.now());
       other.close();
+      merged = report.experiments;
+      skipped = report.unreadable;
     }
     await persist.fold();
-    out.textContent = `imported ${file.name}: ${merged} new experiments`;
+    out.textContent = `imported ${file.name}: ${merged} new experiments` +
+      (skipped.length ? `; ${skipped.length} unreadable rows left out (${skipped.slice(0, 3).join('; ')})` : '');
     refresh();
   } catch (e) {
     out.textContent = `${file.name}: ${e.message}`;

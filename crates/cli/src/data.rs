@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use btlab::{Candles, Timeframe, parse_candles, synthetic};
+use btlab::parse::parse_candles_from;
+use btlab::{Candles, Timeframe, synthetic};
+
+use crate::files;
 
 /// Folders searched for `{SYMBOL}-{timeframe}*.csv` when no `--data` is given.
 const DATA_DIRS: [&str; 2] = ["data", "tests/data"];
@@ -35,12 +38,14 @@ impl DataSource {
     }
 }
 
+/// Reads and checks a candle file as it streams: memory holds the candles, not the file,
+/// and a file over [`files::CANDLE_LIMIT`] is refused before a byte is read.
 pub fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let candles = parse_candles(&bytes).with_context(|| format!("in {}", path.display()))?;
+    let reader = files::open_bounded(path, files::CANDLE_LIMIT)?;
+    let candles = parse_candles_from(reader).with_context(|| format!("in {}", path.display()))?;
     let data_timeframe = candles
-        .detect_timeframe()
-        .with_context(|| format!("{}: cannot tell the timeframe of its candles", path.display()))?;
+        .own_timeframe()
+        .with_context(|| format!("in {}", path.display()))?;
     btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))
 }
 

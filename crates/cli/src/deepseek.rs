@@ -68,8 +68,17 @@ impl DeepSeek {
             "temperature": 0.7,
             "stream": false,
         });
-        let reply = self.post_with_retries(&body)?;
-        parse_reply(&reply)
+        // Whatever a server sends back may quote the request, key included: every
+        // message made from a reply is redacted and cut short before anyone sees it.
+        self.post_with_retries(&body)
+            .and_then(|reply| parse_reply(&reply))
+            .map_err(|e| anyhow!(self.redact(&format!("{e:#}"))))
+    }
+
+    /// `text` without the key, cut to [`QUOTE_LIMIT`] characters: what btlab prints of
+    /// anything a server sent.
+    pub fn redact(&self, text: &str) -> String {
+        excerpt(&text.replace(&self.key, "[redacted]"))
     }
 
     fn post_with_retries(&self, body: &Value) -> Result<String> {
@@ -92,7 +101,11 @@ impl DeepSeek {
             let wait = retry_after
                 .unwrap_or(self.backoff * 2u32.pow(attempt))
                 .min(Duration::from_secs(30));
-            eprintln!("  deepseek: {message}; retrying in {:.1}s", wait.as_secs_f64());
+            note!(
+                "  deepseek: {}; retrying in {:.1}s",
+                self.redact(&message),
+                wait.as_secs_f64()
+            );
             std::thread::sleep(wait);
             attempt += 1;
         }
@@ -122,7 +135,27 @@ impl DeepSeek {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let text = match response.body_mut().with_config().limit(REPLY_LIMIT).read_to_string() {
+            Ok(text) => text,
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(Failure::Fatal(format!(
+                    "HTTP {status}: the reply is larger than {} MiB",
+                    REPLY_LIMIT >> 20
+                )));
+            }
+            Err(ureq::Error::Timeout(_)) => {
+                return Err(Failure::Retryable {
+                    message: format!("HTTP {status}: the reply did not finish arriving in time (--api-timeout)"),
+                    retry_after,
+                });
+            }
+            Err(e) => {
+                return Err(Failure::Retryable {
+                    message: format!("HTTP {status}: the reply was cut off ({e})"),
+                    retry_after,
+                });
+            }
+        };
         match status {
             200..=299 => Ok(text),
             429 | 500..=599 => Err(Failure::Retryable {
@@ -142,9 +175,20 @@ enum Failure {
     Fatal(String),
 }
 
+/// The most of a reply btlab reads: a chat completion of a few configs is a few KB.
+const REPLY_LIMIT: u64 = 4 << 20;
+/// The most characters of server text one message quotes.
+const QUOTE_LIMIT: usize = 200;
+
+/// Server text on one line, at most [`QUOTE_LIMIT`] characters (with how much was left).
 fn excerpt(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    one_line.chars().take(200).collect()
+    let total = one_line.chars().count();
+    if total <= QUOTE_LIMIT {
+        return one_line;
+    }
+    let kept: String = one_line.chars().take(QUOTE_LIMIT).collect();
+    format!("{kept}... ({} more characters)", total - QUOTE_LIMIT)
 }
 
 const SYSTEM_PROMPT: &str = "You optimize the parameters of a trading strategy backtested on historical candles. \
@@ -244,7 +288,7 @@ fn parse_reply(text: &str) -> Result<Vec<Map<String, Value>>> {
         .map(|c| {
             c.as_object()
                 .cloned()
-                .ok_or_else(|| anyhow!("a config is not an object: {c}"))
+                .ok_or_else(|| anyhow!("a config is not an object: {}", excerpt(&c.to_string())))
         })
         .collect()
 }

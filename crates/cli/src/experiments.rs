@@ -4,14 +4,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use btlab::store::{Experiment, Filter, Sql, Store};
+use anyhow::Result;
+use btlab::store::{Experiment, Filter, Listing, Sql, Store};
 use btlab::time::format_ms;
 use clap::{Args, Subcommand};
 
-use crate::{DataArgs, output};
+use crate::{DataArgs, files, output};
 use btlab::overfit::{SweepOverfitting, experiment_deflated_sharpe, sweep_overfitting};
-use btlab_cli::sqlite::open_existing;
+use btlab_cli::sqlite::open_read_only;
 
 #[derive(Args)]
 pub struct ExperimentsArgs {
@@ -50,7 +50,7 @@ enum ExperimentsCommand {
     Top {
         #[arg(default_value = "sharpe_ratio")]
         metric: String,
-        #[arg(long, default_value_t = 10)]
+        #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
         n: usize,
         #[command(flatten)]
         filter: FilterArgs,
@@ -70,9 +70,9 @@ enum ExperimentsCommand {
         filter: FilterArgs,
         #[arg(long, default_value = "sharpe_ratio")]
         sort: String,
-        #[arg(long, default_value_t = 20)]
+        #[arg(allow_negative_numbers = true, long, default_value_t = 20)]
         limit: usize,
-        #[arg(long, default_value_t = 0)]
+        #[arg(allow_negative_numbers = true, long, default_value_t = 0)]
         offset: usize,
         #[arg(long)]
         json: bool,
@@ -92,17 +92,17 @@ enum ExperimentsCommand {
     },
     /// The probability of backtest overfitting of a sweep (CSCV over its daily returns).
     Pbo {
-        #[arg(long)]
+        #[arg(allow_negative_numbers = true, long)]
         sweep: i64,
         /// Blocks the returns are cut into (even, at most 20).
-        #[arg(long, default_value_t = btlab::overfit::pbo::DEFAULT_BLOCKS)]
+        #[arg(allow_negative_numbers = true, long, default_value_t = btlab::overfit::pbo::DEFAULT_BLOCKS)]
         blocks: usize,
         #[arg(long)]
         json: bool,
     },
     /// The configs that failed, latest first.
     Errors {
-        #[arg(long, default_value_t = 10)]
+        #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
         limit: usize,
         #[arg(long)]
         json: bool,
@@ -110,13 +110,16 @@ enum ExperimentsCommand {
     /// Every experiment (filtered) to a JSON file.
     Export {
         file: PathBuf,
+        /// Replace the file if it exists (never the database itself).
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         filter: FilterArgs,
     },
 }
 
 pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
-    let mut store = open_existing(&args.db)?;
+    let mut store = open_read_only(&args.db)?;
     let mut out = std::io::stdout().lock();
     match args.command {
         ExperimentsCommand::Top {
@@ -126,14 +129,14 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             data,
             json,
         } => {
-            let rows = store.top(&metric, n, &filter.filter())?;
+            let rows = readable(store.top(&metric, n, &filter.filter())?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else if rows.is_empty() {
                 writeln!(out, "no experiments")?;
             } else {
                 writeln!(out, "{}", experiments_table(&rows))?;
-                writeln!(out, "#1: {}", deflated_line(&mut store, &rows[0], &data))?;
+                writeln!(out, "first row: {}", deflated_line(&mut store, &rows[0], &data))?;
             }
         }
         ExperimentsCommand::Sweeps { json } => {
@@ -211,7 +214,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             json,
         } => {
             let filter = filter.filter();
-            let rows = store.list(&filter, &sort, limit, offset)?;
+            let rows = readable(store.list(&filter, &sort, limit, offset)?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else {
@@ -233,7 +236,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
             } else {
                 let c = &e.config;
-                writeln!(out, "experiment {}  config_hash {}", e.id, e.config_hash)?;
+                writeln!(out, "experiment #{}  config_hash {}", e.id, e.config_hash)?;
                 writeln!(
                     out,
                     "{} {} {} {}  [{} .. {})  {} candles",
@@ -279,12 +282,24 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 writeln!(out, "{table}")?;
             }
         }
-        ExperimentsCommand::Export { file, filter } => {
-            let written = export(&mut store, &filter.filter(), &file)?;
+        ExperimentsCommand::Export { file, force, filter } => {
+            let existing = files::Existing::RefuseUnless {
+                force,
+                protected: &args.db,
+            };
+            let written = export(&mut store, &filter.filter(), &file, existing)?;
             writeln!(out, "exported {written} experiments to {}", file.display())?;
         }
     }
     Ok(())
+}
+
+/// The rows read; each unreadable one is named on stderr, and the rest go on.
+fn readable(listing: Listing) -> Vec<Experiment> {
+    for problem in &listing.unreadable {
+        note!("skipped {problem}");
+    }
+    listing.experiments
 }
 
 /// The deflated Sharpe ratio of an experiment, or why it cannot be computed here.
@@ -296,7 +311,7 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
     });
     match figure {
         Ok(Some(d)) => format!(
-            "deflated Sharpe {:.4} (experiment {}: best of {} {} {} {} trials, per-candle trial Sharpe variance {:.3e}, \
+            "deflated Sharpe {:.4} (experiment #{}: best of {} {} {} {} trials, per-candle trial Sharpe variance {:.3e}, \
              skewness {:.2}, kurtosis {:.2}, {} returns)",
             d.probability,
             e.id,
@@ -309,8 +324,8 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
             d.kurtosis,
             d.observations
         ),
-        Ok(None) => format!("deflated Sharpe of experiment {}: n/a (its returns never vary)", e.id),
-        Err(err) => format!("deflated Sharpe of experiment {}: needs its candles ({err:#})", e.id),
+        Ok(None) => format!("deflated Sharpe of experiment #{}: n/a (its returns never vary)", e.id),
+        Err(err) => format!("deflated Sharpe of experiment #{}: needs its candles ({err:#})", e.id),
     }
 }
 
@@ -330,12 +345,12 @@ fn print_overfitting(out: &mut impl Write, r: &SweepOverfitting) -> Result<()> {
     match &r.deflated_sharpe {
         Some(d) => writeln!(
             out,
-            "best in sample: experiment {} (daily Sharpe {:.4}); deflated Sharpe {:.4} over the sweep's {} trials",
+            "best in sample: experiment #{} (daily Sharpe {:.4}); deflated Sharpe {:.4} over the sweep's {} trials",
             r.best_experiment, r.best_daily_sharpe, d.probability, d.trials
         )?,
         None => writeln!(
             out,
-            "best in sample: experiment {} (returns never vary)",
+            "best in sample: experiment #{} (returns never vary)",
             r.best_experiment
         )?,
     }
@@ -359,7 +374,7 @@ fn experiments_table(rows: &[Experiment]) -> comfy_table::Table {
     for e in rows {
         let m = &e.metrics;
         table.add_row([
-            e.id.to_string(),
+            format!("#{}", e.id),
             e.config_hash[..10].to_owned(),
             e.config.symbol.clone(),
             e.config.timeframe.to_string(),
@@ -377,34 +392,28 @@ fn experiments_table(rows: &[Experiment]) -> comfy_table::Table {
 
 /// Writes the experiments as a JSON array, page by page, to a temporary file renamed into
 /// place at the end: an interrupted export never leaves a truncated file behind.
-fn export<D: Sql>(store: &mut Store<D>, filter: &Filter, file: &Path) -> Result<usize> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing in {}", dir.display()))?;
-    let mut written = 0;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+fn export<D: Sql>(store: &mut Store<D>, filter: &Filter, file: &Path, existing: files::Existing<'_>) -> Result<usize> {
+    let (mut written, mut offset) = (0, 0);
+    files::write_atomically(file, existing, |w| {
         write!(w, "[")?;
         const PAGE: usize = 5000;
         loop {
-            let rows = store.list(filter, "sharpe_ratio", PAGE, written)?;
-            for e in &rows {
+            let page = store.list(filter, "sharpe_ratio", PAGE, offset)?;
+            offset += page.experiments.len() + page.unreadable.len();
+            let last = page.experiments.len() + page.unreadable.len() < PAGE;
+            for e in &readable(page) {
                 if written > 0 {
                     write!(w, ",")?;
                 }
                 write!(w, "\n{}", serde_json::to_string(e)?)?;
                 written += 1;
             }
-            if rows.len() < PAGE {
+            if last {
                 break;
             }
         }
         writeln!(w, "\n]")?;
-        w.flush()?;
-    }
-    tmp.persist(file)
-        .with_context(|| format!("writing {}", file.display()))?;
+        Ok(())
+    })?;
     Ok(written)
 }

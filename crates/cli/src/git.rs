@@ -71,15 +71,13 @@ pub fn tree(path: &Path) -> Result<Tree> {
     })
 }
 
-/// Commits `file` alone with `message`; returns the new commit's short hash.
+/// Commits `file` alone with `message`; returns the new commit's short hash. A failed
+/// commit (a hook that refuses it) leaves the index as it was: nothing stays staged.
 pub fn commit_file(root: &Path, file: &Path, message: &str) -> Result<String> {
     let file = std::path::absolute(file).context("resolving the profiles path")?;
     let file = file.to_string_lossy();
-    for args in [
-        vec!["add", "--", file.as_ref()],
-        vec!["commit", "-q", "-m", message, "--", file.as_ref()],
-    ] {
-        let out = git(root, &args)?;
+    let run = |args: &[&str]| -> Result<()> {
+        let out = git(root, args)?;
         if !out.status.success() {
             bail!(
                 "git {} failed: {}",
@@ -87,6 +85,19 @@ pub fn commit_file(root: &Path, file: &Path, message: &str) -> Result<String> {
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }
+        Ok(())
+    };
+    run(&["add", "--", file.as_ref()])?;
+    if let Err(e) = run(&["commit", "-q", "-m", message, "--", file.as_ref()]) {
+        // The index entry goes back to HEAD's (or away, for a file HEAD lacks).
+        let unstaged = match run(&["reset", "-q", "--", file.as_ref()]) {
+            Ok(()) => Ok(()),
+            Err(_) => run(&["rm", "-q", "--cached", "--", file.as_ref()]),
+        };
+        return Err(match unstaged {
+            Ok(()) => e,
+            Err(reset) => e.context(format!("and unstaging it failed too: {reset:#}")),
+        });
     }
     let head = git(root, &["rev-parse", "--short", "HEAD"])?;
     Ok(String::from_utf8_lossy(&head.stdout).trim().to_owned())

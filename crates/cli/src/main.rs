@@ -1,8 +1,24 @@
 //! `btlab`: the native face of the engine.
 
+/// Writes a line to stdout. A closed pipe (`btlab ... | head`) is an error of kind
+/// `BrokenPipe` that `main` ends on quietly; every command's output goes through here.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::say_line(format_args!($($arg)*))?
+    };
+}
+
+/// Writes a line to stderr, ignoring failure: a closed or full stderr never panics.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::output::note_line(format_args!($($arg)*))
+    };
+}
+
 mod data;
 mod deepseek;
 mod experiments;
+mod files;
 mod git;
 mod optimize;
 mod output;
@@ -64,7 +80,7 @@ struct DataArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Seed of the embedded DEMO-BTC market.
-    #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = synthetic::DEFAULT_SEED)]
     demo_seed: u64,
 }
 
@@ -80,11 +96,11 @@ impl DataArgs {
 /// What a backtest costs and may do, shared by every command that builds configs.
 #[derive(Args)]
 struct CostArgs {
-    #[arg(long, default_value_t = btlab::config::DEFAULT_CAPITAL)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = btlab::config::DEFAULT_CAPITAL)]
     capital: f64,
-    #[arg(long, default_value_t = btlab::config::DEFAULT_FEE_BPS)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = btlab::config::DEFAULT_FEE_BPS)]
     fee_bps: f64,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 0.0)]
     slippage_bps: f64,
     #[arg(long)]
     allow_short: bool,
@@ -128,25 +144,12 @@ struct BatchArgs {
     json: bool,
 }
 
-/// Prints a line to stdout; a closed pipe (`btlab ... | head`) ends the command quietly.
-macro_rules! emit {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)?
-    }};
-}
-
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(e) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -172,7 +175,7 @@ fn run_one(args: RunArgs) -> Result<()> {
         None => {
             let defaults = strategy::default_params(strategy);
             if !args.json {
-                emit!("params: {} (the strategy's defaults)", Value::Object(defaults.clone()));
+                say!("params: {} (the strategy's defaults)", Value::Object(defaults.clone()));
             }
             defaults
         }
@@ -202,11 +205,11 @@ fn run_one(args: RunArgs) -> Result<()> {
     };
     let result = market.run(&valid, detail, &mut Vec::new());
     if args.json {
-        emit!("{}", serde_json::to_string_pretty(&result)?);
+        say!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
     let gaps = market.candles().gaps(config.timeframe);
-    emit!(
+    say!(
         "{} {} {} {}  {} candles {} .. {}{}",
         config.symbol,
         config.timeframe,
@@ -221,47 +224,30 @@ fn run_one(args: RunArgs) -> Result<()> {
             format!(" ({} gaps)", gaps.len())
         }
     );
-    emit!(
+    say!(
         "{}",
         output::metrics_table(&result.metrics, result.config.initial_capital)
     );
-    emit!("config_hash {}", result.config_hash);
+    say!("config_hash {}", result.config_hash);
     Ok(())
-}
-
-fn read_configs(path: &PathBuf) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
-    match value {
-        Value::Array(items) => Ok(items),
-        Value::Object(mut map) => match map.remove("configs") {
-            Some(Value::Array(items)) => Ok(items),
-            _ => bail!(
-                "{}: expected an array of configs or {{\"configs\": [...]}}",
-                path.display()
-            ),
-        },
-        _ => bail!(
-            "{}: expected an array of configs or {{\"configs\": [...]}}",
-            path.display()
-        ),
-    }
 }
 
 /// Runs each config of the file; a bad config is reported in its place and the rest run.
 fn run_batch_file(args: BatchArgs) -> Result<()> {
     let source = args.data.source();
-    let items = read_configs(&args.file)?;
+    let text = crate::files::read_text(&args.file, crate::files::SPEC_LIMIT)?;
+    let items = btlab::config::batch_configs(&text).with_context(|| format!("in {}", args.file.display()))?;
     let outcomes: Vec<Result<btlab::BacktestResult>> = items
         .into_iter()
         .map(|item| {
-            let config: BacktestConfig = serde_json::from_value(item).context("config")?;
-            let valid = config.validate()?;
+            let valid = item?.validate()?;
+            let config = &valid.config;
             let series = source.load(&config.symbol, config.timeframe, config.start.0, config.end.0)?;
-            let market = Market::for_config(&series, &valid.config)?;
+            let market = Market::for_config(&series, config)?;
             Ok(market.run(&valid, Detail::curve_at_most(200), &mut Vec::new()))
         })
         .collect();
+    let failed = outcomes.iter().filter(|o| o.is_err()).count();
     if args.json {
         let out: Vec<Value> = outcomes
             .iter()
@@ -270,8 +256,8 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
                 Err(e) => json!({"ok": false, "error": format!("{e:#}")}),
             })
             .collect();
-        emit!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        say!("{}", serde_json::to_string_pretty(&out)?);
+        return all_failed(failed, outcomes.len());
     }
     let mut table = output::table();
     table.set_header([
@@ -300,21 +286,31 @@ fn run_batch_file(args: BatchArgs) -> Result<()> {
         };
         table.add_row(row);
     }
-    emit!("{table}");
-    let failed = outcomes.iter().filter(|o| o.is_err()).count();
-    emit!(
+    say!("{table}");
+    say!(
         "{} configs: {} ran, {} failed",
         outcomes.len(),
         outcomes.len() - failed,
         failed
     );
+    all_failed(failed, outcomes.len())
+}
+
+/// A batch or sweep in which nothing succeeded is a failure of the command.
+pub(crate) fn all_failed(failed: usize, taken: usize) -> Result<()> {
+    if taken == 0 {
+        bail!("there was no config to run");
+    }
+    if failed == taken {
+        bail!("every config failed ({failed} of {taken}); nothing ran to the end");
+    }
     Ok(())
 }
 
 fn list_strategies(json: bool) -> Result<()> {
     let strategies = catalog();
     if json {
-        emit!("{}", serde_json::to_string_pretty(&strategies)?);
+        say!("{}", serde_json::to_string_pretty(&strategies)?);
         return Ok(());
     }
     let mut table = output::table();
@@ -336,6 +332,6 @@ fn list_strategies(json: bool) -> Result<()> {
             s.constraints.join("\n"),
         ]);
     }
-    emit!("{table}");
+    say!("{table}");
     Ok(())
 }

@@ -37,19 +37,19 @@ pub struct OptimizeArgs {
     /// The metric to optimize (max_drawdown is minimized, the others maximized).
     #[arg(long, default_value = "sharpe_ratio")]
     target: String,
-    #[arg(long, default_value_t = 10)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
     iterations: usize,
     /// Configs asked for per iteration.
-    #[arg(long, default_value_t = 8)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 8)]
     batch: usize,
     /// Stop when the best target improved by no more than this ...
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 1e-3)]
     convergence: f64,
     /// ... for this many iterations in a row.
-    #[arg(long, default_value_t = 3)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3)]
     patience: usize,
     /// Seed of the no-key optimizer.
-    #[arg(long, default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 0)]
     seed: u64,
     /// The no-key sampler: `tpe`, or `random` (the baseline it is measured against).
     #[arg(long, default_value = "tpe", value_parser = ["tpe", "random"])]
@@ -61,13 +61,13 @@ pub struct OptimizeArgs {
     #[arg(long, default_value = "deepseek-chat")]
     model: String,
     /// Seconds before an API call is abandoned.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 60.0)]
     api_timeout: f64,
     /// Retries of an API call after a timeout, a 429 or a 5xx.
-    #[arg(long, default_value_t = 3)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3)]
     api_retries: u32,
     /// First retry delay in milliseconds (doubling each time, or the server's Retry-After).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 1000)]
     api_backoff_ms: u64,
     #[command(flatten)]
     costs: CostArgs,
@@ -107,7 +107,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     template.validate()?;
     let space = match &args.grids {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
             let grids = parse_grids(&text).with_context(|| format!("in {}", path.display()))?;
             let grid = grids
                 .get(&args.strategy)
@@ -130,9 +130,9 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         Duration::from_millis(args.api_backoff_ms),
     );
     match &deepseek {
-        Some(d) => eprintln!("optimizer: DeepSeek `{}` (falls back to TPE on any failure)", d.model),
-        None if args.sampler == "random" => eprintln!("optimizer: random search (seed {})", args.seed),
-        None => eprintln!(
+        Some(d) => note!("optimizer: DeepSeek `{}` (falls back to TPE on any failure)", d.model),
+        None if args.sampler == "random" => note!("optimizer: random search (seed {})", args.seed),
+        None => note!(
             "optimizer: no DEEPSEEK_API_KEY, heuristic mode: TPE (seed {}, {} random trials first)",
             args.seed,
             btlab::optimize::STARTUP_TRIALS
@@ -149,7 +149,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         let best_before = best(&trials);
         let (proposals, source) = propose(&space, &history, &trials, &args, deepseek.as_ref(), iteration);
         if proposals.is_empty() {
-            eprintln!("the search space has no untried config left");
+            note!("the search space has no untried config left");
             break;
         }
         let configs: Vec<btlab::Result<BacktestConfig>> = proposals
@@ -184,7 +184,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         } else {
             f64::INFINITY
         };
-        eprintln!(
+        note!(
             "iteration {iteration}/{}: {} new ({source}{}), best {} {} ({}) {}",
             args.iterations,
             outcome.stored,
@@ -210,7 +210,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         });
         stale = if gain > args.convergence { 0 } else { stale + 1 };
         if stale >= args.patience {
-            eprintln!(
+            note!(
                 "converged: no improvement above {} for {} iterations",
                 args.convergence, args.patience
             );
@@ -249,10 +249,11 @@ fn propose(
                     full.extend(params);
                     match space.validate(&full) {
                         Ok(normal) if seen.insert(params_key(&normal)) => chosen.push(normal),
-                        Ok(normal) => {
-                            eprintln!("  deepseek proposed an already tried config: {}", Value::Object(normal))
-                        }
-                        Err(e) => eprintln!("  deepseek proposed an invalid config: {e}"),
+                        Ok(normal) => note!(
+                            "  deepseek proposed an already tried config: {}",
+                            api.redact(&Value::Object(normal).to_string())
+                        ),
+                        Err(e) => note!("  deepseek proposed an invalid config: {}", api.redact(&e.to_string())),
                     }
                     if chosen.len() == args.batch {
                         break;
@@ -260,12 +261,12 @@ fn propose(
                 }
                 source = "deepseek".into();
                 if chosen.is_empty() {
-                    eprintln!("  deepseek gave no usable config: TPE for iteration {iteration}");
+                    note!("  deepseek gave no usable config: TPE for iteration {iteration}");
                     source = "tpe fallback".into();
                 }
             }
             Err(e) => {
-                eprintln!("  deepseek failed ({e:#}): falling back to TPE for iteration {iteration}");
+                note!("  deepseek failed ({e:#}): falling back to TPE for iteration {iteration}");
                 source = "tpe fallback".into();
             }
         }
@@ -323,21 +324,21 @@ fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Step]) -> R
         bail!("nothing was evaluated");
     };
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&json!({"best": best, "trajectory": trajectory, "evaluated": history.len()}))?
         );
         return Ok(());
     }
-    println!(
-        "best of {} configs by {}: experiment {} ({}) {}",
+    say!(
+        "best of {} configs by {}: experiment #{} ({}) {}",
         history.len(),
         args.target,
         best.id,
         &best.config_hash[..12],
         output::params(&best.config)
     );
-    println!("{}", output::metrics_table(&best.metrics, best.config.initial_capital));
+    say!("{}", output::metrics_table(&best.metrics, best.config.initial_capital));
     let mut table = output::table();
     table.set_header([
         "iteration",
@@ -353,6 +354,6 @@ fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Step]) -> R
             format!("{:.4}", s.best),
         ]);
     }
-    println!("{table}");
+    say!("{table}");
     Ok(())
 }

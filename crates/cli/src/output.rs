@@ -1,7 +1,29 @@
 //! Human output: tables that fit the terminal, numbers formatted for reading.
 
+use std::fmt::Arguments;
+use std::io::Write as _;
+
 use btlab::{BacktestConfig, Metrics};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+/// One line to stdout (see the `say!` macro).
+pub fn say_line(line: Arguments<'_>) -> std::io::Result<()> {
+    writeln!(std::io::stdout().lock(), "{line}")
+}
+
+/// One line to stderr (see the `note!` macro); a failed write is dropped.
+pub fn note_line(line: Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Whether a command ended because its reader went away: the end, not a failure.
+pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 pub fn table() -> Table {
     let mut table = Table::new();

@@ -12,7 +12,7 @@ use btlab::store::Experiment;
 use btlab::time::format_ms;
 use btlab::{BacktestConfig, Detail, Market, Timestamp, ValidConfig};
 use btlab_cli::runner::now_ms;
-use btlab_cli::sqlite::open_existing;
+use btlab_cli::sqlite::open_read_only;
 use clap::{Args, Subcommand};
 
 use crate::git::{self, Tree};
@@ -62,9 +62,9 @@ struct PromoteRun {
     profile: Option<String>,
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     min_sharpe: f64,
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 0.10)]
     max_drawdown: f64,
-    #[arg(long, default_value_t = 5)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 5)]
     min_trades: u32,
     /// The out-of-sample re-run must keep a Sharpe above this.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
@@ -76,7 +76,7 @@ struct PromoteRun {
     #[arg(long)]
     oos_end: Option<String>,
     /// Require this deflated-Sharpe probability (it is reported either way).
-    #[arg(long)]
+    #[arg(allow_negative_numbers = true, long)]
     min_dsr: Option<f64>,
     /// Commit the profiles file (alone) once written; refused on a dirty tree.
     #[arg(long)]
@@ -104,7 +104,7 @@ struct Bundle {
 }
 
 fn read_bundle(path: &Path) -> Result<Bundle> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
     let bundle: Bundle =
         serde_json::from_str(&text).with_context(|| format!("{} is not a btlab promotion bundle", path.display()))?;
     if bundle.format != "btlab-promotion-bundle" || bundle.version != 1 {
@@ -134,26 +134,18 @@ pub fn run_promote(args: PromoteArgs) -> Result<()> {
 
 /// The file's text, or "" when it does not exist yet.
 fn read_profiles(path: &Path) -> Result<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    if !path.exists() {
+        return Ok(String::new());
     }
+    crate::files::read_text(path, crate::files::SPEC_LIMIT)
 }
 
-/// Replaces the file in one rename: a reader sees the old file or the new, never half.
+/// Replaces the profiles file in one rename, through a symlink to its target, keeping its
+/// mode and owner; anything but a regular file at the path is refused.
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => dir.to_path_buf(),
-        None => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("writing in {}", dir.display()))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path)
-        .with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+    crate::files::write_atomically(path, crate::files::Existing::Replace, |w| {
+        Ok(w.write_all(text.as_bytes())?)
+    })
 }
 
 /// What `--auto-commit` needs, checked before anything is written.
@@ -214,7 +206,7 @@ fn promote(args: PromoteRun) -> Result<()> {
             (bundle.experiment, bundle.trial_sharpes)
         }
         None => {
-            let mut store = open_existing(&args.db)?;
+            let mut store = open_read_only(&args.db)?;
             let experiment = store.get(args.experiment.as_deref().unwrap_or_default())?;
             let c = &experiment.config;
             let trials = store.trial_sharpes(&c.symbol, c.timeframe.as_str(), &c.strategy)?;
@@ -243,7 +235,7 @@ fn promote(args: PromoteRun) -> Result<()> {
     };
     let mut criteria = promotion::criteria(&experiment.metrics, &oos, deflated.as_ref(), &thresholds);
     criteria.push(git_criterion(&tree));
-    print_criteria(&experiment, &criteria);
+    print_criteria(&experiment, &criteria)?;
     let failed: Vec<&str> = criteria
         .iter()
         .filter(|c| c.failed())
@@ -263,8 +255,8 @@ fn promote(args: PromoteRun) -> Result<()> {
     let new_text = profiles::upsert(&old_text, profile_name, &entry)?;
     let message = commit_message(profile_name, &experiment, deflated.as_ref());
     let sha = write_and_commit(&args.profiles, &old_text, &new_text, commit_root.as_deref(), &message)?;
-    println!(
-        "promoted experiment {} ({}) to profile `{profile_name}` in {}{}{}",
+    say!(
+        "promoted experiment #{} ({}) to profile `{profile_name}` in {}{}{}",
         experiment.id,
         &experiment.config_hash[..12],
         args.profiles.display(),
@@ -292,7 +284,7 @@ pub fn experiment_market(experiment: &Experiment, data: &DataArgs) -> Result<(Ma
     let market = Market::for_config(&series, &valid.config)?;
     if market.fingerprint() != experiment.data_fingerprint {
         bail!(
-            "the candles here (fingerprint {}) are not those experiment {} ran on ({}): pass --data with its file",
+            "the candles here (fingerprint {}) are not those experiment #{} ran on ({}): pass --data with its file",
             market.fingerprint(),
             experiment.id,
             experiment.data_fingerprint
@@ -358,9 +350,9 @@ fn git_criterion(tree: &Tree) -> Criterion {
     Criterion::new("git_clean", "no uncommitted changes".into(), figure, passed)
 }
 
-fn print_criteria(experiment: &Experiment, criteria: &[Criterion]) {
-    println!(
-        "experiment {} ({}): {} {} {} {}",
+fn print_criteria(experiment: &Experiment, criteria: &[Criterion]) -> Result<()> {
+    say!(
+        "experiment #{} ({}): {} {} {} {}",
         experiment.id,
         &experiment.config_hash[..12],
         experiment.config.symbol,
@@ -378,12 +370,13 @@ fn print_criteria(experiment: &Experiment, criteria: &[Criterion]) {
         };
         table.add_row([c.name.as_str(), c.requirement.as_str(), c.figure.as_str(), verdict]);
     }
-    println!("{table}");
+    say!("{table}");
+    Ok(())
 }
 
 fn commit_message(profile: &str, e: &Experiment, deflated: Option<&DeflatedSharpe>) -> String {
     format!(
-        "Promote experiment {} to profile {profile}: {} {} {} {}\n\n\
+        "Promote experiment #{} to profile {profile}: {} {} {} {}\n\n\
          sharpe_ratio {:.3}, total_return {:.2}%, max_drawdown {:.2}%, {} trades{}\nconfig_hash {}",
         e.id,
         e.config.symbol,
@@ -402,7 +395,7 @@ fn commit_message(profile: &str, e: &Experiment, deflated: Option<&DeflatedSharp
 fn list(path: &Path) -> Result<()> {
     let all = profiles::parse(&read_profiles(path)?).with_context(|| format!("in {}", path.display()))?;
     if all.is_empty() {
-        println!("no profiles in {}", path.display());
+        say!("no profiles in {}", path.display());
         return Ok(());
     }
     let mut table = output::table();
@@ -434,7 +427,7 @@ fn list(path: &Path) -> Result<()> {
             (entry.history.len() + 1).to_string(),
         ]);
     }
-    println!("{table}");
+    say!("{table}");
     Ok(())
 }
 
@@ -443,10 +436,8 @@ fn show(name: &str, path: &Path) -> Result<()> {
     let entry = all
         .remove(name)
         .with_context(|| format!("no profile `{name}` in {}", path.display()))?;
-    print!(
-        "{}",
-        serde_yaml_ng::to_string(&std::collections::BTreeMap::from([(name, entry)]))?
-    );
+    let text = serde_yaml_ng::to_string(&std::collections::BTreeMap::from([(name, entry)]))?;
+    say!("{}", text.trim_end());
     Ok(())
 }
 
@@ -463,12 +454,12 @@ fn rollback(name: &str, path: &Path, auto_commit: bool) -> Result<()> {
         .with_context(|| format!("profile `{name}`"))?;
     let new_text = profiles::upsert(&old_text, name, &restored)?;
     let message = format!(
-        "Roll back profile {name} to experiment {} (config_hash {}), replacing {replaced}",
+        "Roll back profile {name} to experiment #{} (config_hash {}), replacing {replaced}",
         restored.current.experiment_id, restored.current.config_hash
     );
     let sha = write_and_commit(path, &old_text, &new_text, commit_root.as_deref(), &message)?;
-    println!(
-        "profile `{name}` rolled back to experiment {} ({}), promoted {}{}",
+    say!(
+        "profile `{name}` rolled back to experiment #{} ({}), promoted {}{}",
         restored.current.experiment_id,
         &restored.current.config_hash[..restored.current.config_hash.len().min(12)],
         restored.current.promoted_at,

@@ -288,7 +288,12 @@ pub fn run_chunks<D: Sql>(
             }
         }
         let now = now_ms();
-        outcome.stored += store.insert(&results, now)?;
+        let inserted = store.insert(&results, now)?;
+        // Every config taken is counted once: a result another writer stored meanwhile
+        // (or a duplicate in the chunk) is already stored, an unstorable one failed.
+        outcome.stored += inserted.stored;
+        outcome.skipped += inserted.already_stored;
+        outcome.failed += inserted.failed;
         store.insert_errors(&failures, now)?;
         if let Some(sweep_id) = options.keep_returns {
             store.insert_sweep_returns(sweep_id, &members, &kept)?;

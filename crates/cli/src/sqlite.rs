@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use btlab::store::{Sql, SqlValue, Store};
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, OpenFlags, params_from_iter};
 
 pub struct Sqlite(Connection);
 
@@ -30,14 +30,58 @@ pub fn open_store(path: &Path) -> Result<Store<Sqlite>> {
     Ok(store)
 }
 
-/// Opens an existing store for reading; a missing file is an error, not a new database.
-pub fn open_existing(path: &Path) -> Result<Store<Sqlite>> {
+/// Opens an existing store to read it, writing nothing to it or beside it: a missing or
+/// empty file is an error, not a new database, and a store in a read-only folder (or on
+/// read-only media) can be viewed.
+pub fn open_read_only(path: &Path) -> Result<Store<Sqlite>> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => anyhow::anyhow!(
+            "no experiment database at {} (run a sweep first, or pass --db FILE)",
+            path.display()
+        ),
+        _ => anyhow::anyhow!("reading {}: {e}", path.display()),
+    })?;
     anyhow::ensure!(
-        path.exists(),
-        "no experiment database at {} (run a sweep first, or pass --db FILE)",
+        meta.len() > 0,
+        "{} is empty (0 bytes): not an experiment database",
         path.display()
     );
-    open_store(path)
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let open = |uri: &str| -> Result<Store<Sqlite>> {
+        let connection = Connection::open_with_flags(uri, flags)?;
+        connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        Ok(Store::open_read_only(Sqlite(connection))?)
+    };
+    let uri = format!("file:{}", uri_path(path));
+    match open(&format!("{uri}?mode=ro")) {
+        Ok(store) => Ok(store),
+        // A WAL file needs its shared-memory file, which a read-only folder cannot hold;
+        // nobody can be writing there, so the file is read as immutable.
+        Err(e) if is_cantopen(&e) => open(&format!("{uri}?immutable=1")),
+        Err(e) => Err(e),
+    }
+    .with_context(|| format!("opening {}", path.display()))
+}
+
+fn is_cantopen(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|code| code == rusqlite::ErrorCode::CannotOpen)
+}
+
+/// A path as a `file:` URI path: `?`, `#` and `%` escaped.
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            '%' => out.push_str("%25"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn to_sql(v: &SqlValue) -> Value {

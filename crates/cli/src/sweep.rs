@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use btlab::search::{SearchType, SweepSpec, parse_grids};
+use btlab::search::{SweepSpec, parse_grids};
 use btlab::store::Sql as _;
 use btlab::{Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
+use serde_json::Map;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::DataArgs;
@@ -37,9 +38,9 @@ pub struct SweepArgs {
     /// `grid` (every combination) or `random` (n-samples seeded draws per strategy).
     #[arg(long)]
     search: Option<String>,
-    #[arg(long)]
+    #[arg(allow_negative_numbers = true, long)]
     n_samples: Option<u64>,
-    #[arg(long)]
+    #[arg(allow_negative_numbers = true, long)]
     seed: Option<u64>,
     /// Param grids file (YAML) to use instead of the predefined ones.
     #[arg(long)]
@@ -50,10 +51,10 @@ pub struct SweepArgs {
     #[arg(long, default_value = "data/experiments.sqlite")]
     db: PathBuf,
     /// Configs per chunk: run in parallel, stored in one transaction.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 1000)]
     chunk: usize,
     /// Worker threads (default: all cores).
-    #[arg(long)]
+    #[arg(allow_negative_numbers = true, long)]
     threads: Option<usize>,
     /// Print the counts and the first configs; run nothing.
     #[arg(long)]
@@ -79,46 +80,50 @@ const BULK_CONFIGS: u64 = 10_000;
 const BULK_PRAGMAS: &str = "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384;";
 
 fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
-    let mut spec = match &args.spec {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            SweepSpec::from_yaml(&text).with_context(|| format!("in {}", path.display()))?
-        }
-        None => SweepSpec::from_yaml(&format!(
-            "{{symbol: {}, timeframe: 15m, start: 2025-01-01, end: 2025-11-01, strategies: [sma]}}",
-            synthetic::SYMBOL
-        ))?,
-    };
+    // Flags go into the spec before it is read: they complete it as well as override it.
+    let mut flags = Map::new();
     if let Some(symbol) = &args.symbol {
-        spec.symbol = symbol.clone();
+        flags.insert("symbol".into(), symbol.as_str().into());
     }
     if let Some(tf) = args.timeframe {
-        spec.timeframe = tf;
+        flags.insert("timeframe".into(), tf.as_str().into());
     }
-    if let Some(start) = &args.start {
-        spec.start = Timestamp::parse(start).context("--start")?;
-    }
-    if let Some(end) = &args.end {
-        spec.end = Timestamp::parse(end).context("--end")?;
+    for (field, flag, value) in [("start", "--start", &args.start), ("end", "--end", &args.end)] {
+        if let Some(text) = value {
+            let time = Timestamp::parse(text).context(flag)?;
+            flags.insert(field.into(), time.0.into());
+        }
     }
     if !args.strategies.is_empty() {
-        spec.strategies = args.strategies.clone();
+        flags.insert("strategies".into(), args.strategies.clone().into());
     }
     if let Some(search) = &args.search {
-        spec.search = match search.as_str() {
-            "grid" => SearchType::Grid,
-            "random" => SearchType::Random,
+        match search.as_str() {
+            "grid" | "random" => flags.insert("search".into(), search.as_str().into()),
             other => bail!("--search must be `grid` or `random`, not `{other}`"),
         };
     }
     if let Some(n) = args.n_samples {
-        spec.n_samples = n;
+        flags.insert("n_samples".into(), n.into());
     }
     if let Some(seed) = args.seed {
-        spec.seed = seed;
+        flags.insert("seed".into(), seed.into());
     }
+    let mut spec = match &args.spec {
+        Some(path) => {
+            let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
+            SweepSpec::from_yaml_with(&text, &flags).with_context(|| format!("in {}", path.display()))?
+        }
+        None => SweepSpec::from_yaml_with(
+            &format!(
+                "{{symbol: {}, timeframe: 15m, start: 2025-01-01, end: 2025-11-01, strategies: [sma]}}",
+                synthetic::SYMBOL
+            ),
+            &flags,
+        )?,
+    };
     if let Some(path) = &args.grids {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
         let grids = parse_grids(&text).with_context(|| format!("in {}", path.display()))?;
         for (strategy, grid) in grids {
             spec.param_grids.entry(strategy).or_insert(grid);
@@ -132,9 +137,9 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     let before = spec.size_before_constraints()?;
     let after = spec.size()? as u64;
     if args.dry_run {
-        println!("{before} combinations, {after} after constraints");
+        say!("{before} combinations, {after} after constraints");
         for config in spec.configs()?.take(10) {
-            println!("{}", serde_json::to_string(&config?)?);
+            say!("{}", serde_json::to_string(&config?)?);
         }
         return Ok(());
     }
@@ -222,21 +227,27 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
     }
     if outcome.interrupted {
         bar.abandon();
-        eprintln!("interrupted: everything finished so far is stored; run the same sweep again to resume");
+        note!("interrupted: everything finished so far is stored; run the same sweep again to resume");
     }
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    println!(
+    say!(
         "{after} configs ({before} combinations): {stored} stored, {skipped} already stored, {failed} failed \
          in {seconds:.2}s ({:.0} configs/s) -> {}",
         (stored + failed) as f64 / seconds.max(1e-3),
         args.db.display()
     );
     if stored == 0 && failed == 0 && skipped > 0 {
-        println!("nothing new: every config of this sweep is already stored");
+        say!("nothing new: every config of this sweep is already stored");
     }
     if let Some(sweep_id) = keep_returns {
-        println!("sweep {sweep_id}: daily returns kept (`btlab experiments pbo --sweep {sweep_id}`)");
+        say!("sweep {sweep_id}: daily returns kept (`btlab experiments pbo --sweep {sweep_id}`)");
+    }
+    if failed > 0 && stored == 0 && skipped == 0 {
+        bail!(
+            "every config failed ({failed} of {after}; `btlab experiments errors --db {}` lists why)",
+            args.db.display()
+        );
     }
     Ok(())
 }

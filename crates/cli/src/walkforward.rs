@@ -25,14 +25,14 @@ pub struct WalkForwardArgs {
 }
 
 pub fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&args.spec).with_context(|| format!("reading {}", args.spec.display()))?;
+    let text = crate::files::read_text(&args.spec, crate::files::SPEC_LIMIT)?;
     let spec = WalkForwardSpec::from_yaml(&text).with_context(|| format!("in {}", args.spec.display()))?;
     let windows = spec.windows()?;
     let s = &spec.sweep;
     let series = args.data.source().load(&s.symbol, s.timeframe, s.start.0, s.end.0)?;
     // Fail early on a range without candles rather than in every window.
     Market::for_range(&series, s.timeframe, s.start.0, s.end.0)?;
-    eprintln!(
+    note!(
         "{} windows of {} train / {} test days over {} .. {}",
         windows.len(),
         spec.walk_forward.train_days,
@@ -46,10 +46,10 @@ pub fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let report = stitch(&spec, &results);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    print_report(&report, &spec.walk_forward.target, s.initial_capital);
+    print_report(&report, &spec.walk_forward.target, s.initial_capital)?;
     Ok(())
 }
 
@@ -57,7 +57,7 @@ fn day(ms: i64) -> String {
     format_ms(ms).chars().take(10).collect()
 }
 
-fn print_report(report: &WalkForwardReport, target: &str, capital: f64) {
+fn print_report(report: &WalkForwardReport, target: &str, capital: f64) -> Result<()> {
     let mut table = output::table();
     table.set_header([
         "#",
@@ -84,19 +84,20 @@ fn print_report(report: &WalkForwardReport, target: &str, capital: f64) {
             oos(&w.out_of_sample, |m| output::pct(m.total_return)),
         ]);
     }
-    println!("{table}");
-    println!("each window's config chosen by {target} on its train candles only");
+    say!("{table}");
+    say!("each window's config chosen by {target} on its train candles only");
     match &report.out_of_sample {
         Some(m) => {
-            println!("stitched out-of-sample result:");
-            println!("{}", output::metrics_table(m, capital));
-            println!(
+            say!("stitched out-of-sample result:");
+            say!("{}", output::metrics_table(m, capital));
+            say!(
                 "walk-forward efficiency (OOS annualized return / mean in-sample): {}",
                 report
                     .efficiency
                     .map_or("n/a (in-sample mean is 0)".into(), output::num)
             );
         }
-        None => println!("in sample only (test_days: 0)"),
+        None => say!("in sample only (test_days: 0)"),
     }
+    Ok(())
 }

@@ -20,6 +20,10 @@ enum Reply {
     Status(u16),
     /// Answers nothing for this long (longer than the client's timeout).
     Hang(Duration),
+    /// This status and body, as they are.
+    Raw(u16, String),
+    /// Promises this many bytes, sends a few, and hangs up.
+    CutOff(usize),
 }
 
 fn configs(list: &[(i64, i64)]) -> Reply {
@@ -76,6 +80,14 @@ fn serve(script: Vec<Reply>) -> FakeDeepSeek {
                 Reply::Status(code) => (code, json!({"error": {"message": "fake failure"}}).to_string()),
                 Reply::Hang(d) => {
                     std::thread::sleep(d);
+                    continue;
+                }
+                Reply::Raw(code, body) => (code, body),
+                Reply::CutOff(promised) => {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {promised}\r\n\r\n{{\"choices\": ["
+                    );
                     continue;
                 }
             };
@@ -378,4 +390,51 @@ fn a_bad_target_or_grid_is_refused_before_anything_runs() {
     let out = run(&["--grids", grids.to_str().unwrap()]);
     assert!(stderr(&out).contains("param_grids.sma.fast_period"), "{}", stderr(&out));
     assert!(!db.exists(), "nothing was stored");
+}
+
+#[test]
+fn the_key_is_redacted_from_every_message_a_server_echoes() {
+    let echo = json!({"error": {"message": format!("invalid request: Authorization: Bearer {KEY}")}}).to_string();
+    let proposal = json!({"configs": [{"fast_period": KEY, "slow_period": 50}]}).to_string();
+    let server = serve(vec![Reply::Raw(400, echo), Reply::Content(proposal)]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.sqlite");
+    let out = optimize(&db, Some(&server), &["--iterations", "2"]);
+    let err = stderr(&out);
+    assert!(err.contains("HTTP 400"), "{err}");
+    assert!(err.contains("deepseek proposed an invalid config"), "{err}");
+    assert!(err.contains("[redacted]"), "{err}");
+    no_secret_anywhere(&out, &db);
+}
+
+#[test]
+fn quoted_server_text_is_capped() {
+    let huge = "x".repeat(100_000);
+    let proposal = json!({"configs": [{"fast_period": huge, "slow_period": 50}]}).to_string();
+    let server = serve(vec![
+        Reply::Raw(400, format!("{{\"error\": \"{huge}\"}}")),
+        Reply::Content(proposal),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.sqlite");
+    let out = optimize(&db, Some(&server), &["--iterations", "2"]);
+    let err = stderr(&out);
+    assert!(err.contains("more characters)"), "{err}");
+    let longest = err.lines().map(str::len).max().unwrap();
+    assert!(longest < 1_000, "a line of {longest} bytes quotes the server whole");
+}
+
+#[test]
+fn a_cut_off_or_oversized_reply_says_which() {
+    let server = serve(vec![Reply::CutOff(10_000)]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = optimize(&dir.path().join("a.sqlite"), Some(&server), &["--iterations", "1"]);
+    let err = stderr(&out);
+    assert!(err.contains("the reply was cut off"), "{err}");
+    assert!(!err.contains("not JSON"), "{err}");
+
+    let server = serve(vec![Reply::Raw(200, format!("\"{}\"", "y".repeat(5 << 20)))]);
+    let out = optimize(&dir.path().join("b.sqlite"), Some(&server), &["--iterations", "1"]);
+    let err = stderr(&out);
+    assert!(err.contains("the reply is larger than 4 MiB"), "{err}");
 }

@@ -50,7 +50,7 @@ fn kept_returns_give_pbo_and_a_resumed_sweep_fills_in_missing_returns() {
     keep.push("--keep-returns");
     let out = ok(&keep);
     assert!(
-        out.contains("0 stored, 0 already stored") && out.contains("sweep 1: daily returns kept"),
+        out.contains("0 stored, 47 already stored") && out.contains("sweep 1: daily returns kept"),
         "{out}"
     );
     let again = ok(&keep);
@@ -85,12 +85,12 @@ fn kept_returns_give_pbo_and_a_resumed_sweep_fills_in_missing_returns() {
     // the deflated Sharpe of the best, in top and show, when the candles are at hand
     let top = ok(&["experiments", "top", "--db", db, "--n", "3", "--data", DATA_15M]);
     assert!(
-        top.contains("#1: deflated Sharpe") && top.contains("best of 47 BTCUSDT 15m sma trials"),
+        top.contains("first row: deflated Sharpe") && top.contains("best of 47 BTCUSDT 15m sma trials"),
         "{top}"
     );
-    let show = ok(&["experiments", "show", "1", "--db", db]);
+    let show = ok(&["experiments", "show", "#1", "--db", db]);
     assert!(
-        show.contains("deflated Sharpe of experiment 1: needs its candles"),
+        show.contains("deflated Sharpe of experiment #1: needs its candles"),
         "{show}"
     );
 }
@@ -126,7 +126,7 @@ fn the_same_deflated_sharpe_in_top_show_and_promote() {
     };
     let top = ok(&["experiments", "top", "--db", db, "--n", "1", "--data", DATA_15M]);
     let best: Value = serde_json::from_str(&ok(&["experiments", "top", "--db", db, "--n", "1", "--json"])).unwrap();
-    let id = best[0]["id"].to_string();
+    let id = format!("#{}", best[0]["id"]);
     let show = ok(&["experiments", "show", &id, "--db", db, "--data", DATA_15M]);
     let promote = btlab_output(&[
         "promote",

@@ -121,7 +121,7 @@ fn experiment(repo: &Repo, id: &str) -> serde_json::Value {
 #[test]
 fn a_failed_validation_reports_each_check_and_changes_nothing() {
     let repo = Repo::new();
-    let out = repo.promote(&["1", "scalp"]);
+    let out = repo.promote(&["#1", "scalp"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("validation failed (max_drawdown"), "{stderr}");
@@ -144,7 +144,7 @@ fn a_failed_validation_reports_each_check_and_changes_nothing() {
     assert_eq!(repo.profiles_text(), HAND_KEPT);
     // a required deflated Sharpe that four lucky-looking trials cannot reach
     let out = repo.promote(
-        &["1", "scalp", "--min-dsr", "0.99"]
+        &["#1", "scalp", "--min-dsr", "0.99"]
             .iter()
             .chain(&LENIENT)
             .copied()
@@ -157,7 +157,7 @@ fn a_failed_validation_reports_each_check_and_changes_nothing() {
 #[test]
 fn promotion_writes_the_profile_keeps_the_rest_and_commits_only_that_file() {
     let repo = Repo::new();
-    let stored = experiment(&repo, "1");
+    let stored = experiment(&repo, "#1");
     let hash = stored["config_hash"].as_str().unwrap();
     let mut args = vec!["promote", &hash[..10], "scalp", "--auto-commit"];
     args.extend_from_slice(&LENIENT);
@@ -183,7 +183,7 @@ fn promotion_writes_the_profile_keeps_the_rest_and_commits_only_that_file() {
     assert_eq!(scalp["validation_criteria"]["max_drawdown"].as_f64(), Some(0.3));
 
     let log = repo.git(&["log", "-1", "--format=%s%n%b", "--name-only"]);
-    assert!(log.starts_with("Promote experiment 1 to profile scalp"), "{log}");
+    assert!(log.starts_with("Promote experiment #1 to profile scalp"), "{log}");
     assert!(log.contains("sharpe_ratio") && log.contains(hash), "{log}");
     assert!(
         log.trim_end().ends_with("config/strategy_profiles.yaml"),
@@ -195,7 +195,7 @@ fn promotion_writes_the_profile_keeps_the_rest_and_commits_only_that_file() {
 #[test]
 fn every_version_is_kept_and_rollback_brings_the_previous_back() {
     let repo = Repo::new();
-    for id in ["1", "4"] {
+    for id in ["#1", "#4"] {
         let mut args = vec![id, "scalp", "--auto-commit"];
         args.extend_from_slice(&LENIENT);
         let out = repo.promote(&args);
@@ -229,7 +229,7 @@ fn every_version_is_kept_and_rollback_brings_the_previous_back() {
 
 #[test]
 fn auto_commit_is_refused_on_a_dirty_tree_a_detached_head_or_outside_a_repository() {
-    let mut args = vec!["1", "scalp", "--auto-commit"];
+    let mut args = vec!["#1", "scalp", "--auto-commit"];
     args.extend_from_slice(&LENIENT);
 
     let repo = Repo::new();
@@ -270,12 +270,12 @@ fn other_candles_than_the_experiments_are_refused() {
         .map(|(_, l)| format!("{l}\n"))
         .collect();
     std::fs::write(repo.path().join("altered.csv"), altered).unwrap();
-    let out = repo.btlab(&["promote", "1", "scalp", "--db", "exp.sqlite", "--data", "altered.csv"]);
+    let out = repo.btlab(&["promote", "#1", "scalp", "--db", "exp.sqlite", "--data", "altered.csv"]);
     let (_, stderr) = text(&out);
-    assert!(stderr.contains("are not those experiment 1 ran on"), "{stderr}");
-    let (_, stderr) = text(&repo.promote(&["99", "scalp"]));
-    assert!(stderr.contains("no experiment `99`"), "{stderr}");
-    let (_, stderr) = text(&repo.promote(&["1", "bad name"]));
+    assert!(stderr.contains("are not those experiment #1 ran on"), "{stderr}");
+    let (_, stderr) = text(&repo.promote(&["#99", "scalp"]));
+    assert!(stderr.contains("no experiment `#99`"), "{stderr}");
+    let (_, stderr) = text(&repo.promote(&["#1", "bad name"]));
     assert!(stderr.contains("profile name"), "{stderr}");
     assert_eq!(repo.profiles_text(), HAND_KEPT);
 }

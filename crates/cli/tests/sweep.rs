@@ -262,7 +262,7 @@ fn every_viewer_command_reads_a_real_database() {
 
     // By id and by hash prefix: the same experiment, and the same as a fresh run.
     let best = &top[0];
-    let id = best["id"].as_i64().unwrap().to_string();
+    let id = format!("#{}", best["id"].as_i64().unwrap());
     let hash = best["config_hash"].as_str().unwrap();
     let by_id: Value = serde_json::from_str(&ok(&["experiments", "show", &id, "--json", "--db", &dbs])).unwrap();
     let by_hash: Value =

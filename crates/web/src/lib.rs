@@ -627,11 +627,12 @@ impl WebStore {
     /// Stores results (skipping stored hashes) in one transaction; returns how many were new.
     pub fn insert(&mut self, results: JsValue, created_at: f64) -> Result<usize, Error> {
         let results: Vec<BacktestResult> = from_js(results)?;
-        self.store.insert(&results, created_at as i64).map_err(into_error)
+        Ok(self.store.insert(&results, created_at as i64).map_err(into_error)?.stored)
     }
 
     /// Stores a worker's outcomes (the JSON of `Engine.runChunk`): results as experiments,
-    /// failures as errors under `hashes[i]`. Returns `[new experiments, failures]`.
+    /// failures as errors under `hashes[i]`. Returns `[new experiments, already stored,
+    /// failures]`, which add up to the outcomes given.
     #[wasm_bindgen(js_name = insertOutcomes)]
     pub fn insert_outcomes(
         &mut self,
@@ -673,7 +674,11 @@ impl WebStore {
         self.store
             .insert_errors(&failures, created_at as i64)
             .map_err(into_error)?;
-        Ok(vec![inserted as u32, failures.len() as u32])
+        Ok(vec![
+            inserted.stored as u32,
+            inserted.already_stored as u32,
+            (inserted.failed + failures.len()) as u32,
+        ])
     }
 
     /// Records failed configs: `[{config_hash, config, error}]`.
@@ -699,7 +704,7 @@ impl WebStore {
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
-        to_js(&self.store.top(metric, n, &filter(filter_args)?).map_err(into_error)?)
+        to_js(&self.store.top(metric, n, &filter(filter_args)?).map_err(into_error)?.experiments)
     }
 
     pub fn list(&mut self, filter_args: JsValue, sort: &str, limit: usize, offset: usize) -> Result<JsValue, Error> {
@@ -707,7 +712,8 @@ impl WebStore {
             &self
                 .store
                 .list(&filter(filter_args)?, sort, limit, offset)
-                .map_err(into_error)?,
+                .map_err(into_error)?
+                .experiments,
         )
     }
 
@@ -715,7 +721,7 @@ impl WebStore {
         Ok(self.store.count(&filter(filter_args)?).map_err(into_error)? as f64)
     }
 
-    /// An experiment by id or `config_hash` prefix.
+    /// An experiment by `#id` or `config_hash` prefix.
     pub fn get(&mut self, name: &str) -> Result<JsValue, Error> {
         to_js(&self.store.get(name).map_err(into_error)?)
     }
@@ -729,13 +735,16 @@ impl WebStore {
     }
 
     /// Merges another database (an imported `.sqlite` file, opened by sql.js) into this
-    /// one by `config_hash`; returns how many experiments were new.
+    /// one by `config_hash`: `{experiments: new ones, unreadable: [rows left out]}`.
     #[wasm_bindgen(js_name = mergeDatabase)]
-    pub fn merge_database(&mut self, other: Database, created_at: f64) -> Result<usize, Error> {
+    pub fn merge_database(&mut self, other: Database, created_at: f64) -> Result<JsValue, Error> {
         let mut other = WebStore::new(other)?;
-        self.store
-            .merge_from(&mut other.store, created_at as i64)
-            .map_err(into_error)
+        to_js(
+            &self
+                .store
+                .merge_from(&mut other.store, created_at as i64)
+                .map_err(into_error)?,
+        )
     }
 
     /// Merges experiments exported as JSON (`btlab experiments export`, or the page's).
@@ -743,7 +752,7 @@ impl WebStore {
     pub fn import_experiments(&mut self, experiments: JsValue, created_at: f64) -> Result<usize, Error> {
         let experiments: Vec<Experiment> = from_js(experiments)?;
         let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
-        self.store.insert(&results, created_at as i64).map_err(into_error)
+        Ok(self.store.insert(&results, created_at as i64).map_err(into_error)?.stored)
     }
 
     /// The sweep of this spec (canonical JSON) on data of `fingerprint`, created on first
