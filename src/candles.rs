@@ -128,18 +128,27 @@ impl Candles {
                 if value < MIN_PRICE {
                     return Err(Error::data(
                         locate(i),
-                        format!("{name} is {}, below the smallest accepted price {MIN_PRICE:e}", readable(value)),
+                        format!(
+                            "{name} is {}, below the smallest accepted price {MIN_PRICE:e}",
+                            readable(value)
+                        ),
                     ));
                 }
                 if value > MAX_PRICE {
                     return Err(Error::data(
                         locate(i),
-                        format!("{name} is {}, above the largest accepted price {MAX_PRICE:e}", readable(value)),
+                        format!(
+                            "{name} is {}, above the largest accepted price {MAX_PRICE:e}",
+                            readable(value)
+                        ),
                     ));
                 }
             }
             if !c.volume.is_finite() {
-                return Err(Error::data(locate(i), format!("volume is {}, not a finite number", c.volume)));
+                return Err(Error::data(
+                    locate(i),
+                    format!("volume is {}, not a finite number", c.volume),
+                ));
             }
             if c.volume < 0.0 {
                 return Err(Error::data(locate(i), format!("volume is negative ({})", c.volume)));
@@ -147,7 +156,10 @@ impl Candles {
             if c.volume > MAX_VOLUME {
                 return Err(Error::data(
                     locate(i),
-                    format!("volume is {}, above the largest accepted volume {MAX_VOLUME:e}", readable(c.volume)),
+                    format!(
+                        "volume is {}, above the largest accepted volume {MAX_VOLUME:e}",
+                        readable(c.volume)
+                    ),
                 ));
             }
             if c.high < c.open.max(c.close) {
@@ -384,7 +396,10 @@ mod tests {
     #[test]
     fn prices_are_positive_and_bounded_volumes_finite() {
         let cases = [
-            (candle(0, 1.0, 2.0, 0.0, 1.5), "row 1: low is 0: prices must be positive"),
+            (
+                candle(0, 1.0, 2.0, 0.0, 1.5),
+                "row 1: low is 0: prices must be positive",
+            ),
             (
                 candle(0, 1e308, 1e308, 1e308, 1e308),
                 "row 1: open is 1e308, above the largest accepted price 1e12",
@@ -416,7 +431,10 @@ mod tests {
             volume: 0.0,
             ..candle(0, 1.0, 2.0, 0.5, 1.5)
         };
-        assert!(Candles::from_rows(vec![zero_volume], row).is_ok(), "a candle without trades is real data");
+        assert!(
+            Candles::from_rows(vec![zero_volume], row).is_ok(),
+            "a candle without trades is real data"
+        );
     }
 
     #[test]
@@ -426,11 +444,17 @@ mod tests {
             Candles::from_rows(rows, row).unwrap().own_timeframe()
         };
         let seconds = at(&[1_735_689_600, 1_735_690_500]).unwrap_err().to_string();
-        assert!(seconds.contains("smallest step between two candles is 900 ms"), "{seconds}");
+        assert!(
+            seconds.contains("smallest step between two candles is 900 ms"),
+            "{seconds}"
+        );
         assert!(seconds.contains("look like epoch seconds"), "{seconds}");
         assert!(seconds.contains("1970-01-21"), "{seconds}");
         let odd = at(&[0, 7_000]).unwrap_err().to_string();
-        assert!(odd.contains("is 7000 ms") && odd.contains("read as epoch milliseconds"), "{odd}");
+        assert!(
+            odd.contains("is 7000 ms") && odd.contains("read as epoch milliseconds"),
+            "{odd}"
+        );
         assert_eq!(at(&[0, 900_000]).unwrap(), Timeframe::M15);
     }
 

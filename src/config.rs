@@ -25,7 +25,10 @@ pub fn check_costs(initial_capital: f64, fee_bps: f64, slippage_bps: f64) -> Res
     if !(initial_capital.is_finite() && initial_capital > 0.0 && initial_capital <= MAX_CAPITAL) {
         return Err(Error::config(
             "initial_capital",
-            format!("must be a positive number of at most {MAX_CAPITAL:e}, got {}", readable(initial_capital)),
+            format!(
+                "must be a positive number of at most {MAX_CAPITAL:e}, got {}",
+                readable(initial_capital)
+            ),
         ));
     }
     for (field, bps) in [("fee_bps", fee_bps), ("slippage_bps", slippage_bps)] {
@@ -214,10 +217,7 @@ mod tests {
             .validate()
             .unwrap_err()
             .to_string();
-        assert_eq!(
-            err,
-            "config field `fee_bps`: must be in [0, 1000] basis points, got -1"
-        );
+        assert_eq!(err, "config field `fee_bps`: must be in [0, 1000] basis points, got -1");
         let err = config(&BASE.replace("}}", "},\"initial_capital\":0}"))
             .validate()
             .unwrap_err()
@@ -226,7 +226,11 @@ mod tests {
             err,
             "config field `initial_capital`: must be a positive number of at most 1e12, got 0"
         );
-        for (field, value) in [("initial_capital", "1.7e308"), ("fee_bps", "1001"), ("slippage_bps", "5000")] {
+        for (field, value) in [
+            ("initial_capital", "1.7e308"),
+            ("fee_bps", "1001"),
+            ("slippage_bps", "5000"),
+        ] {
             let err = config(&BASE.replace("}}", &format!("}},\"{field}\":{value}}}")))
                 .validate()
                 .unwrap_err()

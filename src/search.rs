@@ -756,7 +756,11 @@ mod spec_rules {
     #[test]
     fn costs_are_bounded_before_any_config_is_made() {
         let base = "{symbol: X, timeframe: 15m, start: 2025-01-01, end: 2025-02-01, strategies: [sma]";
-        for (field, value) in [("initial_capital", "1.7e308"), ("initial_capital", "-100"), ("fee_bps", "20000")] {
+        for (field, value) in [
+            ("initial_capital", "1.7e308"),
+            ("initial_capital", "-100"),
+            ("fee_bps", "20000"),
+        ] {
             let spec = SweepSpec::from_yaml(&format!("{base}, {field}: {value}}}")).unwrap();
             let err = spec.size().unwrap_err().to_string();
             assert!(err.starts_with(&format!("config field `{field}`")), "{err}");

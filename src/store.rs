@@ -415,7 +415,10 @@ impl<D: Sql> Store<D> {
         }
         db.execute_batch(INDEXES)
             .map_err(|e| Error::Store(format!("building the indexes: {e}")))?;
-        Ok(Self { db, version: SCHEMA_VERSION })
+        Ok(Self {
+            db,
+            version: SCHEMA_VERSION,
+        })
     }
 
     /// Opens a database to read it, writing nothing: no migration, no index. A file of an
@@ -940,7 +943,10 @@ impl Listing {
         for row in rows {
             match experiment(row) {
                 Ok(e) => listing.experiments.push(e),
-                Err(e) => listing.unreadable.push(named_row(row, e).to_string()),
+                Err(e) => listing.unreadable.push(match named_row(row, e) {
+                    Error::Store(message) => message,
+                    other => other.to_string(),
+                }),
             }
         }
         listing
@@ -949,7 +955,10 @@ impl Listing {
 
 /// A row's decoding error, with the row's id.
 fn named_row(row: &[SqlValue], e: Error) -> Error {
-    let id = row.first().and_then(SqlValue::int).map_or_else(|| "?".to_owned(), |id| id.to_string());
+    let id = row
+        .first()
+        .and_then(SqlValue::int)
+        .map_or_else(|| "?".to_owned(), |id| id.to_string());
     match e {
         Error::Store(message) => Error::Store(format!("experiment #{id}: {message}")),
         other => other,

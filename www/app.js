@@ -3,7 +3,7 @@
 import init, * as wasm from './pkg/btlab_web.js';
 import { Persistence, idb } from './persist.js';
 import { Pool } from './pool.js';
-import { Datasets } from './datasets.js';
+import { Datasets, downloadPlan } from './datasets.js';
 import { drawDetailCharts, drawHeatmap, drawLine, drawLines, drawHistogram, drawProgress } from './charts.js';
 import { encodeLink, decodeLink, datasetIdentity } from './links.js';
 import { $, h, replace, table, pct, num, isoDate, isoTime, download } from './util.js';
@@ -480,7 +480,15 @@ async function linkedDataset(id) {
   let found = match();
   if (found) return found;
   if (id.source === 'sample') await datasets.loadSample();
-  else if (id.origin) await datasets.download(id.origin, () => {});
+  else if (id.origin) {
+    // A link names where its candles come from; only Binance's public API is fetched
+    // without asking, and never more than the download cap.
+    const plan = downloadPlan(id.origin);
+    const ask = `This link's candles (${id.symbol} ${id.timeframe}, up to ${plan.rows} candles in ${plan.requests} requests) ` +
+      `come from ${plan.host}, which is not Binance's public API.\n\nDownload them from ${plan.host}?`;
+    if (!plan.binance && !window.confirm(ask)) throw new Error(`not downloaded: this link's candles come from ${plan.host}, and you declined`);
+    await datasets.download(id.origin, () => {});
+  }
   else if (id.source === 'embedded') await datasets.ensureDemo();
   datasetCache = await datasets.list();
   found = match();

@@ -61,11 +61,15 @@ export class Datasets {
     return this.add({ symbol: 'BTCUSDT', source: 'sample', name: 'BTCUSDT-15m-2025.csv', columns });
   }
 
-  // Pages through /api/v3/klines (1000 candles a request), reporting progress 0..1.
-  async download({ base, symbol, interval, start, end }, onProgress) {
+  // Pages through /api/v3/klines (1000 candles a request), reporting progress 0..1. The
+  // range is checked against the caps before the first request (see downloadPlan).
+  async download(origin, onProgress) {
+    const { base, symbol, interval, start, end } = origin;
+    const plan = downloadPlan(origin);
     const rows = [];
     let from = start;
-    while (from < end) {
+    for (let requests = 0; from < end; requests++) {
+      if (requests >= plan.requests) throw new Error(`${plan.host} sent more pages than ${plan.rows} candles fill: stopped after ${requests} requests`);
       const url = new URL('/api/v3/klines', base);
       url.search = new URLSearchParams({ symbol, interval, startTime: from, endTime: end - 1, limit: 1000 });
       const response = await fetch(url);
@@ -74,7 +78,10 @@ export class Datasets {
       if (!Array.isArray(page)) throw new Error('the klines endpoint did not return an array');
       if (!page.length) break;
       rows.push(...page);
-      from = Number(page[page.length - 1][0]) + 1;
+      if (rows.length > MAX_DOWNLOAD_ROWS) throw new Error(`${plan.host} sent over ${MAX_DOWNLOAD_ROWS} candles: stopped`);
+      const next = Number(page[page.length - 1][0]) + 1;
+      if (!(next > from)) throw new Error(`${plan.host} sent a page that does not move forward in time: stopped`);
+      from = next;
       onProgress(Math.min(1, (from - start) / (end - start)));
     }
     if (!rows.length) throw new Error(`no ${symbol} ${interval} candles in that range`);
@@ -84,4 +91,30 @@ export class Datasets {
     const origin = { base, symbol, interval, start, end };
     return this.add({ symbol, source: `download ${new URL(base).host}`, name: `${symbol} ${interval}`, columns, origin });
   }
+}
+
+// The most candles one download may bring (two years of 1m candles, as the edge allows).
+export const MAX_DOWNLOAD_ROWS = 1_000_000;
+const PAGE_ROWS = 1000;
+const INTERVAL_MS = { '1m': 60e3, '3m': 180e3, '5m': 300e3, '15m': 900e3, '30m': 1800e3, '1h': 3600e3, '2h': 7200e3, '4h': 14400e3, '6h': 21600e3, '8h': 28800e3, '12h': 43200e3, '1d': 86400e3 };
+// Binance's public market-data hosts: the only ones a link may fetch from without asking.
+const BINANCE_HOSTS = new Set(['api.binance.com', 'api1.binance.com', 'api2.binance.com', 'api3.binance.com', 'api4.binance.com', 'data-api.binance.vision']);
+
+// What downloading `origin` means before anything is fetched: its host, whether it is
+// Binance's, and how many candles and requests it takes at most. Refuses a range over
+// the cap, a URL that is not http(s), and an unknown interval.
+export function downloadPlan({ base, interval, start, end }) {
+  let url;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new Error(`the candle source \`${String(base).slice(0, 100)}\` is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the candle source ${url.origin} is not an http(s) URL`);
+  const step = INTERVAL_MS[interval];
+  if (!step) throw new Error(`unknown interval \`${String(interval).slice(0, 20)}\``);
+  if (!(Number.isFinite(start) && Number.isFinite(end) && end > start)) throw new Error('the download range is empty or not a range of times');
+  const rows = Math.ceil((end - start) / step);
+  if (rows > MAX_DOWNLOAD_ROWS) throw new Error(`${rows} ${interval} candles asked for; a download brings at most ${MAX_DOWNLOAD_ROWS}`);
+  return { host: url.host, binance: url.protocol === 'https:' && BINANCE_HOSTS.has(url.host), rows, requests: Math.ceil(rows / PAGE_ROWS) + 1 };
 }

@@ -22,10 +22,31 @@ export async function encodeLink(payload) {
   return `${location.origin}${location.pathname}#link=${toBase64Url(packed)}`;
 }
 
+// A link inflates to a few KB: anything over this is refused as it inflates (a deflated
+// link of 259 KB grew to 589 MB before this cap).
+export const MAX_LINK_BYTES = 1 << 20;
+
+async function inflateBounded(bytes, limit) {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`it inflates to over ${limit} bytes, more than any btlab link holds`);
+    }
+    parts.push(value);
+  }
+  return new Uint8Array(await new Blob(parts).arrayBuffer());
+}
+
 export async function decodeLink(hash) {
   const m = /^#link=([A-Za-z0-9_-]+)$/.exec(hash);
   if (!m) return null;
-  const json = new TextDecoder().decode(await pipe(fromBase64Url(m[1]), new DecompressionStream('deflate-raw')));
+  const json = new TextDecoder().decode(await inflateBounded(fromBase64Url(m[1]), MAX_LINK_BYTES));
   const payload = JSON.parse(json);
   if (payload.v !== 1 || !['experiment', 'sweep'].includes(payload.kind) || !payload.dataset) {
     throw new Error('not a btlab link (or one from a newer btlab)');

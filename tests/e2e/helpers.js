@@ -25,9 +25,11 @@ function klines(file) {
 
 export async function startServer() {
   let recorded = null;
+  const seen = { klines: 0 };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/api/v3/klines') {
+      seen.klines++;
       recorded ??= klines(DATA_15M);
       const start = Number(url.searchParams.get('startTime'));
       const end = Number(url.searchParams.get('endTime'));
@@ -48,7 +50,7 @@ export async function startServer() {
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}/`, seen, close: () => new Promise((r) => server.close(r)) };
 }
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

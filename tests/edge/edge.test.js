@@ -101,6 +101,25 @@ test('bad bodies get the right 4xx and the worker keeps serving', async () => {
   assert.equal((await fetch(`${base}/health`)).status, 200);
 });
 
+test('a range or a batch over the candle limits is refused before it runs, naming the limit', async () => {
+  const decade = { ...SMA, symbol: 'DEMO-BTC', timeframe: '1m', start: '2015-01-01', end: '2025-01-01' };
+  const one = await post('/backtest', decade);
+  assert.equal(one.status, 422);
+  assert.match((await one.json()).error, /is 5260320 candles; the limit is 1000000 per config/);
+  const batch = await post('/batch-backtest', { configs: [decade, SMA] });
+  assert.equal(batch.status, 200, 'a config over the limit fails in its place');
+  const results = (await batch.json()).results;
+  assert.match(results[0].error, /the limit is 1000000 per config/);
+  assert.equal(results[1].ok, true);
+  const year = { ...SMA, symbol: 'DEMO-BTC', timeframe: '1m', start: '2024-01-01', end: '2025-01-01' };
+  const heavy = await post('/batch-backtest', { configs: Array(40).fill(year) });
+  assert.equal(heavy.status, 413);
+  assert.match((await heavy.json()).error, /span 21081600 candles in all; the limit is 20000000 per batch/);
+  const openapi = await (await fetch(`${base}/openapi.json`)).json();
+  assert.match(JSON.stringify(openapi), /1,000,000 candles/);
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+});
+
 test('a 1,000-config sweep fanned out to the edge is stored once, as a local run stores it', async () => {
   const dir = tempDir();
   const spec = path.join(dir, 'spec.yaml');

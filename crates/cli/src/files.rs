@@ -23,13 +23,15 @@ fn limit_text(bytes: u64) -> String {
     }
 }
 
-/// Opens `path` for reading, refusing at once a file over `limit` bytes.
+/// Opens `path` for reading, refusing at once a file over `limit` bytes. A pipe
+/// (`<(...)`, `/dev/stdin`) is read too, up to the same limit.
 pub fn open_bounded(path: &Path, limit: u64) -> Result<impl Read> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.is_dir() {
+        bail!("{} is a directory, not a file", path.display());
+    }
     let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("reading {}", path.display()))?
-        .len();
+    let len = meta.len();
     if len > limit {
         bail!(
             "{} is {len} bytes, over the limit of {} for this kind of file",
@@ -37,7 +39,7 @@ pub fn open_bounded(path: &Path, limit: u64) -> Result<impl Read> {
             limit_text(limit)
         );
     }
-    // A FIFO or device reports no length: the limit still holds as it is read.
+    // The file may grow while it is read: the limit still holds.
     Ok(LimitedRead {
         inner: file,
         limit,
@@ -93,14 +95,38 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String> {
     })
 }
 
+fn kind_of(meta: &Metadata) -> &'static str {
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "a device, FIFO or socket"
+    }
+}
+
 /// What a write may replace.
 #[derive(Clone, Copy)]
 pub enum Existing<'a> {
-    /// A file the command owns (the profiles file): replaced, keeping its mode and owner.
+    /// A file the command owns (the profiles file): replaced, keeping its mode and owner;
+    /// its folder is made if missing.
     Replace,
     /// An output the user names (an export): an existing file only with `force`, and never
-    /// `protected` (the database being read), whatever its name.
+    /// `protected` (the database being read), whatever its name; in a folder that exists.
     RefuseUnless { force: bool, protected: &'a Path },
+}
+
+/// Refuses a path [`write_atomically`] would refuse to replace, before it is read: a
+/// FIFO without a writer would block the read for ever.
+pub fn check_replaceable(path: &Path) -> Result<()> {
+    if let (_, Some(meta)) = target_of(path)?
+        && !meta.is_file()
+    {
+        bail!(
+            "{} is not a regular file ({}); refusing to replace it",
+            path.display(),
+            kind_of(&meta)
+        );
+    }
+    Ok(())
 }
 
 /// Where a write really lands: through any symlinks, to their target.
@@ -136,15 +162,9 @@ pub fn write_atomically(
     existing: Existing<'_>,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    check_replaceable(path)?;
     let (target, meta) = target_of(path)?;
     if let Some(meta) = &meta {
-        if !meta.is_file() {
-            bail!(
-                "{} is not a regular file ({}); refusing to replace it",
-                path.display(),
-                if meta.is_dir() { "a directory" } else { "a device, FIFO or socket" }
-            );
-        }
         if let Existing::RefuseUnless { force, protected } = existing {
             if same_file(meta, protected) {
                 bail!(
@@ -162,7 +182,10 @@ pub fn write_atomically(
         Some(dir) => dir.to_path_buf(),
         None => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    if matches!(existing, Existing::Replace) {
+        // The profiles file's folder (`config/`) is the command's own to make.
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let mut temp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("writing in {}", dir.display()))?;
     {
         let mut w = BufWriter::new(temp.as_file_mut());
@@ -246,12 +269,27 @@ mod tests {
         }
         let out = dir.path().join("out.json");
         std::fs::write(&out, "mine").unwrap();
-        let err = write(&out, Existing::RefuseUnless { force: false, protected: &db }, "json")
-            .unwrap_err()
-            .to_string();
+        let err = write(
+            &out,
+            Existing::RefuseUnless {
+                force: false,
+                protected: &db,
+            },
+            "json",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.ends_with("out.json exists; pass --force to replace it"), "{err}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
-        write(&out, Existing::RefuseUnless { force: true, protected: &db }, "json").unwrap();
+        write(
+            &out,
+            Existing::RefuseUnless {
+                force: true,
+                protected: &db,
+            },
+            "json",
+        )
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "json");
         assert_eq!(std::fs::read_to_string(&db).unwrap(), "database");
     }

@@ -212,7 +212,8 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         if stale >= args.patience {
             note!(
                 "converged: no improvement above {} for {} iterations",
-                args.convergence, args.patience
+                args.convergence,
+                args.patience
             );
             break;
         }

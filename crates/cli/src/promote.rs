@@ -134,6 +134,7 @@ pub fn run_promote(args: PromoteArgs) -> Result<()> {
 
 /// The file's text, or "" when it does not exist yet.
 fn read_profiles(path: &Path) -> Result<String> {
+    crate::files::check_replaceable(path)?;
     if !path.exists() {
         return Ok(String::new());
     }

@@ -57,16 +57,24 @@ pub fn open_read_only(path: &Path) -> Result<Store<Sqlite>> {
         Ok(store) => Ok(store),
         // A WAL file needs its shared-memory file, which a read-only folder cannot hold;
         // nobody can be writing there, so the file is read as immutable.
-        Err(e) if is_cantopen(&e) => open(&format!("{uri}?immutable=1")),
+        Err(e) if cannot_share(&e) => open(&format!("{uri}?immutable=1")),
         Err(e) => Err(e),
     }
     .with_context(|| format!("opening {}", path.display()))
 }
 
-fn is_cantopen(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<rusqlite::Error>()
-        .and_then(rusqlite::Error::sqlite_error_code)
-        .is_some_and(|code| code == rusqlite::ErrorCode::CannotOpen)
+/// Whether opening failed for want of the shared-memory file beside the store.
+fn cannot_share(e: &anyhow::Error) -> bool {
+    let code = e
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code);
+    // The store's queries report the driver's failure as text.
+    let text = e.to_string();
+    matches!(
+        code,
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    ) || text.contains("readonly database")
+        || text.contains("unable to open")
 }
 
 /// A path as a `file:` URI path: `?`, `#` and `%` escaped.

@@ -13,8 +13,8 @@ use btlab::{Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
-use serde_json::Map;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Map;
 
 use crate::DataArgs;
 

@@ -300,3 +300,75 @@ fn a_bundle_that_is_not_one_is_refused_and_nothing_changes() {
     assert!(stderr.contains("reading missing.json"), "{stderr}");
     assert_eq!(repo.profiles_text(), HAND_KEPT);
 }
+
+#[test]
+fn a_refused_auto_commit_leaves_the_file_and_the_index_as_they_were() {
+    let repo = Repo::new();
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho 'hook: no' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut args = vec!["#1", "scalp", "--auto-commit"];
+    args.extend_from_slice(&LENIENT);
+    let out = repo.promote(&args);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("hook: no"), "{}", text(&out).1);
+    assert_eq!(repo.profiles_text(), HAND_KEPT);
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=no"]),
+        "",
+        "nothing staged, nothing modified"
+    );
+}
+
+#[test]
+fn the_profiles_file_is_written_through_a_symlink_keeping_its_mode_and_nothing_else_is_replaced() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let repo = Repo::bare();
+    let real = repo.path().join("real-profiles.yaml");
+    std::fs::write(&real, HAND_KEPT).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let link = repo.path().join("profiles.yaml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut args = vec![
+        "promote",
+        "#1",
+        "scalp",
+        "--db",
+        "exp.sqlite",
+        "--data",
+        DATA_15M,
+        "--profiles",
+    ];
+    args.push(link.to_str().unwrap());
+    args.extend_from_slice(&LENIENT);
+    let out = repo.btlab(&args);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let promoted = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        promoted.starts_with(HAND_KEPT.lines().next().unwrap()) && promoted.contains("scalp:"),
+        "{promoted}"
+    );
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o664);
+
+    let fifo = repo.path().join("fifo.yaml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for target in [Path::new("/dev/null"), fifo.as_path()] {
+        let mut args = vec![
+            "promote",
+            "#1",
+            "scalp",
+            "--db",
+            "exp.sqlite",
+            "--data",
+            DATA_15M,
+            "--profiles",
+        ];
+        args.push(target.to_str().unwrap());
+        args.extend_from_slice(&LENIENT);
+        let (_, stderr) = text(&repo.btlab(&args));
+        assert!(stderr.contains("is not a regular file"), "{target:?}: {stderr}");
+    }
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}

@@ -627,7 +627,11 @@ impl WebStore {
     /// Stores results (skipping stored hashes) in one transaction; returns how many were new.
     pub fn insert(&mut self, results: JsValue, created_at: f64) -> Result<usize, Error> {
         let results: Vec<BacktestResult> = from_js(results)?;
-        Ok(self.store.insert(&results, created_at as i64).map_err(into_error)?.stored)
+        Ok(self
+            .store
+            .insert(&results, created_at as i64)
+            .map_err(into_error)?
+            .stored)
     }
 
     /// Stores a worker's outcomes (the JSON of `Engine.runChunk`): results as experiments,
@@ -704,7 +708,13 @@ impl WebStore {
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
-        to_js(&self.store.top(metric, n, &filter(filter_args)?).map_err(into_error)?.experiments)
+        to_js(
+            &self
+                .store
+                .top(metric, n, &filter(filter_args)?)
+                .map_err(into_error)?
+                .experiments,
+        )
     }
 
     pub fn list(&mut self, filter_args: JsValue, sort: &str, limit: usize, offset: usize) -> Result<JsValue, Error> {
@@ -752,7 +762,11 @@ impl WebStore {
     pub fn import_experiments(&mut self, experiments: JsValue, created_at: f64) -> Result<usize, Error> {
         let experiments: Vec<Experiment> = from_js(experiments)?;
         let results: Vec<BacktestResult> = experiments.into_iter().map(Into::into).collect();
-        Ok(self.store.insert(&results, created_at as i64).map_err(into_error)?.stored)
+        Ok(self
+            .store
+            .insert(&results, created_at as i64)
+            .map_err(into_error)?
+            .stored)
     }
 
     /// The sweep of this spec (canonical JSON) on data of `fingerprint`, created on first
