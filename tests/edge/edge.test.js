@@ -78,6 +78,7 @@ test('bad bodies get the right 4xx and the worker keeps serving', async () => {
     ['/backtest', JSON.stringify({ ...SMA, color: 'red' }), 400, /unknown field `color`/],
     ['/backtest', '[]', 400, /JSON object/],
     ['/batch-backtest', JSON.stringify({ configs: 'all' }), 400, /configs: expected an array/],
+    ['/backtest', JSON.stringify({ ...SMA, start: '2025-01-01', end: '2025-01-02', candles: [[1735689600000, '1', '2', '0', '1.5', '1'], [1735690500000, '1', '2', '0.5', '1.5', '1']] }), 400, /kline 1: low is 0: prices must be positive/],
     ['/batch-backtest', JSON.stringify({ configs: Array(100_000).fill({ symbol: 'X' }) }), 413, /at most 2000 configs, got 100000/],
   ];
   for (const [route, body, status, message] of cases) {

@@ -77,7 +77,7 @@ enum ExperimentsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One experiment, by id or by a config_hash prefix, with its deflated Sharpe ratio.
+    /// One experiment, by `#ID` or by a config_hash prefix, with its deflated Sharpe ratio.
     Show {
         experiment: String,
         #[command(flatten)]

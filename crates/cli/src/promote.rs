@@ -56,7 +56,7 @@ enum PromoteCommand {
 
 #[derive(Args)]
 struct PromoteRun {
-    /// The experiment: its id in the database or a prefix of its config_hash.
+    /// The experiment: `#ID` (its id in the database) or a prefix of its config_hash.
     experiment: Option<String>,
     /// The profile name it becomes (or replaces).
     profile: Option<String>,
@@ -193,7 +193,7 @@ fn promote(args: PromoteRun) -> Result<()> {
         (Some(_), Some(profile), None) | (_, Some(_), Some(profile)) => profile,
         (Some(_), ..) => bail!("usage: btlab promote --bundle FILE PROFILE"),
         _ => bail!(
-            "usage: btlab promote EXPERIMENT PROFILE (an experiment id or config_hash prefix, and a profile name)"
+            "usage: btlab promote EXPERIMENT PROFILE (an experiment as #ID or a config_hash prefix, and a profile name)"
         ),
     };
     profiles::check_name(profile_name)?;

@@ -40,6 +40,23 @@ fn candles_parse_into_columns_and_errors_name_the_row() {
     assert!(message.contains("line 4"), "{message}");
 }
 
+#[wasm_bindgen_test]
+fn the_page_refuses_zero_and_absurd_prices_as_the_cli_does() {
+    for (bad, expected) in [
+        (
+            CSV.replace(",99,100.5", ",0,100.5"),
+            "line 2: low is 0: prices must be positive",
+        ),
+        (
+            CSV.replace("100,101,99", "100,1e308,99"),
+            "line 2: high is 1e308, above the largest accepted price 1e12",
+        ),
+    ] {
+        let message = String::from(parse_candles(bad.as_bytes()).unwrap_err().message());
+        assert!(message.contains(expected), "{message}");
+    }
+}
+
 fn config(fast: u32, slow: u32) -> Value {
     json!({"symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-03-01",
            "strategy": "sma", "params": {"fast_period": fast, "slow_period": slow}})
