@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod optimize;
 pub mod overfit;
 pub mod parse;
+pub mod plan;
 pub mod profiles;
 pub mod promotion;
 mod scan;

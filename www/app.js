@@ -158,24 +158,18 @@ async function runSweep(event) {
     let sinceFold = 0;
     const lane = async () => {
       while (!run.cancelled) {
-        const chunk = sweep.nextChunk(chunkSize, fingerprint);
-        if (!chunk.length) return;
-        const hashes = chunk.map((c) => c.config_hash);
-        const known = new Set(store.knownHashes(hashes));
-        // A stored config without its returns runs again for them when the sweep keeps them.
-        const withReturns = keepReturns ? new Set(store.withReturns(hashes)) : null;
-        const fresh = chunk.filter((c) => !known.has(c.config_hash) || (withReturns && !c.error && !withReturns.has(c.config_hash)));
-        const errors = fresh.filter((c) => c.error && !known.has(c.config_hash)).map((c) => ({ config_hash: c.config_hash, config: c.config, error: c.error }));
-        const runnable = fresh.filter((c) => !c.error);
-        const configs = JSON.stringify(runnable.map((c) => c.config));
-        const outcomes = !runnable.length ? null : edge ? await runOnEdge(edge, configs, runnable.map((c) => c.config_hash)) : await pool.run(configs, keepReturns);
+        const chunk = sweep.nextChunk(chunkSize);
+        if (chunk === '[]') return;
+        const plan = store.planChunk(chunk, fingerprint, keepReturns);
+        const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
         if (run.cancelled) return;
-        const members = keepReturns ? { spec: sweepId, fingerprint, members: chunk.filter((c) => !c.error).map((c) => c.config_hash) } : null;
-        const [inserted, already, failed] = await persist.append(outcomes, runnable.map((c) => c.config_hash), errors, members);
+        const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
+        const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members);
         counts.stored += inserted;
         counts.failed += failed;
-        counts.skipped += chunk.length - runnable.length - errors.length + already;
-        counts.done += chunk.length;
+        counts.skipped += plan.already_stored + already;
+        const taken = plan.already_stored + plan.hashes.length + plan.refused.length;
+        counts.done += taken;
         progress();
         if (++sinceFold >= 40) {
           sinceFold = 0;
@@ -201,16 +195,11 @@ async function runSweep(event) {
 // A chunk on the edge worker's /batch-backtest: the same outcomes as a worker's. Each
 // result must carry the hash computed here, or the edge ran on other candles: refused
 // before anything is logged.
-async function runOnEdge(base, configs, hashes) {
+// The edge's outcomes of a chunk; recordChunk checks their hashes against this page's.
+async function runOnEdge(base, configs) {
   const response = await fetch(`${base}/batch-backtest`, { method: 'POST', body: `{"configs":${configs}}`, headers: { 'content-type': 'application/json' } });
   const reply = await response.json();
   if (!response.ok) throw new Error(`${base} answered ${response.status}: ${reply.error}`);
-  reply.results.forEach((o, i) => {
-    if (o.ok && o.result.config_hash !== hashes[i]) {
-      throw new Error(`the edge worker ran on other candles than this dataset (config_hash ${o.result.config_hash}, expected ${hashes[i]}; ` +
-        `its data fingerprint ${o.result.data_fingerprint.slice(0, 16)}): nothing of it was stored`);
-    }
-  });
   return JSON.stringify(reply.results);
 }
 

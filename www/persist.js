@@ -84,18 +84,14 @@ export class Persistence {
   }
 
   // An entry: a worker's outcomes (JSON) with their hashes, configs refused before running,
-  // and, for a sweep keeping returns, its spec and members. Returns [new experiments,
-  // already stored, failed configs]: every outcome and error is in exactly one.
+  // and, for a sweep keeping returns, its spec and members. Recorded by the core's
+  // recordChunk; returns [new experiments, already stored, failed configs]: every outcome
+  // and refusal is in exactly one.
   apply(key, entry) {
     if (this.applied.has(key)) return [0, 0, 0];
     this.applied.add(key);
-    const [inserted, already, failed] = entry.outcomes ? this.store.insertOutcomes(entry.outcomes, entry.hashes, entry.created_at) : [0, 0, 0];
-    if (entry.errors.length) this.store.insertErrors(entry.errors, entry.created_at);
-    if (entry.sweep) {
-      const id = this.store.openSweep(entry.sweep.spec, entry.sweep.fingerprint, entry.created_at);
-      this.store.insertSweepReturns(id, entry.sweep.members, entry.outcomes || '[]');
-    }
-    return [inserted, already, failed + entry.errors.length];
+    const sweepId = entry.sweep ? this.store.openSweep(entry.sweep.spec, entry.sweep.fingerprint, entry.created_at) : undefined;
+    return this.store.recordChunk(entry.outcomes || '[]', entry.hashes, entry.errors, sweepId, entry.sweep ? entry.sweep.members : [], entry.created_at);
   }
 
   // Durably logs a chunk's outcomes, then adds them to the database.

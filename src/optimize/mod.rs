@@ -134,3 +134,115 @@ fn random_point(
 
 #[cfg(test)]
 mod tests;
+
+/// The optimizer loop's decisions, once for every face (sans-I/O): which configs to try
+/// next given the history, and after they ran, the best so far, the trajectory and
+/// whether the search has converged. The face runs and stores the configs and reads the
+/// history back from its store between the two steps; an outside proposer (DeepSeek in
+/// the CLI) hands its configs to [`OptimizerLoop::next`], which tops them up.
+#[derive(Debug, Clone)]
+pub struct OptimizerLoop {
+    pub space: SearchSpace,
+    /// The metric optimized (`max_drawdown` is minimized, the others maximized).
+    pub target: String,
+    pub sampler: Sampler,
+    pub seed: u64,
+    /// Configs per iteration.
+    pub batch: usize,
+    /// The search has converged once the best improved by no more than `convergence` ...
+    pub convergence: f64,
+    /// ... for `patience` iterations in a row.
+    pub patience: usize,
+    best: f64,
+    stale: usize,
+    trajectory: Vec<Step>,
+}
+
+/// One iteration, as the trajectory keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub iteration: usize,
+    /// Configs in the history after it.
+    pub evaluated: usize,
+    /// The best target after it, in the metric's own sign.
+    pub best: f64,
+    /// Its improvement of the best (in the objective's direction); none for the first.
+    pub gain: Option<f64>,
+    pub converged: bool,
+}
+
+impl OptimizerLoop {
+    /// A loop over `space` that starts from `history` (what the store holds already).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        space: SearchSpace,
+        target: &str,
+        sampler: Sampler,
+        seed: u64,
+        batch: usize,
+        convergence: f64,
+        patience: usize,
+        history: &[Trial],
+    ) -> Result<Self> {
+        sort_order(target).map_err(|_| Error::config("target", format!("cannot optimize `{target}`")))?;
+        Ok(Self {
+            space,
+            target: target.to_owned(),
+            sampler,
+            seed,
+            batch,
+            convergence,
+            patience,
+            best: best_of(history),
+            stale: 0,
+            trajectory: Vec::new(),
+        })
+    }
+
+    /// The next iteration's params: `proposed` (an outside proposer's, each validated and
+    /// untried by the caller) first, topped up by the sampler to the batch. Empty when the
+    /// space has nothing left to try.
+    pub fn next(&self, history: &[Trial], proposed: Vec<Map<String, Value>>) -> Vec<Map<String, Value>> {
+        let mut chosen: Vec<Map<String, Value>> = proposed.into_iter().take(self.batch).collect();
+        if chosen.len() < self.batch {
+            let mut known = history.to_vec();
+            known.extend(chosen.iter().map(|p| Trial {
+                params: p.clone(),
+                value: f64::NEG_INFINITY,
+            }));
+            chosen.extend(suggest(&self.space, &known, self.batch - chosen.len(), self.seed, self.sampler));
+        }
+        chosen
+    }
+
+    /// After an iteration's configs ran and were stored: `history` read again.
+    pub fn observe(&mut self, history: &[Trial]) -> Step {
+        let after = best_of(history);
+        let gain = if self.best.is_finite() { after - self.best } else { f64::INFINITY };
+        self.stale = if gain > self.convergence { 0 } else { self.stale + 1 };
+        self.best = after;
+        let step = Step {
+            iteration: self.trajectory.len() + 1,
+            evaluated: history.len(),
+            best: self.in_metric_sign(after),
+            gain: gain.is_finite().then(|| self.in_metric_sign(gain)),
+            converged: self.stale >= self.patience,
+        };
+        self.trajectory.push(step);
+        step
+    }
+
+    pub fn trajectory(&self) -> &[Step] {
+        &self.trajectory
+    }
+
+    /// An objective value (higher is better) back in the metric's own sign.
+    pub fn in_metric_sign(&self, objective: f64) -> f64 {
+        if self.target == "max_drawdown" { -objective } else { objective }
+    }
+}
+
+/// The best objective among `trials` (`-inf` for none).
+pub fn best_of(trials: &[Trial]) -> f64 {
+    trials.iter().map(|t| t.value).fold(f64::NEG_INFINITY, f64::max)
+}

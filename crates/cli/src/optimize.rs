@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use btlab::optimize::{Sampler, SearchSpace, Trial, objective, params_key, suggest, trials_of};
+use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, params_key, trials_of};
 use btlab::search::parse_grids;
 use btlab::store::{Experiment, sort_order};
 use btlab::strategy;
@@ -80,15 +80,6 @@ pub struct OptimizeArgs {
     json: bool,
 }
 
-/// One iteration as reported.
-#[derive(serde::Serialize)]
-struct Step {
-    iteration: usize,
-    source: String,
-    evaluated: usize,
-    best: f64,
-}
-
 pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     sort_order(&args.target).context("--target")?;
     let strategy = strategy::find(&args.strategy)?;
@@ -140,76 +131,76 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     }
 
     let stop = AtomicBool::new(false);
-    let mut trajectory: Vec<Step> = Vec::new();
-    let mut stale = 0;
-    // Read once, then again after each iteration's configs are stored.
+    let sampler = if args.sampler == "random" {
+        Sampler::Random
+    } else {
+        Sampler::Tpe
+    };
+    // The store's history is read once, then again after each iteration's configs land.
     let mut history = store.history(&template, market.fingerprint())?;
     let mut trials = trials_of(&history, &args.target)?;
+    let mut optimizer = OptimizerLoop::new(
+        space,
+        &args.target,
+        sampler,
+        args.seed,
+        args.batch,
+        args.convergence,
+        args.patience,
+        &trials,
+    )?;
+    let mut sources: Vec<String> = Vec::new();
     for iteration in 1..=args.iterations {
-        let best_before = best(&trials);
-        let (proposals, source) = propose(&space, &history, &trials, &args, deepseek.as_ref(), iteration);
-        if proposals.is_empty() {
+        let (proposed, mut source) = match &deepseek {
+            Some(api) => propose(api, &optimizer, &history, &trials, iteration),
+            None => (Vec::new(), args.sampler.clone()),
+        };
+        let from_api = proposed.len();
+        let params = optimizer.next(&trials, proposed);
+        if params.is_empty() {
             note!("the search space has no untried config left");
             break;
         }
-        let configs: Vec<btlab::Result<BacktestConfig>> = proposals
-            .iter()
-            .map(|params| {
-                Ok(BacktestConfig {
-                    params: params.clone(),
-                    ..template.clone()
-                })
+        if from_api > 0 && params.len() > from_api {
+            source = format!("{source} + {} tpe", params.len() - from_api);
+        }
+        let configs = params.into_iter().map(|params| {
+            Ok(BacktestConfig {
+                params,
+                ..template.clone()
             })
-            .collect();
+        });
         let options = Options {
-            chunk_size: configs.len(),
+            chunk_size: args.batch.max(1),
             stop: &stop,
             stop_on_error: false,
             keep_returns: None,
         };
-        let outcome = run_chunks(
-            &market,
-            configs.into_iter(),
-            &mut store,
-            &Executor::Local(&pool),
-            &options,
-            |_| {},
-        )?;
+        let outcome = run_chunks(&market, configs, &mut store, &Executor::Local(&pool), &options, |_| {})?;
         history = store.history(&template, market.fingerprint())?;
         trials = trials_of(&history, &args.target)?;
-        let best_after = best(&trials);
+        let step = optimizer.observe(&trials);
         let leader = leader(&history, &args.target)?;
-        let gain = if best_before.is_finite() {
-            best_after - best_before
-        } else {
-            f64::INFINITY
-        };
         note!(
             "iteration {iteration}/{}: {} new ({source}{}), best {} {} ({}) {}",
             args.iterations,
-            outcome.stored,
-            if outcome.failed > 0 {
-                format!(", {} failed", outcome.failed)
+            outcome.counts.stored,
+            if outcome.counts.failed > 0 {
+                format!(", {} failed", outcome.counts.failed)
             } else {
                 String::new()
             },
             args.target,
-            shown(&args.target, best_after),
-            if gain.is_finite() {
-                format!("{:+.4}", oriented(&args.target, gain))
+            if step.best.is_finite() {
+                format!("{:.4}", step.best)
             } else {
-                "first".into()
+                "n/a".into()
             },
+            step.gain.map_or_else(|| "first".into(), |g| format!("{g:+.4}")),
             leader.map(|e| output::params(&e.config)).unwrap_or_default()
         );
-        trajectory.push(Step {
-            iteration,
-            source,
-            evaluated: history.len(),
-            best: oriented(&args.target, best_after),
-        });
-        stale = if gain > args.convergence { 0 } else { stale + 1 };
-        if stale >= args.patience {
+        sources.push(source);
+        if step.converged {
             note!(
                 "converged: no improvement above {} for {} iterations",
                 args.convergence,
@@ -218,94 +209,66 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             break;
         }
     }
+    let trajectory: Vec<Reported> = optimizer
+        .trajectory()
+        .iter()
+        .zip(&sources)
+        .map(|(step, source)| Reported {
+            iteration: step.iteration,
+            source,
+            evaluated: step.evaluated,
+            best: step.best,
+        })
+        .collect();
     report(&history, &args, &trajectory)
 }
 
-/// The next configs: DeepSeek's that pass validation, topped up by TPE; TPE alone without a
-/// key or when the API fails. Returns the configs and what proposed them.
+/// DeepSeek's configs for the next iteration that pass validation and are untried, and
+/// what proposed them; none (and "tpe fallback") when the API fails or gives nothing usable.
 fn propose(
-    space: &SearchSpace,
+    api: &DeepSeek,
+    optimizer: &OptimizerLoop,
     history: &[Experiment],
     trials: &[Trial],
-    args: &OptimizeArgs,
-    deepseek: Option<&DeepSeek>,
     iteration: usize,
 ) -> (Vec<Map<String, Value>>, String) {
-    let mut chosen: Vec<Map<String, Value>> = Vec::new();
-    let mut source = args.sampler.clone();
-    if let Some(api) = deepseek {
-        let tried: Vec<Tried> = history
-            .iter()
-            .map(|e| Tried {
-                params: &e.config.params,
-                metrics: &e.metrics,
-            })
-            .collect();
-        match api.propose(space, &args.target, &tried, args.batch) {
-            Ok(proposed) => {
-                let mut seen: std::collections::HashSet<String> =
-                    trials.iter().map(|t| params_key(&t.params)).collect();
-                for params in proposed {
-                    let mut full = space.fixed.clone();
-                    full.extend(params);
-                    match space.validate(&full) {
-                        Ok(normal) if seen.insert(params_key(&normal)) => chosen.push(normal),
-                        Ok(normal) => note!(
-                            "  deepseek proposed an already tried config: {}",
-                            api.redact(&Value::Object(normal).to_string())
-                        ),
-                        Err(e) => note!("  deepseek proposed an invalid config: {}", api.redact(&e.to_string())),
-                    }
-                    if chosen.len() == args.batch {
-                        break;
-                    }
+    let tried: Vec<Tried> = history
+        .iter()
+        .map(|e| Tried {
+            params: &e.config.params,
+            metrics: &e.metrics,
+        })
+        .collect();
+    let space = &optimizer.space;
+    match api.propose(space, &optimizer.target, &tried, optimizer.batch) {
+        Ok(proposed) => {
+            let mut seen: std::collections::HashSet<String> = trials.iter().map(|t| params_key(&t.params)).collect();
+            let mut chosen = Vec::new();
+            for params in proposed {
+                let mut full = space.fixed.clone();
+                full.extend(params);
+                match space.validate(&full) {
+                    Ok(normal) if seen.insert(params_key(&normal)) => chosen.push(normal),
+                    Ok(normal) => note!(
+                        "  deepseek proposed an already tried config: {}",
+                        api.redact(&Value::Object(normal).to_string())
+                    ),
+                    Err(e) => note!("  deepseek proposed an invalid config: {}", api.redact(&e.to_string())),
                 }
-                source = "deepseek".into();
-                if chosen.is_empty() {
-                    note!("  deepseek gave no usable config: TPE for iteration {iteration}");
-                    source = "tpe fallback".into();
+                if chosen.len() == optimizer.batch {
+                    break;
                 }
             }
-            Err(e) => {
-                note!("  deepseek failed ({e:#}): falling back to TPE for iteration {iteration}");
-                source = "tpe fallback".into();
+            if chosen.is_empty() {
+                note!("  deepseek gave no usable config: TPE for iteration {iteration}");
+                return (chosen, "tpe fallback".into());
             }
+            (chosen, "deepseek".into())
         }
-    }
-    if chosen.len() < args.batch {
-        let mut known = trials.to_vec();
-        known.extend(chosen.iter().map(|p| Trial {
-            params: p.clone(),
-            value: f64::NEG_INFINITY,
-        }));
-        let sampler = if args.sampler == "random" {
-            Sampler::Random
-        } else {
-            Sampler::Tpe
-        };
-        let more = suggest(space, &known, args.batch - chosen.len(), args.seed, sampler);
-        if !chosen.is_empty() && !more.is_empty() {
-            source = format!("{source} + {} tpe", more.len());
+        Err(e) => {
+            note!("  deepseek failed ({e:#}): falling back to TPE for iteration {iteration}");
+            (Vec::new(), "tpe fallback".into())
         }
-        chosen.extend(more);
-    }
-    (chosen, source)
-}
-
-fn best(trials: &[Trial]) -> f64 {
-    trials.iter().map(|t| t.value).fold(f64::NEG_INFINITY, f64::max)
-}
-
-/// An objective (higher is better) back in the metric's own sign.
-fn oriented(target: &str, value: f64) -> f64 {
-    if target == "max_drawdown" { -value } else { value }
-}
-
-fn shown(target: &str, best: f64) -> String {
-    if best.is_finite() {
-        format!("{:.4}", oriented(target, best))
-    } else {
-        "n/a".into()
     }
 }
 
@@ -320,7 +283,16 @@ fn leader<'a>(history: &'a [Experiment], target: &str) -> Result<Option<&'a Expe
     Ok(leader.map(|(e, _)| e))
 }
 
-fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Step]) -> Result<()> {
+/// One iteration as reported: the core's step and what proposed its configs.
+#[derive(serde::Serialize)]
+struct Reported<'a> {
+    iteration: usize,
+    source: &'a str,
+    evaluated: usize,
+    best: f64,
+}
+
+fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Reported]) -> Result<()> {
     let Some(best) = leader(history, &args.target)? else {
         bail!("nothing was evaluated");
     };
@@ -350,7 +322,7 @@ fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Step]) -> R
     for s in trajectory {
         table.add_row([
             s.iteration.to_string(),
-            s.source.clone(),
+            s.source.to_owned(),
             s.evaluated.to_string(),
             format!("{:.4}", s.best),
         ]);

@@ -1,7 +1,7 @@
-//! The sweep loop, shared by `btlab sweep` and the benchmarks.
-//!
-//! Each chunk of configs is hashed, what the store already holds is skipped, the rest run
-//! in parallel and land in one transaction. A killed sweep loses at most the chunk in
+//! Where a sweep's configs run natively, shared by `btlab sweep`, `btlab optimize` and the
+//! benchmarks. The core's plan (`btlab::plan`) decides each chunk: what the store already
+//! holds is skipped, the rest run here in parallel (or on an edge worker) and land in one
+//! transaction. A killed sweep loses at most the chunk in
 //! flight, and re-running it resumes where it stopped.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use btlab::overfit::run_keeping_returns;
-use btlab::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
-use btlab::{BacktestConfig, BacktestResult, Detail, Market, ValidConfig, config_hash};
+use btlab::plan::{ChunkOutcome, Failure, Run, check_remote_hashes};
+use btlab::store::{Sql, Store};
+use btlab::{BacktestConfig, BacktestResult, Market, ValidConfig};
 use rayon::ThreadPool;
 use rayon::prelude::*;
 use serde_json::Value;
@@ -124,26 +124,11 @@ pub struct Options<'a> {
 /// What a sweep did, so far or in all.
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
-    pub stored: usize,
-    pub skipped: usize,
-    pub failed: usize,
+    pub counts: ChunkOutcome,
     pub interrupted: bool,
     /// The failure that stopped a `stop_on_error` sweep: its config and message.
     pub stopped_by: Option<(Value, String)>,
 }
-
-/// What one config of a chunk became before running.
-enum Prepared {
-    Run(ValidConfig, String),
-    Failed {
-        hash: Option<String>,
-        config: Value,
-        message: String,
-    },
-}
-
-/// One config's run: its result as stored, and its daily returns when kept.
-type Run = std::result::Result<(BacktestResult, Option<PeriodReturns>), String>;
 
 fn run_local(market: &Market, to_run: &[ValidConfig], pool: &ThreadPool, keep_returns: bool) -> Vec<Run> {
     let _held = market.prepare(to_run);
@@ -152,24 +137,26 @@ fn run_local(market: &Market, to_run: &[ValidConfig], pool: &ThreadPool, keep_re
             .par_iter()
             .map_init(Vec::new, |scratch, valid| {
                 // An engine bug in one config is logged like a bad config; the sweep goes on.
-                catch_unwind(AssertUnwindSafe(|| {
-                    if keep_returns {
-                        let (result, kept) = run_keeping_returns(market, valid, CURVE_POINTS, scratch);
-                        (result, Some(kept))
-                    } else {
-                        (market.run(valid, Detail::summary(CURVE_POINTS), scratch), None)
-                    }
-                }))
-                .map_err(|panic| {
-                    let text = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                    format!("engine panic: {}", text.unwrap_or_default())
-                })
+                catch_unwind(AssertUnwindSafe(|| market.run_for_sweep(valid, keep_returns, scratch))).map_err(
+                    |panic| {
+                        let text = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+                        failure(valid, format!("engine panic: {}", text.unwrap_or_default()))
+                    },
+                )
             })
             .collect()
     })
+}
+
+fn failure(valid: &ValidConfig, error: String) -> Failure {
+    Failure {
+        config_hash: None,
+        config: serde_json::to_value(&valid.config).unwrap_or(Value::Null),
+        error,
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -178,7 +165,8 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Runs `configs` on `market` into `store`, chunk by chunk, calling `progress` after each.
+/// Runs `configs` on `market` into `store`, chunk by chunk, calling `progress` after each:
+/// the core plans and records each chunk; this decides only where its configs run.
 pub fn run_chunks<D: Sql>(
     market: &Market,
     mut configs: impl Iterator<Item = btlab::Result<BacktestConfig>>,
@@ -197,113 +185,38 @@ pub fn run_chunks<D: Sql>(
         if chunk.is_empty() {
             break;
         }
-        let prepared: Vec<Prepared> = chunk
-            .into_iter()
-            .map(|config| match config.validate() {
-                Ok(valid) => {
-                    let hash = valid.hash(&fingerprint);
-                    Prepared::Run(valid, hash)
-                }
-                Err(e) => Prepared::Failed {
-                    hash: Some(config_hash(&config, &fingerprint)),
-                    config: serde_json::to_value(&config).unwrap_or(Value::Null),
-                    message: e.to_string(),
-                },
-            })
-            .collect();
-        let hashes: Vec<String> = prepared
-            .iter()
-            .filter_map(|p| match p {
-                Prepared::Run(_, hash) => Some(hash.clone()),
-                Prepared::Failed { hash, .. } => hash.clone(),
-            })
-            .collect();
-        let mut known = store.known_hashes(&hashes)?;
-        if options.keep_returns.is_some() {
-            // A stored config without its returns runs again for them (its row stays as is).
-            let with_returns = store.with_returns(&hashes)?;
-            let runnable: std::collections::HashSet<&str> = prepared
-                .iter()
-                .filter_map(|p| match p {
-                    Prepared::Run(_, hash) => Some(hash.as_str()),
-                    Prepared::Failed { .. } => None,
-                })
-                .collect();
-            known.retain(|hash| with_returns.contains(hash) || !runnable.contains(hash.as_str()));
-        }
-        let (mut to_run, mut failures) = (Vec::new(), Vec::new());
-        let mut members = Vec::new();
-        for p in prepared {
-            if let Prepared::Run(_, hash) = &p {
-                members.push(hash.clone());
-            }
-            match p {
-                Prepared::Run(_, ref hash)
-                | Prepared::Failed {
-                    hash: Some(ref hash), ..
-                } if known.contains(hash) => outcome.skipped += 1,
-                Prepared::Run(valid, _) => to_run.push(valid),
-                Prepared::Failed { hash, config, message } => failures.push((hash, config, message)),
-            }
-        }
+        let plan = store.plan_chunk(chunk, &fingerprint, options.keep_returns.is_some())?;
         let runs: Vec<Run> = match executor {
-            Executor::Local(pool) => run_local(market, &to_run, pool, options.keep_returns.is_some()),
+            Executor::Local(pool) => run_local(market, &plan.to_run, pool, options.keep_returns.is_some()),
             Executor::Remote(_) if options.keep_returns.is_some() => {
                 anyhow::bail!("--keep-returns needs every candle's equity: run the sweep locally")
             }
             Executor::Remote(remote) => {
-                let runs = remote.run(&to_run)?;
-                // The same config on the same candles has the same hash; a different one
-                // means the edge read other candles than this machine did.
-                for (run, valid) in runs.iter().zip(&to_run) {
-                    if let Ok(result) = run {
-                        let local = valid.hash(&fingerprint);
-                        anyhow::ensure!(
-                            result.config_hash == local,
-                            "the edge returned config_hash {} for a config hashed {local} here: its candles \
-                             (fingerprint {}) differ from this machine's ({fingerprint})",
-                            result.config_hash,
-                            result.data_fingerprint
-                        );
-                    }
-                }
-                runs.into_iter().map(|run| run.map(|result| (result, None))).collect()
+                let runs = remote.run(&plan.to_run)?;
+                check_remote_hashes(&plan.hashes, runs.iter().map(|run| run.as_ref().ok()))
+                    .map_err(|e| anyhow::anyhow!("the edge at {}: {e}", remote.base_url))?;
+                runs.into_iter()
+                    .zip(&plan.to_run)
+                    .map(|(run, valid)| run.map(|result| (result, None)).map_err(|e| failure(valid, e)))
+                    .collect()
             }
         };
-        let mut results = Vec::with_capacity(runs.len());
-        let mut kept = Vec::new();
-        for (run, valid) in runs.into_iter().zip(&to_run) {
-            match run {
-                Ok((result, returns)) => {
-                    if let Some(returns) = returns {
-                        kept.push((result.config_hash.clone(), returns));
-                    }
-                    results.push(result);
-                }
-                Err(message) => failures.push((
-                    Some(valid.hash(&fingerprint)),
-                    serde_json::to_value(&valid.config).unwrap_or(Value::Null),
-                    message,
-                )),
-            }
-        }
-        let now = now_ms();
-        let inserted = store.insert(&results, now)?;
-        // Every config taken is counted once: a result another writer stored meanwhile
-        // (or a duplicate in the chunk) is already stored, an unstorable one failed.
-        outcome.stored += inserted.stored;
-        outcome.skipped += inserted.already_stored;
-        outcome.failed += inserted.failed;
-        store.insert_errors(&failures, now)?;
-        if let Some(sweep_id) = options.keep_returns {
-            store.insert_sweep_returns(sweep_id, &members, &kept)?;
-        }
-        outcome.failed += failures.len();
+        let first_failure = plan
+            .refused
+            .first()
+            .map(|f| (f.config.clone(), f.error.clone()))
+            .or_else(|| {
+                runs.iter()
+                    .find_map(|run| run.as_ref().err().map(|f| (f.config.clone(), f.error.clone())))
+            });
+        let sweep = options.keep_returns.map(|id| (id, plan.members.as_slice()));
+        outcome.counts += store.record_chunk(&plan.hashes, runs, &plan.refused, sweep, now_ms())?;
+        outcome.counts.already_stored += plan.already_stored;
         progress(&outcome);
         if options.stop_on_error
-            && let Some((_, config, message)) = failures.into_iter().next()
+            && let Some(first) = first_failure
         {
-            outcome.stopped_by = Some((config, message));
+            outcome.stopped_by = Some(first);
             break;
         }
         if options.stop.load(Ordering::SeqCst) {

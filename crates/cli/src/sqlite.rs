@@ -30,6 +30,11 @@ pub fn open_store(path: &Path) -> Result<Store<Sqlite>> {
     Ok(store)
 }
 
+/// A store in memory, schema up to date: for tests of the core's steps.
+pub fn open_memory() -> Result<Store<Sqlite>> {
+    Ok(Store::open(Sqlite(Connection::open_in_memory()?))?)
+}
+
 /// Opens an existing store to read it, writing nothing to it or beside it: a missing or
 /// empty file is an error, not a new database, and a store in a read-only folder (or on
 /// read-only media) can be viewed.

@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use btlab::search::{SweepSpec, parse_grids};
 use btlab::store::Sql as _;
 use btlab::{Market, Timeframe, Timestamp, synthetic};
-use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
+use btlab::plan::ChunkOutcome;
+use btlab_cli::runner::{Executor, Options, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -204,10 +205,11 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
             keep_returns,
         },
         |o| {
-            bar.set_position((o.stored + o.skipped + o.failed) as u64);
+            let c = o.counts;
+            bar.set_position(c.taken() as u64);
             bar.set_message(format!(
                 "{} new, {} already stored, {} failed",
-                o.stored, o.skipped, o.failed
+                c.stored, c.already_stored, c.failed
             ));
         },
     )?;
@@ -215,12 +217,11 @@ pub fn run_sweep(args: SweepArgs) -> Result<()> {
         bar.set_message("building the indexes");
         store.build_indexes()?;
     }
-    let Outcome {
+    let ChunkOutcome {
         stored,
-        skipped,
+        already_stored: skipped,
         failed,
-        ..
-    } = outcome;
+    } = outcome.counts;
     if let Some((config, message)) = &outcome.stopped_by {
         bar.abandon();
         bail!("config {config} failed: {message} (stopped: --stop-on-error)");

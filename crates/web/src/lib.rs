@@ -15,6 +15,7 @@ use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, st
 use btlab::overfit::{experiment_deflated_sharpe, run_keeping_returns, sweep_overfitting};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
+use btlab::plan::{Failure, Run, check_remote_hashes};
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
 use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
@@ -406,14 +407,6 @@ pub struct Sweep {
     after: f64,
 }
 
-#[derive(Serialize)]
-struct Prepared {
-    config: BacktestConfig,
-    config_hash: String,
-    /// The validation error, for a config that cannot run.
-    error: Option<String>,
-}
-
 #[wasm_bindgen]
 impl Sweep {
     /// `spec`: a sweep spec object (as `btlab sweep` reads from YAML).
@@ -441,26 +434,17 @@ impl Sweep {
         self.after
     }
 
-    /// Up to `n` next configs with their hash on data of `fingerprint`, each validated.
+    /// Up to `n` next configs, as a JSON array (`[]` at the end): `WebStore.planChunk`
+    /// validates, hashes and plans them.
     #[wasm_bindgen(js_name = nextChunk)]
-    pub fn next_chunk(&mut self, n: usize, fingerprint: &str) -> Result<JsValue, Error> {
-        let mut out = Vec::with_capacity(n);
-        for config in self.configs.by_ref().take(n) {
-            let config = config.map_err(into_error)?;
-            out.push(match config.validate() {
-                Ok(valid) => Prepared {
-                    config_hash: valid.hash(fingerprint),
-                    config: valid.config,
-                    error: None,
-                },
-                Err(e) => Prepared {
-                    config_hash: config_hash(&config, fingerprint),
-                    config,
-                    error: Some(e.to_string()),
-                },
-            });
-        }
-        to_js(&out)
+    pub fn next_chunk(&mut self, n: usize) -> Result<String, Error> {
+        let chunk: Vec<BacktestConfig> = self
+            .configs
+            .by_ref()
+            .take(n)
+            .collect::<btlab::Result<_>>()
+            .map_err(into_error)?;
+        serde_json::to_string(&chunk).map_err(into_error)
     }
 }
 
@@ -596,18 +580,24 @@ pub struct WebStore {
     store: Store<SqlJs>,
 }
 
+/// A worker's (or an edge worker's) outcome of one config, as `Engine.runChunk` writes it.
 #[derive(Deserialize)]
 struct OutcomeIn {
     result: Option<BacktestResult>,
+    returns: Option<PeriodReturns>,
     error: Option<String>,
     config: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct Failure {
-    config_hash: Option<String>,
-    config: Value,
-    error: String,
+/// A planned chunk as the page holds it: the configs to run as one JSON string (what the
+/// workers take), their hashes, and the rest of the core's plan.
+#[derive(Serialize)]
+struct PlanOut {
+    to_run: String,
+    hashes: Vec<String>,
+    already_stored: usize,
+    refused: Vec<Failure>,
+    members: Vec<String>,
 }
 
 #[wasm_bindgen]
@@ -624,28 +614,42 @@ impl WebStore {
         })
     }
 
-    /// Stores results (skipping stored hashes) in one transaction; returns how many were new.
-    pub fn insert(&mut self, results: JsValue, created_at: f64) -> Result<usize, Error> {
-        let results: Vec<BacktestResult> = from_js(results)?;
-        Ok(self
+    /// The core's plan of a sweep chunk (`Sweep.nextChunk`'s JSON) on data of
+    /// `fingerprint`: what to run, what is stored already, what validation refused.
+    #[wasm_bindgen(js_name = planChunk)]
+    pub fn plan_chunk(&mut self, chunk_json: &str, fingerprint: &str, keep_returns: bool) -> Result<JsValue, Error> {
+        let chunk: Vec<BacktestConfig> = serde_json::from_str(chunk_json).map_err(into_error)?;
+        let plan = self
             .store
-            .insert(&results, created_at as i64)
-            .map_err(into_error)?
-            .stored)
+            .plan_chunk(chunk, fingerprint, keep_returns)
+            .map_err(into_error)?;
+        let configs: Vec<&BacktestConfig> = plan.to_run.iter().map(|v| &v.config).collect();
+        to_js(&PlanOut {
+            to_run: serde_json::to_string(&configs).map_err(into_error)?,
+            hashes: plan.hashes,
+            already_stored: plan.already_stored,
+            refused: plan.refused,
+            members: plan.members,
+        })
     }
 
-    /// Stores a worker's outcomes (the JSON of `Engine.runChunk`): results as experiments,
-    /// failures as errors under `hashes[i]`. Returns `[new experiments, already stored,
-    /// failures]`, which add up to the outcomes given.
-    #[wasm_bindgen(js_name = insertOutcomes)]
-    pub fn insert_outcomes(
+    /// Records a planned chunk's outcomes (the JSON of `Engine.runChunk`, or an edge
+    /// worker's, `outcomes[i]` for `hashes[i]`), the configs `refused` before running,
+    /// and with `sweep_id` the sweep's `members` and their returns. A result hashed
+    /// otherwise than here is refused before anything is stored. Returns
+    /// `[stored, already stored, failed]`.
+    #[wasm_bindgen(js_name = recordChunk)]
+    pub fn record_chunk(
         &mut self,
         outcomes_json: &str,
         hashes: Vec<String>,
+        refused: JsValue,
+        sweep_id: Option<f64>,
+        members: Vec<String>,
         created_at: f64,
     ) -> Result<Vec<u32>, Error> {
         let outcomes: Vec<OutcomeIn> = serde_json::from_str(outcomes_json).map_err(into_error)?;
-        let (mut results, mut failures) = (Vec::new(), Vec::new());
+        let refused: Vec<Failure> = from_js(refused)?;
         if outcomes.len() != hashes.len() {
             return Err(Error::new(&format!(
                 "{} outcomes for {} configs",
@@ -653,58 +657,24 @@ impl WebStore {
                 hashes.len()
             )));
         }
-        for (outcome, hash) in outcomes.into_iter().zip(hashes) {
-            match outcome {
-                // The same config on the same candles has the same hash: a different one
-                // means the runner (an edge worker) read other candles than this page.
-                OutcomeIn {
-                    result: Some(result), ..
-                } if result.config_hash != hash => {
-                    return Err(Error::new(&format!(
-                        "a result came back with config_hash {} for a config hashed {hash} here: it ran on \
-                         other candles (fingerprint {}); nothing of it was stored",
-                        result.config_hash, result.data_fingerprint
-                    )));
-                }
-                OutcomeIn {
-                    result: Some(result), ..
-                } => results.push(result),
-                OutcomeIn { error, config, .. } => {
-                    failures.push((Some(hash), config.unwrap_or(Value::Null), error.unwrap_or_default()))
-                }
-            }
-        }
-        let inserted = self.store.insert(&results, created_at as i64).map_err(into_error)?;
-        self.store
-            .insert_errors(&failures, created_at as i64)
-            .map_err(into_error)?;
-        Ok(vec![
-            inserted.stored as u32,
-            inserted.already_stored as u32,
-            (inserted.failed + failures.len()) as u32,
-        ])
-    }
-
-    /// Records failed configs: `[{config_hash, config, error}]`.
-    #[wasm_bindgen(js_name = insertErrors)]
-    pub fn insert_errors(&mut self, failures: JsValue, created_at: f64) -> Result<usize, Error> {
-        let failures: Vec<Failure> = from_js(failures)?;
-        let rows: Vec<_> = failures
+        check_remote_hashes(&hashes, outcomes.iter().map(|o| o.result.as_ref())).map_err(|e| Error::new(&e))?;
+        let runs: Vec<Run> = outcomes
             .into_iter()
-            .map(|f| (f.config_hash, f.config, f.error))
+            .map(|o| match o.result {
+                Some(result) => Ok((result, o.returns)),
+                None => Err(Failure {
+                    config_hash: None,
+                    config: o.config.unwrap_or(Value::Null),
+                    error: o.error.unwrap_or_default(),
+                }),
+            })
             .collect();
-        self.store.insert_errors(&rows, created_at as i64).map_err(into_error)
-    }
-
-    /// Which of `hashes` are stored (as experiments or errors).
-    #[wasm_bindgen(js_name = knownHashes)]
-    pub fn known_hashes(&mut self, hashes: Vec<String>) -> Result<Vec<String>, Error> {
-        Ok(self
+        let sweep = sweep_id.map(|id| (id as i64, members.as_slice()));
+        let counts = self
             .store
-            .known_hashes(&hashes)
-            .map_err(into_error)?
-            .into_iter()
-            .collect())
+            .record_chunk(&hashes, runs, &refused, sweep, created_at as i64)
+            .map_err(into_error)?;
+        Ok(vec![counts.stored as u32, counts.already_stored as u32, counts.failed as u32])
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
@@ -781,34 +751,6 @@ impl WebStore {
             .map_err(into_error)? as f64)
     }
 
-    /// Records a chunk's configs as members of the sweep, with the daily returns its
-    /// outcomes (`Engine.runChunk(.., true)`) carry.
-    #[wasm_bindgen(js_name = insertSweepReturns)]
-    pub fn insert_sweep_returns(
-        &mut self,
-        sweep_id: f64,
-        members: Vec<String>,
-        outcomes_json: &str,
-    ) -> Result<(), Error> {
-        #[derive(Deserialize)]
-        struct WithReturns {
-            result: Option<Hashed>,
-            returns: Option<PeriodReturns>,
-        }
-        #[derive(Deserialize)]
-        struct Hashed {
-            config_hash: String,
-        }
-        let outcomes: Vec<WithReturns> = serde_json::from_str(outcomes_json).map_err(into_error)?;
-        let kept: Vec<(String, PeriodReturns)> = outcomes
-            .into_iter()
-            .filter_map(|o| Some((o.result?.config_hash, o.returns?)))
-            .collect();
-        self.store
-            .insert_sweep_returns(sweep_id as i64, &members, &kept)
-            .map_err(into_error)
-    }
-
     /// The optimizer's history for `config`'s market, range, costs and strategy on data of
     /// `fingerprint`, oldest first, as trials of `target` (JSON `[{params, value}]`).
     #[wasm_bindgen(js_name = optimizerTrials)]
@@ -817,17 +759,6 @@ impl WebStore {
         let history = self.store.history(&config, fingerprint).map_err(into_error)?;
         let trials = trials_of(&history, target).map_err(into_error)?;
         serde_json::to_string(&trials).map_err(into_error)
-    }
-
-    /// Which of `hashes` have their daily returns stored.
-    #[wasm_bindgen(js_name = withReturns)]
-    pub fn with_returns(&mut self, hashes: Vec<String>) -> Result<Vec<String>, Error> {
-        Ok(self
-            .store
-            .with_returns(&hashes)
-            .map_err(into_error)?
-            .into_iter()
-            .collect())
     }
 
     /// The sweeps that kept their returns.

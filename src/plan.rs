@@ -1,0 +1,215 @@
+//! The sweep loop's decisions, once for every face (sans-I/O): what of a chunk of configs
+//! to run, what the store already holds, what failed validation; then, given the runs,
+//! what becomes a row, an error or a skip. The faces only run the configs (rayon, the
+//! page's workers, an edge worker) and make the store durable (SQLite, IndexedDB).
+//!
+//! A chunk's life: [`Store::plan_chunk`] -> run [`ChunkPlan::to_run`] (each with
+//! [`Market::run_for_sweep`], or remotely, checked by [`check_remote_hashes`]) ->
+//! [`Store::record_chunk`]. Every config taken ends in exactly one count of
+//! [`ChunkOutcome`].
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::{BacktestConfig, ValidConfig, config_hash};
+use crate::engine::{BacktestResult, Detail, Market};
+use crate::error::Result;
+use crate::overfit::run_keeping_returns;
+use crate::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
+
+/// A config that cannot run or did not: its hash (when it has one), the config as JSON,
+/// and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub config_hash: Option<String>,
+    pub config: Value,
+    pub error: String,
+}
+
+/// One config's run: its result as a sweep stores it, with its daily returns when kept;
+/// or why it failed (the failure's own hash is not read: the plan's is).
+pub type Run = std::result::Result<(BacktestResult, Option<PeriodReturns>), Failure>;
+
+/// What to do with one chunk.
+#[derive(Debug)]
+pub struct ChunkPlan {
+    /// The configs to run, in order.
+    pub to_run: Vec<ValidConfig>,
+    /// The `config_hash` of each config to run.
+    pub hashes: Vec<String>,
+    /// Configs the store holds already (as experiments or as errors): not run again.
+    pub already_stored: usize,
+    /// Configs refused by validation, to be recorded as errors.
+    pub refused: Vec<Failure>,
+    /// Every valid config's hash, stored or not: the sweep's members when it keeps returns.
+    pub members: Vec<String>,
+}
+
+/// What a chunk (or a whole sweep) did; the three counts add up to the configs taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkOutcome {
+    pub stored: usize,
+    pub already_stored: usize,
+    pub failed: usize,
+}
+
+impl std::ops::AddAssign for ChunkOutcome {
+    fn add_assign(&mut self, other: Self) {
+        self.stored += other.stored;
+        self.already_stored += other.already_stored;
+        self.failed += other.failed;
+    }
+}
+
+impl ChunkOutcome {
+    pub fn taken(&self) -> usize {
+        self.stored + self.already_stored + self.failed
+    }
+}
+
+impl<D: Sql> Store<D> {
+    /// Plans a chunk of a sweep on data of `fingerprint`: each config is validated and
+    /// hashed, and what the store holds is skipped. With `keep_returns`, a stored config
+    /// without its daily returns runs again for them (its row stays as it is).
+    pub fn plan_chunk(&mut self, chunk: Vec<BacktestConfig>, fingerprint: &str, keep_returns: bool) -> Result<ChunkPlan> {
+        let checked: Vec<(String, std::result::Result<ValidConfig, Failure>)> = chunk
+            .into_iter()
+            .map(|config| match config.validate() {
+                Ok(valid) => (valid.hash(fingerprint), Ok(valid)),
+                Err(e) => {
+                    let hash = config_hash(&config, fingerprint);
+                    let failure = Failure {
+                        config_hash: Some(hash.clone()),
+                        config: serde_json::to_value(&config).unwrap_or(Value::Null),
+                        error: e.to_string(),
+                    };
+                    (hash, Err(failure))
+                }
+            })
+            .collect();
+        let hashes: Vec<String> = checked.iter().map(|(hash, _)| hash.clone()).collect();
+        let mut known = self.known_hashes(&hashes)?;
+        if keep_returns {
+            let with_returns = self.with_returns(&hashes)?;
+            let runnable: HashSet<&str> = checked
+                .iter()
+                .filter(|(_, c)| c.is_ok())
+                .map(|(hash, _)| hash.as_str())
+                .collect();
+            known.retain(|hash| with_returns.contains(hash) || !runnable.contains(hash.as_str()));
+        }
+        let mut plan = ChunkPlan {
+            to_run: Vec::new(),
+            hashes: Vec::new(),
+            already_stored: 0,
+            refused: Vec::new(),
+            members: Vec::new(),
+        };
+        for (hash, checked) in checked {
+            if checked.is_ok() {
+                plan.members.push(hash.clone());
+            }
+            match checked {
+                _ if known.contains(&hash) => plan.already_stored += 1,
+                Ok(valid) => {
+                    plan.to_run.push(valid);
+                    plan.hashes.push(hash);
+                }
+                Err(failure) => plan.refused.push(failure),
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Records what a planned chunk's runs gave (`runs[i]` for `hashes[i]`): results as
+    /// experiments, failures and refusals as errors, and with `sweep` the members and
+    /// their returns. Applying the same chunk twice changes nothing the second time.
+    pub fn record_chunk(
+        &mut self,
+        hashes: &[String],
+        runs: Vec<Run>,
+        refused: &[Failure],
+        sweep: Option<(i64, &[String])>,
+        created_at: i64,
+    ) -> Result<ChunkOutcome> {
+        let mut results = Vec::with_capacity(runs.len());
+        let mut kept = Vec::new();
+        let mut failures: Vec<(Option<String>, Value, String)> = refused
+            .iter()
+            .map(|f| (f.config_hash.clone(), f.config.clone(), f.error.clone()))
+            .collect();
+        for (run, hash) in runs.into_iter().zip(hashes) {
+            match run {
+                Ok((result, returns)) => {
+                    if let Some(returns) = returns {
+                        kept.push((result.config_hash.clone(), returns));
+                    }
+                    results.push(result);
+                }
+                Err(f) => failures.push((Some(hash.clone()), f.config, f.error)),
+            }
+        }
+        let inserted = self.insert(&results, created_at)?;
+        self.insert_errors(&failures, created_at)?;
+        if let Some((sweep_id, members)) = sweep {
+            self.insert_sweep_returns(sweep_id, members, &kept)?;
+        }
+        Ok(ChunkOutcome {
+            stored: inserted.stored,
+            already_stored: inserted.already_stored,
+            failed: inserted.failed + failures.len(),
+        })
+    }
+}
+
+impl Market {
+    /// One config of a sweep: a short curve and no trade list, with every candle's
+    /// equity turned into daily returns when `keep_returns`.
+    pub fn run_for_sweep(
+        &self,
+        valid: &ValidConfig,
+        keep_returns: bool,
+        scratch: &mut Vec<i8>,
+    ) -> (BacktestResult, Option<PeriodReturns>) {
+        if keep_returns {
+            let (result, kept) = run_keeping_returns(self, valid, CURVE_POINTS, scratch);
+            (result, Some(kept))
+        } else {
+            (self.run(valid, Detail::summary(CURVE_POINTS), scratch), None)
+        }
+    }
+
+    /// A planned chunk's configs, one after another, their indicators computed together
+    /// first: what a single-threaded face (a web worker) runs.
+    pub fn run_chunk(&self, to_run: &[ValidConfig], keep_returns: bool) -> Vec<(BacktestResult, Option<PeriodReturns>)> {
+        let _held = self.prepare(to_run);
+        let mut scratch = Vec::new();
+        to_run
+            .iter()
+            .map(|valid| self.run_for_sweep(valid, keep_returns, &mut scratch))
+            .collect()
+    }
+}
+
+/// A result that ran elsewhere (an edge worker) must carry the hash its config has here:
+/// the same config on the same candles has the same hash, so another one means the
+/// runner read other candles. Checked before anything of the chunk is stored.
+pub fn check_remote_hashes<'a>(
+    expected: &[String],
+    results: impl IntoIterator<Item = Option<&'a BacktestResult>>,
+) -> std::result::Result<(), String> {
+    for (result, hash) in results.into_iter().zip(expected) {
+        if let Some(result) = result
+            && result.config_hash != *hash
+        {
+            return Err(format!(
+                "a result came back with config_hash {} for a config hashed {hash} here: it ran on other candles \
+                 (fingerprint {}); nothing of it was stored",
+                result.config_hash, result.data_fingerprint
+            ));
+        }
+    }
+    Ok(())
+}
