@@ -73,7 +73,12 @@ impl<D: Sql> Store<D> {
     /// Plans a chunk of a sweep on data of `fingerprint`: each config is validated and
     /// hashed, and what the store holds is skipped. With `keep_returns`, a stored config
     /// without its daily returns runs again for them (its row stays as it is).
-    pub fn plan_chunk(&mut self, chunk: Vec<BacktestConfig>, fingerprint: &str, keep_returns: bool) -> Result<ChunkPlan> {
+    pub fn plan_chunk(
+        &mut self,
+        chunk: Vec<BacktestConfig>,
+        fingerprint: &str,
+        keep_returns: bool,
+    ) -> Result<ChunkPlan> {
         let checked: Vec<(String, std::result::Result<ValidConfig, Failure>)> = chunk
             .into_iter()
             .map(|config| match config.validate() {
@@ -183,7 +188,11 @@ impl Market {
 
     /// A planned chunk's configs, one after another, their indicators computed together
     /// first: what a single-threaded face (a web worker) runs.
-    pub fn run_chunk(&self, to_run: &[ValidConfig], keep_returns: bool) -> Vec<(BacktestResult, Option<PeriodReturns>)> {
+    pub fn run_chunk(
+        &self,
+        to_run: &[ValidConfig],
+        keep_returns: bool,
+    ) -> Vec<(BacktestResult, Option<PeriodReturns>)> {
         let _held = self.prepare(to_run);
         let mut scratch = Vec::new();
         to_run

@@ -365,8 +365,9 @@ function renderCompare() {
 
 // ---- the optimizer in the page -----------------------------------------------------------
 
-// The loop of `btlab optimize`, the same core function suggesting each batch: read the
-// history of this market and strategy from the store, suggest, run in the workers, store.
+// The loop of `btlab optimize`: the core's OptimizerLoop (in wasm) reads this market's and
+// strategy's history from the store and picks each batch; the workers run it, the log
+// stores it, and the loop says when it has converged.
 async function runOptimizer(event) {
   event.preventDefault();
   $('#opt-error').textContent = '';
@@ -394,30 +395,23 @@ async function runOptimizer(event) {
     return;
   }
   const grid = JSON.stringify(spec.param_grids[template.strategy]);
-  const best = (trials) => trials.reduce((b, t) => Math.max(b, t.value ?? -Infinity), -Infinity);
-  const shown = (v) => (target === 'max_drawdown' ? -v : v);
   const trajectory = [];
   $('#opt-run').disabled = true;
   window.btlab.lastOptimization = null;
+  let optimizer;
   try {
     await pool.load(dataset);
-    let stale = 0;
+    optimizer = new wasm.Optimizer(store, template, fingerprint, grid, target, sampler, seed, batch, convergence, patience);
     for (let iteration = 1; iteration <= iterations; iteration++) {
-      const history = store.optimizerTrials(template, fingerprint, target);
-      const before = best(JSON.parse(history));
-      const proposals = JSON.parse(wasm.suggest(template.strategy, grid, history, batch, seed, sampler));
-      if (!proposals.length) break;
-      const configs = proposals.map((params) => ({ ...template, params }));
-      const hashes = configs.map((c) => wasm.configHash(c, fingerprint));
-      const outcomes = await pool.run(JSON.stringify(configs));
+      const { configs, hashes } = optimizer.next(store);
+      if (!hashes.length) break;
+      const outcomes = await pool.run(configs);
       await persist.append(outcomes, hashes, []);
-      const trials = JSON.parse(store.optimizerTrials(template, fingerprint, target));
-      const after = best(trials);
-      trajectory.push({ iteration, evaluated: trials.length, best: shown(after) });
+      const step = optimizer.observe(store);
+      trajectory.push({ iteration, evaluated: step.evaluated, best: step.best });
       drawProgress($('#opt-chart'), trajectory.map((t) => t.best));
-      $('#opt-status').textContent = `iteration ${iteration}/${iterations}: ${trials.length} evaluated, best ${target} ${shown(after).toFixed(4)}`;
-      stale = Number.isFinite(before) && after - before <= convergence ? stale + 1 : 0;
-      if (stale >= patience) break;
+      $('#opt-status').textContent = `iteration ${iteration}/${iterations}: ${step.evaluated} evaluated, best ${target} ${step.best.toFixed(4)}`;
+      if (step.converged) break;
     }
     await persist.fold();
     table($('#opt-trajectory'), [
@@ -429,6 +423,7 @@ async function runOptimizer(event) {
   } catch (e) {
     $('#opt-error').textContent = e.message;
   } finally {
+    optimizer?.free();
     $('#opt-run').disabled = false;
   }
 }

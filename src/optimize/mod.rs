@@ -210,7 +210,13 @@ impl OptimizerLoop {
                 params: p.clone(),
                 value: f64::NEG_INFINITY,
             }));
-            chosen.extend(suggest(&self.space, &known, self.batch - chosen.len(), self.seed, self.sampler));
+            chosen.extend(suggest(
+                &self.space,
+                &known,
+                self.batch - chosen.len(),
+                self.seed,
+                self.sampler,
+            ));
         }
         chosen
     }
@@ -218,7 +224,11 @@ impl OptimizerLoop {
     /// After an iteration's configs ran and were stored: `history` read again.
     pub fn observe(&mut self, history: &[Trial]) -> Step {
         let after = best_of(history);
-        let gain = if self.best.is_finite() { after - self.best } else { f64::INFINITY };
+        let gain = if self.best.is_finite() {
+            after - self.best
+        } else {
+            f64::INFINITY
+        };
         self.stale = if gain > self.convergence { 0 } else { self.stale + 1 };
         self.best = after;
         let step = Step {
@@ -238,7 +248,11 @@ impl OptimizerLoop {
 
     /// An objective value (higher is better) back in the metric's own sign.
     pub fn in_metric_sign(&self, objective: f64) -> f64 {
-        if self.target == "max_drawdown" { -objective } else { objective }
+        if self.target == "max_drawdown" {
+            -objective
+        } else {
+            objective
+        }
     }
 }
 

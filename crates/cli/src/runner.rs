@@ -137,15 +137,13 @@ fn run_local(market: &Market, to_run: &[ValidConfig], pool: &ThreadPool, keep_re
             .par_iter()
             .map_init(Vec::new, |scratch, valid| {
                 // An engine bug in one config is logged like a bad config; the sweep goes on.
-                catch_unwind(AssertUnwindSafe(|| market.run_for_sweep(valid, keep_returns, scratch))).map_err(
-                    |panic| {
-                        let text = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
-                        failure(valid, format!("engine panic: {}", text.unwrap_or_default()))
-                    },
-                )
+                catch_unwind(AssertUnwindSafe(|| market.run_for_sweep(valid, keep_returns, scratch))).map_err(|panic| {
+                    let text = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+                    failure(valid, format!("engine panic: {}", text.unwrap_or_default()))
+                })
             })
             .collect()
     })

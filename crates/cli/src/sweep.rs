@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use btlab::plan::ChunkOutcome;
 use btlab::search::{SweepSpec, parse_grids};
 use btlab::store::Sql as _;
 use btlab::{Market, Timeframe, Timestamp, synthetic};
-use btlab::plan::ChunkOutcome;
 use btlab_cli::runner::{Executor, Options, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;

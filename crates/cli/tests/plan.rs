@@ -34,7 +34,11 @@ fn a_chunk_half_stored_runs_only_the_other_half() {
     let both: Vec<_> = (5..15).map(|f| config(f, 50)).collect();
     let plan = store.plan_chunk(both, &fp, false).unwrap();
     assert_eq!((plan.to_run.len(), plan.already_stored), (5, 5));
-    let fast: Vec<_> = plan.to_run.iter().map(|v| v.config.params["fast_period"].as_i64().unwrap()).collect();
+    let fast: Vec<_> = plan
+        .to_run
+        .iter()
+        .map(|v| v.config.params["fast_period"].as_i64().unwrap())
+        .collect();
     assert_eq!(fast, vec![10, 11, 12, 13, 14]);
     assert_eq!(plan.hashes[0], plan.to_run[0].hash(&fp));
 }
@@ -47,7 +51,11 @@ fn a_failing_config_is_refused_by_the_plan_and_recorded_once() {
     let chunk = vec![config(10, 50), config(60, 50), config(10, 50)];
     let plan = store.plan_chunk(chunk.clone(), &fp, false).unwrap();
     assert_eq!((plan.to_run.len(), plan.refused.len()), (2, 1));
-    assert!(plan.refused[0].error.contains("fast_period"), "{}", plan.refused[0].error);
+    assert!(
+        plan.refused[0].error.contains("fast_period"),
+        "{}",
+        plan.refused[0].error
+    );
     assert_eq!(plan.members.len(), 2, "members are the valid configs");
     let runs: Vec<_> = market.run_chunk(&plan.to_run, false).into_iter().map(Ok).collect();
     let outcome = store.record_chunk(&plan.hashes, runs, &plan.refused, None, 1).unwrap();
@@ -57,7 +65,10 @@ fn a_failing_config_is_refused_by_the_plan_and_recorded_once() {
 
     // Planned again, everything is known: the stored config and the recorded failure.
     let again = store.plan_chunk(chunk, &fp, false).unwrap();
-    assert_eq!((again.to_run.len(), again.already_stored, again.refused.len()), (0, 3, 0));
+    assert_eq!(
+        (again.to_run.len(), again.already_stored, again.refused.len()),
+        (0, 3, 0)
+    );
 }
 
 #[test]
@@ -91,7 +102,10 @@ fn a_remote_result_hashed_otherwise_is_refused() {
     let plan = store.plan_chunk(vec![config(10, 50)], &fp, false).unwrap();
     let (mut result, _) = market.run_chunk(&plan.to_run, false).remove(0);
     assert!(check_remote_hashes(&plan.hashes, [Some(&result)]).is_ok());
-    assert!(check_remote_hashes(&plan.hashes, [None]).is_ok(), "a failure carries no hash");
+    assert!(
+        check_remote_hashes(&plan.hashes, [None]).is_ok(),
+        "a failure carries no hash"
+    );
     result.config_hash = "0".repeat(64);
     let err = check_remote_hashes(&plan.hashes, [Some(&result)]).unwrap_err();
     assert!(err.contains("ran on other candles"), "{err}");

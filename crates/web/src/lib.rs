@@ -10,12 +10,12 @@ mod edge;
 
 use std::collections::HashMap;
 
-use btlab::optimize::{Sampler, SearchSpace, Trial, trials_of};
+use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{experiment_deflated_sharpe, run_keeping_returns, sweep_overfitting};
+use btlab::plan::{Failure, Run, check_remote_hashes};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
-use btlab::plan::{Failure, Run, check_remote_hashes};
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
 use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
@@ -357,27 +357,91 @@ impl Engine {
     }
 }
 
-/// The no-key optimizer's next `n` params objects (JSON) for `strategy` over the span of
-/// `grid_json` (its param grid), given `trials_json` (`[{params, value}]`, higher is
-/// better): the same function, seed for seed, as `btlab optimize`.
+/// The optimizer loop of `btlab optimize`, seed for seed (the core's `OptimizerLoop`):
+/// each iteration's configs from the store's history, then the best, the trajectory and
+/// whether it converged once they are stored.
 #[wasm_bindgen]
-pub fn suggest(
-    strategy: &str,
-    grid_json: &str,
-    trials_json: &str,
-    n: usize,
-    seed: u64,
-    sampler: &str,
-) -> Result<String, Error> {
-    let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
-    let space = SearchSpace::from_grid(strategy, &grid).map_err(into_error)?;
-    let trials: Vec<Trial> = serde_json::from_str(trials_json).map_err(into_error)?;
-    let sampler = match sampler {
-        "tpe" => Sampler::Tpe,
-        "random" => Sampler::Random,
-        other => return Err(Error::new(&format!("sampler must be `tpe` or `random`, not `{other}`"))),
-    };
-    serde_json::to_string(&btlab::optimize::suggest(&space, &trials, n, seed, sampler)).map_err(into_error)
+pub struct Optimizer {
+    inner: OptimizerLoop,
+    template: BacktestConfig,
+    fingerprint: String,
+}
+
+/// An iteration's configs as the workers take them, with their hashes.
+#[derive(Serialize)]
+struct Iteration {
+    configs: String,
+    hashes: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl Optimizer {
+    /// A loop for `template`'s market, range, costs and strategy on data of `fingerprint`,
+    /// over the span of `grid_json` (the strategy's param grid).
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: &mut WebStore,
+        template: JsValue,
+        fingerprint: &str,
+        grid_json: &str,
+        target: &str,
+        sampler: &str,
+        seed: u64,
+        batch: usize,
+        convergence: f64,
+        patience: usize,
+    ) -> Result<Optimizer, Error> {
+        let template: BacktestConfig = from_js(template)?;
+        let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
+        let space = SearchSpace::from_grid(&template.strategy, &grid).map_err(into_error)?;
+        let sampler = match sampler {
+            "tpe" => Sampler::Tpe,
+            "random" => Sampler::Random,
+            other => return Err(Error::new(&format!("sampler must be `tpe` or `random`, not `{other}`"))),
+        };
+        let history = store.trials(&template, fingerprint, target)?;
+        let inner = OptimizerLoop::new(space, target, sampler, seed, batch, convergence, patience, &history)
+            .map_err(into_error)?;
+        Ok(Optimizer {
+            inner,
+            template,
+            fingerprint: fingerprint.to_owned(),
+        })
+    }
+
+    /// The next iteration's configs (`{configs: JSON, hashes}`; none when the space is
+    /// exhausted).
+    pub fn next(&self, store: &mut WebStore) -> Result<JsValue, Error> {
+        let history = store.trials(&self.template, &self.fingerprint, &self.inner.target)?;
+        let configs: Vec<BacktestConfig> = self
+            .inner
+            .next(&history, Vec::new())
+            .into_iter()
+            .map(|params| BacktestConfig {
+                params,
+                ..self.template.clone()
+            })
+            .collect();
+        let hashes = configs
+            .iter()
+            .map(|c| match c.validate() {
+                Ok(valid) => valid.hash(&self.fingerprint),
+                Err(_) => config_hash(c, &self.fingerprint),
+            })
+            .collect();
+        to_js(&Iteration {
+            configs: serde_json::to_string(&configs).map_err(into_error)?,
+            hashes,
+        })
+    }
+
+    /// After the iteration's configs are stored: its step (`{iteration, evaluated, best,
+    /// gain, converged}`).
+    pub fn observe(&mut self, store: &mut WebStore) -> Result<JsValue, Error> {
+        let history = store.trials(&self.template, &self.fingerprint, &self.inner.target)?;
+        to_js(&self.inner.observe(&history))
+    }
 }
 
 /// The windows of a walk-forward spec (`{sweep, walk_forward}` JSON), validated.
@@ -589,6 +653,15 @@ struct OutcomeIn {
     config: Option<Value>,
 }
 
+impl WebStore {
+    /// The optimizer's history for `config`'s market, range, costs and strategy on data of
+    /// `fingerprint`, oldest first, as trials of `target`.
+    fn trials(&mut self, config: &BacktestConfig, fingerprint: &str, target: &str) -> Result<Vec<Trial>, Error> {
+        let history = self.store.history(config, fingerprint).map_err(into_error)?;
+        trials_of(&history, target).map_err(into_error)
+    }
+}
+
 /// A planned chunk as the page holds it: the configs to run as one JSON string (what the
 /// workers take), their hashes, and the rest of the core's plan.
 #[derive(Serialize)]
@@ -674,7 +747,11 @@ impl WebStore {
             .store
             .record_chunk(&hashes, runs, &refused, sweep, created_at as i64)
             .map_err(into_error)?;
-        Ok(vec![counts.stored as u32, counts.already_stored as u32, counts.failed as u32])
+        Ok(vec![
+            counts.stored as u32,
+            counts.already_stored as u32,
+            counts.failed as u32,
+        ])
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
@@ -749,16 +826,6 @@ impl WebStore {
             .store
             .open_sweep(&canonical, fingerprint, created_at as i64)
             .map_err(into_error)? as f64)
-    }
-
-    /// The optimizer's history for `config`'s market, range, costs and strategy on data of
-    /// `fingerprint`, oldest first, as trials of `target` (JSON `[{params, value}]`).
-    #[wasm_bindgen(js_name = optimizerTrials)]
-    pub fn optimizer_trials(&mut self, config: JsValue, fingerprint: &str, target: &str) -> Result<String, Error> {
-        let config: BacktestConfig = from_js(config)?;
-        let history = self.store.history(&config, fingerprint).map_err(into_error)?;
-        let trials = trials_of(&history, target).map_err(into_error)?;
-        serde_json::to_string(&trials).map_err(into_error)
     }
 
     /// The sweeps that kept their returns.
