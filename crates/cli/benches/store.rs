@@ -46,6 +46,7 @@ fn sweep_into(store: &mut Store<Sqlite>, market: &Market, spec: &SweepSpec, pool
         |_| {},
     )
     .unwrap()
+    .counts
     .stored
 }
 
