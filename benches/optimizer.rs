@@ -6,13 +6,14 @@
 
 use std::collections::HashMap;
 
+use btlab::metrics::Metric;
 use btlab::optimize::{Dimension, Sampler, SearchSpace, Trial, objective, params_key, suggest};
 use btlab::{BacktestConfig, Detail, Market, Timeframe, parse_candles};
 use serde_json::{Map, Value};
 
 const BUDGETS: [usize; 3] = [25, 50, 100];
 const SEEDS: u64 = 20;
-const TARGET: &str = "sharpe_ratio";
+const TARGET: Metric = Metric::SharpeRatio;
 
 struct Evaluator {
     market: Market,
@@ -41,7 +42,7 @@ impl Evaluator {
         };
         let valid = config.validate().expect("samplers suggest valid configs");
         let metrics = self.market.run(&valid, Detail::summary(2), &mut self.scratch).metrics;
-        let v = objective(&metrics, TARGET).unwrap();
+        let v = objective(&metrics, TARGET);
         self.memo.insert(key, v);
         v
     }

@@ -15,7 +15,7 @@ use crate::canonical::to_canonical_json;
 use crate::config::BacktestConfig;
 use crate::engine::{BacktestResult, EquityPoint};
 use crate::error::{Error, Result};
-use crate::metrics::Metrics;
+use crate::metrics::{Metric, Metrics};
 use crate::time::Timestamp;
 
 /// A value crossing the driver boundary.
@@ -193,22 +193,6 @@ CREATE INDEX IF NOT EXISTS experiments_by_group ON experiments (symbol, strategy
 /// Equity points kept per experiment.
 pub const CURVE_POINTS: usize = 128;
 
-/// Metrics that `top` and `list` may sort by, with the direction that is better.
-pub fn sort_order(metric: &str) -> Result<&'static str> {
-    let descending = match metric {
-        "max_drawdown" => false,
-        "total_return" | "annualized_return" | "sharpe_ratio" | "win_rate" | "profit_factor" | "total_trades"
-        | "final_equity" | "avg_win" | "avg_loss" => true,
-        _ => {
-            return Err(Error::Store(format!(
-                "cannot sort by `{metric}` (one of: sharpe_ratio, total_return, annualized_return, \
-                 max_drawdown, win_rate, profit_factor, total_trades, final_equity, avg_win, avg_loss)"
-            )));
-        }
-    };
-    Ok(if descending { "DESC" } else { "ASC" })
-}
-
 /// A stored experiment as every face shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
@@ -314,7 +298,7 @@ pub struct Filter {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Threshold {
-    pub metric: String,
+    pub metric: Metric,
     pub min: Option<f64>,
     pub max: Option<f64>,
 }
@@ -324,10 +308,10 @@ impl Filter {
         let mut terms = Vec::new();
         let mut params = Vec::new();
         for t in &self.thresholds {
-            sort_order(&t.metric)?; // only known metric columns reach the SQL
             for (bound, op) in [(t.min, ">="), (t.max, "<=")] {
                 if let Some(v) = bound {
-                    terms.push(format!("{} {op} ?", t.metric));
+                    // Only a metric's own column name reaches the SQL.
+                    terms.push(format!("{} {op} ?", t.metric.name()));
                     params.push(SqlValue::Real(v));
                 }
             }
@@ -756,19 +740,21 @@ impl<D: Sql> Store<D> {
     }
 
     /// The best `n` experiments by `metric` (lowest first for `max_drawdown`).
-    pub fn top(&mut self, metric: &str, n: usize, filter: &Filter) -> Result<Listing> {
+    pub fn top(&mut self, metric: Metric, n: usize, filter: &Filter) -> Result<Listing> {
         self.list(filter, metric, n, 0)
     }
 
     /// A page of experiments sorted by `sort` (best first), ties by id. A row that cannot
     /// be read is left out and named in [`Listing::unreadable`]; the others come through.
-    pub fn list(&mut self, filter: &Filter, sort: &str, limit: usize, offset: usize) -> Result<Listing> {
-        let order = sort_order(sort)?;
+    pub fn list(&mut self, filter: &Filter, sort: Metric, limit: usize, offset: usize) -> Result<Listing> {
+        let order = sort.best_first();
         let (clause, mut params) = filter.clause()?;
         // NULL profit factors (no loss at all) sort as the best.
         let nulls = if order == "DESC" { "NULLS FIRST" } else { "NULLS LAST" };
-        let sql =
-            format!("SELECT {COLUMNS} FROM experiments {clause} ORDER BY {sort} {order} {nulls}, id LIMIT ? OFFSET ?");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM experiments {clause} ORDER BY {} {order} {nulls}, id LIMIT ? OFFSET ?",
+            sort.name()
+        );
         params.push((limit as i64).into());
         params.push((offset as i64).into());
         let rows = self.db.query(&sql, &params).map_err(driver)?;
@@ -1168,12 +1154,5 @@ mod tests {
         assert_eq!(back[CURVE_POINTS - 1], curve[4999]);
         assert!(unpack_curve(&[2, 0]).is_none());
         assert_eq!(unpack_curve(&pack_curve(&[])).unwrap(), vec![]);
-    }
-
-    #[test]
-    fn only_known_metrics_sort() {
-        assert_eq!(sort_order("sharpe_ratio").unwrap(), "DESC");
-        assert_eq!(sort_order("max_drawdown").unwrap(), "ASC");
-        assert!(sort_order("id; DROP TABLE experiments").is_err());
     }
 }

@@ -8,7 +8,6 @@ import { drawDetailCharts, drawHeatmap, drawLine, drawLines, drawHistogram, draw
 import { encodeLink, decodeLink, datasetIdentity } from './links.js';
 import { $, h, replace, table, pct, num, isoDate, isoTime, download } from './util.js';
 
-const SORTABLE = ['sharpe_ratio', 'total_return', 'annualized_return', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'final_equity'];
 const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d'];
 const PAGE = 50;
 
@@ -341,7 +340,8 @@ function renderHeatmap() {
     }
   }
   const rows = store.list({ strategy }, 'sharpe_ratio', 20000, 0);
-  drawHeatmap($('#heatmap'), rows, $('#heat-x').value, $('#heat-y').value, $('#heat-metric').value);
+  const metric = wasm.metrics().find((m) => m.name === $('#heat-metric').value);
+  drawHeatmap($('#heatmap'), rows, $('#heat-x').value, $('#heat-y').value, metric);
 }
 
 // ---- comparison --------------------------------------------------------------------------
@@ -822,7 +822,8 @@ async function main() {
   replace($('#heat-strategy'), strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
   $('#filter-form').strategy.append(...strategies.map((s) => h('option', { value: s.name }, s.name)));
-  for (const id of ['#top-metric', '#heat-metric', '#wf-target', '#opt-target']) replace($(id), SORTABLE.map((m) => h('option', { value: m }, m)));
+  // Every list of metrics is the core's (wasm.metrics): names, direction, format.
+  for (const id of ['#top-metric', '#heat-metric', '#wf-target', '#opt-target']) replace($(id), wasm.metrics().map((m) => h('option', { value: m.name }, m.name)));
 
   await renderDatasets();
   chooseDataset();

@@ -116,7 +116,8 @@ function fitAll() {
 }
 
 // A metric over two parameters: each cell the mean over the experiments at that pair.
-export function drawHeatmap(canvas, rows, xName, yName, metric) {
+// `metric`: one of wasm.metrics() ({name, higher_is_better}).
+export function drawHeatmap(canvas, rows, xName, yName, { name: metric, higher_is_better: higherIsBetter }) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const cells = new Map();
@@ -143,15 +144,15 @@ export function drawHeatmap(canvas, rows, xName, yName, metric) {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const left = 60, bottom = 40, w = (canvas.width - left - 10) / xs.length, hgt = (canvas.height - bottom - 10) / ys.length;
-  // Green is better: the highest value, or the lowest drawdown.
-  const better = metric === 'max_drawdown' ? (t) => 1 - t : (t) => t;
+  // Green is better: the highest value, or the lowest where lower is better.
+  const better = higherIsBetter ? (t) => t : (t) => 1 - t;
   for (const c of cells.values()) {
     const t = better(hi > lo ? (c.sum / c.n - lo) / (hi - lo) : 0.5);
     ctx.fillStyle = `hsl(${Math.round(t * 120)}, 70%, 45%)`;
     ctx.fillRect(left + xs.indexOf(c.x) * w, 10 + (ys.length - 1 - ys.indexOf(c.y)) * hgt, Math.ceil(w), Math.ceil(hgt));
   }
   ctx.fillStyle = '#333';
-  const [red, green] = metric === 'max_drawdown' ? [hi, lo] : [lo, hi];
+  const [red, green] = higherIsBetter ? [lo, hi] : [hi, lo];
   ctx.fillText(`${xName} →   (${metric}: ${red.toFixed(3)} red … ${green.toFixed(3)} green)`, left, canvas.height - 8);
   ctx.fillText(`${xs[0]}`, left, canvas.height - 24);
   ctx.fillText(`${xs[xs.length - 1]}`, canvas.width - 40, canvas.height - 24);

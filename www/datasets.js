@@ -88,8 +88,7 @@ export class Datasets {
     onProgress(1);
     const columns = this.wasm.parseCandles(new TextEncoder().encode(JSON.stringify(rows)));
     // Where they came from, so a shared link can download the same candles again.
-    const origin = { base, symbol, interval, start, end };
-    return this.add({ symbol, source: `download ${new URL(base).host}`, name: `${symbol} ${interval}`, columns, origin });
+    return this.add({ symbol, source: `download ${plan.host}`, name: `${symbol} ${interval}`, columns, origin: { base, symbol, interval, start, end } });
   }
 }
 

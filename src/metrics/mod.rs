@@ -2,11 +2,13 @@
 //! feeds as it goes (no per-candle allocation); per-trade ones read the trade list.
 
 mod drawdown;
+mod metric;
 mod returns;
 mod sharpe;
 mod trades;
 
 pub use drawdown::MaxDrawdown;
+pub use metric::{Format, Metric, MetricInfo};
 pub use returns::{annualized_return, total_return};
 pub use sharpe::SharpeRatio;
 pub use trades::{TradeStats, TradeTally};
@@ -63,41 +65,4 @@ impl Metrics {
             final_equity: t.final_equity,
         }
     }
-
-    /// The metric of that name as a number (`profit_factor` without a loss is infinite),
-    /// for sorting and optimization targets.
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "total_return" => self.total_return,
-            "total_return_pct" => self.total_return_pct,
-            "annualized_return" => self.annualized_return,
-            "sharpe_ratio" => self.sharpe_ratio,
-            "max_drawdown" => self.max_drawdown,
-            "total_trades" => f64::from(self.total_trades),
-            "winning_trades" => f64::from(self.winning_trades),
-            "losing_trades" => f64::from(self.losing_trades),
-            "win_rate" => self.win_rate,
-            "profit_factor" => self.profit_factor.unwrap_or(f64::INFINITY),
-            "avg_win" => self.avg_win,
-            "avg_loss" => self.avg_loss,
-            "final_equity" => self.final_equity,
-            _ => return None,
-        })
-    }
-
-    pub const NAMES: [&'static str; 13] = [
-        "total_return",
-        "total_return_pct",
-        "annualized_return",
-        "sharpe_ratio",
-        "max_drawdown",
-        "total_trades",
-        "winning_trades",
-        "losing_trades",
-        "win_rate",
-        "profit_factor",
-        "avg_win",
-        "avg_loss",
-        "final_equity",
-    ];
 }

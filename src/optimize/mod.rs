@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::canonical::to_canonical_json;
-use crate::error::{Error, Result};
-use crate::metrics::Metrics;
-use crate::store::{Experiment, sort_order};
+use crate::metrics::{Metric, Metrics};
+use crate::store::Experiment;
 
 pub use space::{Dimension, SearchSpace};
 
@@ -27,25 +26,20 @@ pub struct Trial {
     pub value: f64,
 }
 
-/// The objective of a metric, oriented so that higher is better (`max_drawdown` is negated).
-pub fn objective(metrics: &Metrics, target: &str) -> Result<f64> {
-    let descending = sort_order(target)? == "DESC";
-    let value = metrics
-        .get(target)
-        .ok_or_else(|| Error::config("target", format!("unknown metric `{target}`")))?;
-    let oriented = if descending { value } else { -value };
-    Ok(if oriented.is_nan() { f64::NEG_INFINITY } else { oriented })
+/// The objective of a metric, oriented so that higher is better (`max_drawdown` is
+/// negated); an undefined one is the worst.
+pub fn objective(metrics: &Metrics, target: Metric) -> f64 {
+    let oriented = target.oriented(target.of(metrics));
+    if oriented.is_nan() { f64::NEG_INFINITY } else { oriented }
 }
 
 /// An optimizer's history as trials of `target`: the stored experiments, in their order.
-pub fn trials_of(history: &[Experiment], target: &str) -> Result<Vec<Trial>> {
+pub fn trials_of(history: &[Experiment], target: Metric) -> Vec<Trial> {
     history
         .iter()
-        .map(|e| {
-            Ok(Trial {
-                params: e.config.params.clone(),
-                value: objective(&e.metrics, target)?,
-            })
+        .map(|e| Trial {
+            params: e.config.params.clone(),
+            value: objective(&e.metrics, target),
         })
         .collect()
 }
@@ -144,7 +138,7 @@ mod tests;
 pub struct OptimizerLoop {
     pub space: SearchSpace,
     /// The metric optimized (`max_drawdown` is minimized, the others maximized).
-    pub target: String,
+    pub target: Metric,
     pub sampler: Sampler,
     pub seed: u64,
     /// Configs per iteration.
@@ -176,18 +170,17 @@ impl OptimizerLoop {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         space: SearchSpace,
-        target: &str,
+        target: Metric,
         sampler: Sampler,
         seed: u64,
         batch: usize,
         convergence: f64,
         patience: usize,
         history: &[Trial],
-    ) -> Result<Self> {
-        sort_order(target).map_err(|_| Error::config("target", format!("cannot optimize `{target}`")))?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             space,
-            target: target.to_owned(),
+            target,
             sampler,
             seed,
             batch,
@@ -196,7 +189,7 @@ impl OptimizerLoop {
             best: best_of(history),
             stale: 0,
             trajectory: Vec::new(),
-        })
+        }
     }
 
     /// The next iteration's params: `proposed` (an outside proposer's, each validated and
@@ -248,11 +241,7 @@ impl OptimizerLoop {
 
     /// An objective value (higher is better) back in the metric's own sign.
     pub fn in_metric_sign(&self, objective: f64) -> f64 {
-        if self.target == "max_drawdown" {
-            -objective
-        } else {
-            objective
-        }
+        self.target.oriented(objective)
     }
 }
 

@@ -115,9 +115,8 @@ fn objectives_point_upwards() {
         avg_loss: -1.0,
         final_equity: 11_000.0,
     };
-    assert_eq!(objective(&m, "sharpe_ratio").unwrap(), 1.5);
-    assert_eq!(objective(&m, "max_drawdown").unwrap(), -0.3);
+    assert_eq!(objective(&m, Metric::SharpeRatio), 1.5);
+    assert_eq!(objective(&m, Metric::MaxDrawdown), -0.3);
     m.sharpe_ratio = f64::NAN;
-    assert_eq!(objective(&m, "sharpe_ratio").unwrap(), f64::NEG_INFINITY);
-    assert!(objective(&m, "luck").is_err());
+    assert_eq!(objective(&m, Metric::SharpeRatio), f64::NEG_INFINITY);
 }

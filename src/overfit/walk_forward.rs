@@ -14,10 +14,10 @@ use crate::candles::Candles;
 use crate::config::BacktestConfig;
 use crate::engine::{Detail, EquityPoint, Market, Trade};
 use crate::error::{Error, Result};
+use crate::metrics::Metric;
 use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats};
 use crate::optimize::{Sampler, SearchSpace, Trial, objective, suggest};
 use crate::search::{SweepSpec, predefined_grids};
-use crate::store::sort_order;
 use crate::time::Timestamp;
 
 use super::DAY_MS;
@@ -46,15 +46,15 @@ pub struct Windows {
     #[serde(default)]
     pub anchored: bool,
     #[serde(default = "default_target")]
-    pub target: String,
+    pub target: Metric,
     #[serde(default)]
     pub method: Method,
     #[serde(default = "default_evaluations")]
     pub evaluations: usize,
 }
 
-fn default_target() -> String {
-    "sharpe_ratio".into()
+fn default_target() -> Metric {
+    Metric::SharpeRatio
 }
 
 fn default_evaluations() -> usize {
@@ -89,7 +89,6 @@ impl WalkForwardSpec {
     pub fn windows(&self) -> Result<Vec<Window>> {
         let w = &self.walk_forward;
         let bad = |field: &str, message: String| Error::config(&format!("walk_forward.{field}"), message);
-        sort_order(&w.target).map_err(|e| bad("target", e.to_string()))?;
         if !(w.train_days.is_finite() && w.train_days > 0.0) {
             return Err(bad("train_days", format!("must be > 0, got {}", w.train_days)));
         }
@@ -192,7 +191,7 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
         ..spec.sweep.clone()
     };
     let train = Market::for_range(series, sweep.timeframe, window.train_start, window.train_end)?;
-    let target = &spec.walk_forward.target;
+    let target = spec.walk_forward.target;
     let mut scratch = Vec::new();
     let mut best: Option<(f64, crate::engine::BacktestResult)> = None;
     let mut evaluated = 0;
@@ -200,7 +199,7 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
         let valid = config.validate()?;
         let result = train.run(&valid, Detail::summary(2), &mut scratch);
         *evaluated += 1;
-        let value = objective(&result.metrics, target)?;
+        let value = objective(&result.metrics, target);
         if best.as_ref().is_none_or(|(b, _)| value > *b) {
             best = Some((value, result));
         }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use btlab::metrics::Metric;
 use btlab::search::SweepSpec;
 use btlab::store::{Filter, Sql, Store};
 use btlab::{Market, Timeframe, parse_candles};
@@ -89,14 +90,14 @@ fn queries(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("queries_100k_experiments");
     group.bench_function("top_10_by_sharpe", |b| {
-        b.iter(|| black_box(store.top("sharpe_ratio", 10, &Filter::default()).unwrap()))
+        b.iter(|| black_box(store.top(Metric::SharpeRatio, 10, &Filter::default()).unwrap()))
     });
     group.bench_function("top_10_by_drawdown_of_a_strategy", |b| {
         let filter = Filter {
             strategy: Some("sma".into()),
             ..Filter::default()
         };
-        b.iter(|| black_box(store.top("max_drawdown", 10, &filter).unwrap()))
+        b.iter(|| black_box(store.top(Metric::MaxDrawdown, 10, &filter).unwrap()))
     });
     group.bench_function("summary", |b| b.iter(|| black_box(store.summary().unwrap())));
     group.finish();

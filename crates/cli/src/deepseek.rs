@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use btlab::Metrics;
+use btlab::metrics::Metric;
 use btlab::optimize::{Dimension, SearchSpace};
 use serde_json::{Map, Value, json};
 
@@ -54,7 +55,7 @@ impl DeepSeek {
     pub fn propose(
         &self,
         space: &SearchSpace,
-        target: &str,
+        target: Metric,
         history: &[Tried],
         n: usize,
     ) -> Result<Vec<Map<String, Value>>> {
@@ -196,16 +197,16 @@ Answer with one JSON object and nothing else: {\"configs\": [{<parameter>: <valu
 Every config must give every searched parameter, respect its type, bounds and the constraints, \
 and differ from every config already tried. Balance exploiting the best region with exploring.";
 
-fn user_prompt(space: &SearchSpace, target: &str, history: &[Tried], n: usize) -> String {
+fn user_prompt(space: &SearchSpace, target: Metric, history: &[Tried], n: usize) -> String {
     let mut text = format!(
         "Strategy `{}`: {}\nTarget: {} ({}).\nParameters to search:\n",
         space.strategy.name(),
         space.strategy.description(),
         target,
-        if target == "max_drawdown" {
-            "lower is better"
-        } else {
+        if target.higher_is_better() {
             "higher is better"
+        } else {
+            "lower is better"
         }
     );
     for d in &space.dimensions {
@@ -234,14 +235,11 @@ fn user_prompt(space: &SearchSpace, target: &str, history: &[Tried], n: usize) -
     // The best trials and the latest ones: what to exploit and what was just learned.
     let mut ranked: Vec<&Tried> = history.iter().collect();
     ranked.sort_by(|a, b| {
-        let (x, y) = (
-            a.metrics.get(target).unwrap_or(f64::NAN),
-            b.metrics.get(target).unwrap_or(f64::NAN),
-        );
-        if target == "max_drawdown" {
-            x.total_cmp(&y)
-        } else {
+        let (x, y) = (target.of(a.metrics), target.of(b.metrics));
+        if target.higher_is_better() {
             y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
         }
     });
     let shown: Vec<&Tried> = ranked
@@ -258,7 +256,7 @@ fn user_prompt(space: &SearchSpace, target: &str, history: &[Tried], n: usize) -
         text.push_str(&format!(
             "{} | {:.4} | {:.4} | {:.4} | {:.4} | {}\n",
             Value::Object(t.params.clone()),
-            t.metrics.get(target).unwrap_or(f64::NAN),
+            target.of(t.metrics),
             t.metrics.sharpe_ratio,
             t.metrics.total_return,
             t.metrics.max_drawdown,

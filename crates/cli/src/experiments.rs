@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use btlab::metrics::Metric;
 use btlab::store::{Experiment, Filter, Listing, Sql, Store};
 use btlab::time::format_ms;
 use clap::{Args, Subcommand};
@@ -129,7 +130,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             data,
             json,
         } => {
-            let rows = readable(store.top(&metric, n, &filter.filter())?);
+            let rows = readable(store.top(metric.parse()?, n, &filter.filter())?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else if rows.is_empty() {
@@ -214,7 +215,7 @@ pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             json,
         } => {
             let filter = filter.filter();
-            let rows = readable(store.list(&filter, &sort, limit, offset)?);
+            let rows = readable(store.list(&filter, sort.parse()?, limit, offset)?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else {
@@ -398,7 +399,7 @@ fn export<D: Sql>(store: &mut Store<D>, filter: &Filter, file: &Path, existing: 
         write!(w, "[")?;
         const PAGE: usize = 5000;
         loop {
-            let page = store.list(filter, "sharpe_ratio", PAGE, offset)?;
+            let page = store.list(filter, Metric::SharpeRatio, PAGE, offset)?;
             offset += page.experiments.len() + page.unreadable.len();
             let last = page.experiments.len() + page.unreadable.len() < PAGE;
             for e in &readable(page) {

@@ -8,9 +8,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use btlab::metrics::Metric;
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, params_key, trials_of};
 use btlab::search::parse_grids;
-use btlab::store::{Experiment, sort_order};
+use btlab::store::Experiment;
 use btlab::strategy;
 use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, run_chunks};
@@ -81,7 +82,7 @@ pub struct OptimizeArgs {
 }
 
 pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
-    sort_order(&args.target).context("--target")?;
+    let target: Metric = args.target.parse().context("--target")?;
     let strategy = strategy::find(&args.strategy)?;
     let template = BacktestConfig {
         symbol: args.symbol.clone(),
@@ -138,17 +139,17 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
     };
     // The store's history is read once, then again after each iteration's configs land.
     let mut history = store.history(&template, market.fingerprint())?;
-    let mut trials = trials_of(&history, &args.target)?;
+    let mut trials = trials_of(&history, target);
     let mut optimizer = OptimizerLoop::new(
         space,
-        &args.target,
+        target,
         sampler,
         args.seed,
         args.batch,
         args.convergence,
         args.patience,
         &trials,
-    )?;
+    );
     let mut sources: Vec<String> = Vec::new();
     for iteration in 1..=args.iterations {
         let (proposed, mut source) = match &deepseek {
@@ -178,9 +179,9 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
         };
         let outcome = run_chunks(&market, configs, &mut store, &Executor::Local(&pool), &options, |_| {})?;
         history = store.history(&template, market.fingerprint())?;
-        trials = trials_of(&history, &args.target)?;
+        trials = trials_of(&history, target);
         let step = optimizer.observe(&trials);
-        let leader = leader(&history, &args.target)?;
+        let leader = leader(&history, target);
         note!(
             "iteration {iteration}/{}: {} new ({source}{}), best {} {} ({}) {}",
             args.iterations,
@@ -220,7 +221,7 @@ pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
             best: step.best,
         })
         .collect();
-    report(&history, &args, &trajectory)
+    report(&history, &args, target, &trajectory)
 }
 
 /// DeepSeek's configs for the next iteration that pass validation and are untried, and
@@ -240,7 +241,7 @@ fn propose(
         })
         .collect();
     let space = &optimizer.space;
-    match api.propose(space, &optimizer.target, &tried, optimizer.batch) {
+    match api.propose(space, optimizer.target, &tried, optimizer.batch) {
         Ok(proposed) => {
             let mut seen: std::collections::HashSet<String> = trials.iter().map(|t| params_key(&t.params)).collect();
             let mut chosen = Vec::new();
@@ -272,15 +273,15 @@ fn propose(
     }
 }
 
-fn leader<'a>(history: &'a [Experiment], target: &str) -> Result<Option<&'a Experiment>> {
+fn leader(history: &[Experiment], target: Metric) -> Option<&Experiment> {
     let mut leader: Option<(&Experiment, f64)> = None;
     for e in history {
-        let v = objective(&e.metrics, target)?;
+        let v = objective(&e.metrics, target);
         if leader.is_none_or(|(_, best)| v > best) {
             leader = Some((e, v));
         }
     }
-    Ok(leader.map(|(e, _)| e))
+    leader.map(|(e, _)| e)
 }
 
 /// One iteration as reported: the core's step and what proposed its configs.
@@ -292,8 +293,8 @@ struct Reported<'a> {
     best: f64,
 }
 
-fn report(history: &[Experiment], args: &OptimizeArgs, trajectory: &[Reported]) -> Result<()> {
-    let Some(best) = leader(history, &args.target)? else {
+fn report(history: &[Experiment], args: &OptimizeArgs, target: Metric, trajectory: &[Reported]) -> Result<()> {
+    let Some(best) = leader(history, target) else {
         bail!("nothing was evaluated");
     };
     if args.json {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use btlab::metrics::Metric;
 use btlab::overfit::walk_forward::{WalkForwardReport, WalkForwardSpec, run_window, stitch};
 use btlab::time::format_ms;
 use btlab::{Market, Metrics};
@@ -49,7 +50,7 @@ pub fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
         say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    print_report(&report, &spec.walk_forward.target, s.initial_capital)?;
+    print_report(&report, spec.walk_forward.target, s.initial_capital)?;
     Ok(())
 }
 
@@ -57,7 +58,7 @@ fn day(ms: i64) -> String {
     format_ms(ms).chars().take(10).collect()
 }
 
-fn print_report(report: &WalkForwardReport, target: &str, capital: f64) -> Result<()> {
+fn print_report(report: &WalkForwardReport, target: Metric, capital: f64) -> Result<()> {
     let mut table = output::table();
     table.set_header([
         "#",

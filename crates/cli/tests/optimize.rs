@@ -384,7 +384,7 @@ fn a_bad_target_or_grid_is_refused_before_anything_runs() {
     };
     let out = run(&["--target", "luck"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot sort by `luck`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown metric `luck`"), "{}", stderr(&out));
     let grids = dir.path().join("grids.yaml");
     std::fs::write(&grids, "sma: {fast_period: {type: int, min: 50, max: 5}}\n").unwrap();
     let out = run(&["--grids", grids.to_str().unwrap()]);

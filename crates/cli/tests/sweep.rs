@@ -225,7 +225,7 @@ fn every_viewer_command_reads_a_real_database() {
         &dbs,
     ]);
     assert_eq!(table.matches("┆ rsi ").count(), 2, "{table}");
-    assert!(refused(&["experiments", "top", "volume", "--db", &dbs]).contains("cannot sort by `volume`"));
+    assert!(refused(&["experiments", "top", "volume", "--db", &dbs]).contains("unknown metric `volume`"));
 
     let summary = ok(&["experiments", "summary", "--db", &dbs]);
     assert!(summary.contains("8 experiments, 0 errors"), "{summary}");

@@ -10,6 +10,7 @@ mod edge;
 
 use std::collections::HashMap;
 
+use btlab::metrics::{Metric, MetricInfo};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{experiment_deflated_sharpe, run_keeping_returns, sweep_overfitting};
@@ -159,6 +160,12 @@ pub fn market_fingerprint(columns: JsValue, timeframe: &str, start: f64, end: f6
         .window(start as i64, end as i64)
         .map_err(into_error)?
         .fingerprint())
+}
+
+/// The metrics every list of them shows (`{name, higher_is_better, format}`), in order.
+#[wasm_bindgen]
+pub fn metrics() -> Result<JsValue, Error> {
+    to_js(&Metric::ALL.map(MetricInfo::from))
 }
 
 /// Names, descriptions and parameter schemas of the strategies.
@@ -400,9 +407,9 @@ impl Optimizer {
             "random" => Sampler::Random,
             other => return Err(Error::new(&format!("sampler must be `tpe` or `random`, not `{other}`"))),
         };
+        let target: Metric = target.parse().map_err(into_error)?;
         let history = store.trials(&template, fingerprint, target)?;
-        let inner = OptimizerLoop::new(space, target, sampler, seed, batch, convergence, patience, &history)
-            .map_err(into_error)?;
+        let inner = OptimizerLoop::new(space, target, sampler, seed, batch, convergence, patience, &history);
         Ok(Optimizer {
             inner,
             template,
@@ -413,7 +420,7 @@ impl Optimizer {
     /// The next iteration's configs (`{configs: JSON, hashes}`; none when the space is
     /// exhausted).
     pub fn next(&self, store: &mut WebStore) -> Result<JsValue, Error> {
-        let history = store.trials(&self.template, &self.fingerprint, &self.inner.target)?;
+        let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
         let configs: Vec<BacktestConfig> = self
             .inner
             .next(&history, Vec::new())
@@ -439,7 +446,7 @@ impl Optimizer {
     /// After the iteration's configs are stored: its step (`{iteration, evaluated, best,
     /// gain, converged}`).
     pub fn observe(&mut self, store: &mut WebStore) -> Result<JsValue, Error> {
-        let history = store.trials(&self.template, &self.fingerprint, &self.inner.target)?;
+        let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
         to_js(&self.inner.observe(&history))
     }
 }
@@ -656,9 +663,9 @@ struct OutcomeIn {
 impl WebStore {
     /// The optimizer's history for `config`'s market, range, costs and strategy on data of
     /// `fingerprint`, oldest first, as trials of `target`.
-    fn trials(&mut self, config: &BacktestConfig, fingerprint: &str, target: &str) -> Result<Vec<Trial>, Error> {
+    fn trials(&mut self, config: &BacktestConfig, fingerprint: &str, target: Metric) -> Result<Vec<Trial>, Error> {
         let history = self.store.history(config, fingerprint).map_err(into_error)?;
-        trials_of(&history, target).map_err(into_error)
+        Ok(trials_of(&history, target))
     }
 }
 
@@ -755,6 +762,7 @@ impl WebStore {
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {
+        let metric: Metric = metric.parse().map_err(into_error)?;
         to_js(
             &self
                 .store
@@ -765,6 +773,7 @@ impl WebStore {
     }
 
     pub fn list(&mut self, filter_args: JsValue, sort: &str, limit: usize, offset: usize) -> Result<JsValue, Error> {
+        let sort: Metric = sort.parse().map_err(into_error)?;
         to_js(
             &self
                 .store
