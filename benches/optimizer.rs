@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench optimizer`
 
+// The benchmark prints its report: that is its output.
+#![allow(clippy::print_stdout)]
+
 use std::collections::HashMap;
 
 use btlab::metrics::Metric;

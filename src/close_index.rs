@@ -8,7 +8,7 @@
 
 /// The largest fall over a range of closes, with its extremes.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Span {
+pub(crate) struct Span {
     pub max: f64,
     pub min: f64,
     /// `max over i <= j of 1 - close[j] / close[i]`: 0 when the closes only rise.
@@ -55,7 +55,7 @@ impl Span {
 
 const BLOCK: usize = 32;
 
-pub struct CloseIndex {
+pub(crate) struct CloseIndex {
     close: Vec<f64>,
     /// Prefix sums of `close[i] / close[i - 1] - 1` and of its square (`[0]` = 0, 1 + n
     /// pairs), side by side: a range reads both at each end.
@@ -68,7 +68,7 @@ pub struct CloseIndex {
 }
 
 /// Sums of the close returns over a range, and its highest and lowest close.
-pub struct RangeStats {
+pub(crate) struct RangeStats {
     pub count: usize,
     pub return_sum: f64,
     pub square_sum: f64,
@@ -77,7 +77,7 @@ pub struct RangeStats {
 }
 
 impl CloseIndex {
-    pub fn new(close: &[f64]) -> Self {
+    pub(crate) fn new(close: &[f64]) -> Self {
         let n = close.len();
         let mut sums = Vec::with_capacity(n + 1);
         let (mut sum, mut squares) = (0.0, 0.0);
@@ -126,12 +126,12 @@ impl CloseIndex {
 
     /// The closes it was built from: the execution loop reads these rather than a second
     /// copy, so the closes take cache room once.
-    pub fn closes(&self) -> &[f64] {
+    pub(crate) fn closes(&self) -> &[f64] {
         &self.close
     }
 
     /// The candles `range` (non-empty, half-open), in O(1).
-    pub fn stats(&self, range: std::ops::Range<usize>) -> RangeStats {
+    pub(crate) fn stats(&self, range: std::ops::Range<usize>) -> RangeStats {
         let (first, last) = (range.start, range.end - 1);
         let ([sum_before, squares_before], [sum, squares]) = (self.sums[range.start], self.sums[range.end]);
         let (max, min) = self.extremes(first, last);
@@ -145,7 +145,7 @@ impl CloseIndex {
     }
 
     /// The largest fall over the candles `range` (non-empty), in O(log n).
-    pub fn fall(&self, range: std::ops::Range<usize>) -> f64 {
+    pub(crate) fn fall(&self, range: std::ops::Range<usize>) -> f64 {
         self.span(range.start, range.end - 1).fall
     }
 

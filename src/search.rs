@@ -304,7 +304,7 @@ impl Space {
             let at = |message: String| Error::Search(format!("{}.{}: {message}", strategy.name(), spec.name));
             let (values, range) = match grid.get(spec.name) {
                 None => (Points::Listed(vec![default_value(spec.kind, spec.default)]), None),
-                Some(Axis::Values(values)) | Some(Axis::Range(Range::Choice { values })) => {
+                Some(Axis::Values(values) | Axis::Range(Range::Choice { values })) => {
                     (Points::Listed(values.clone()), None)
                 }
                 Some(Axis::Range(range)) => (range.grid_values(search).map_err(at)?, Some(range.clone())),

@@ -176,7 +176,7 @@ impl<K, V> Memo<K, V> {
 
 impl<K: Eq + Hash + Clone, V> Memo<K, V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Cells<K, V>> {
-        self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn contains(&self, key: &K) -> bool {

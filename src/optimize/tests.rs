@@ -100,7 +100,7 @@ fn trials_outside_the_space_count_as_tried_but_teach_nothing() {
 
 #[test]
 fn objectives_point_upwards() {
-    let mut m = crate::Metrics {
+    let mut m = Metrics {
         total_return: 0.1,
         total_return_pct: 10.0,
         annualized_return: 0.2,

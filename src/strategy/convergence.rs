@@ -2,7 +2,7 @@ use super::{Gap, Less, ParamSpec, ParamValues, Strategy};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Three votes, SMA cross, MACD cross and RSI extremes; acts when `threshold` of them agree.
-pub struct Convergence;
+pub(super) struct Convergence;
 
 const FAST: usize = 0;
 const SLOW: usize = 1;

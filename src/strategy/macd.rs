@@ -2,7 +2,7 @@ use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the MACD line is above its signal line, short (or flat) when below.
-pub struct MacdCross;
+pub(super) struct MacdCross;
 
 const FAST: usize = 0;
 const SLOW: usize = 1;

@@ -328,7 +328,7 @@ fn signs(above: &[f32], below: &[f32], out: &mut [i8]) {
                     _mm_prefetch::<_MM_HINT_T0>(above[line..].as_ptr().cast());
                     _mm_prefetch::<_MM_HINT_T0>(below[line..].as_ptr().cast());
                 }
-                portable(above_chunk, below_chunk, out)
+                portable(above_chunk, below_chunk, out);
             }
         }
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -336,7 +336,7 @@ fn signs(above: &[f32], below: &[f32], out: &mut [i8]) {
             return unsafe { avx2(above, below, out) };
         }
     }
-    portable(above, below, out)
+    portable(above, below, out);
 }
 
 /// The index of the first 0 byte: in `word - ONES & !word & HIGHS` the lowest set bit is

@@ -5,7 +5,7 @@ use crate::indicators::{IndicatorKey, Indicators};
 /// `overbought` when shorts are allowed); a long exits above `overbought`, a short covers
 /// below `oversold`. An exit is followed on the same candle by the entry rule from flat, so
 /// with shorts allowed an overbought long reverses to short (and an oversold short to long).
-pub struct RsiReversion;
+pub(super) struct RsiReversion;
 
 const PERIOD: usize = 0;
 const OVERSOLD: usize = 1;

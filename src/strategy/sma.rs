@@ -2,7 +2,7 @@ use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the fast SMA is above the slow one, short (or flat) when below.
-pub struct SmaCross;
+pub(super) struct SmaCross;
 
 const FAST: usize = 0;
 const SLOW: usize = 1;

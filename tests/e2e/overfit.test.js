@@ -76,7 +76,7 @@ test('PBO of a sweep with kept returns, and the deflated Sharpe, equal the nativ
     await page.waitForFunction(() => document.querySelector('#detail-dsr').dataset.probability, null, { timeout: 30_000 });
     const shown = await page.textContent('#detail-dsr');
     const id = /experiment (\d+)/.exec(shown)[1];
-    const text = btlab('experiments', 'show', id, '--db', db, '--data', DATA_15M);
+    const text = btlab('experiments', 'show', `#${id}`, '--db', db, '--data', DATA_15M);
     const figure = (t) => /deflated Sharpe (\d\.\d{4})/.exec(t)[1];
     assert.equal(figure(shown), figure(text));
     assert.deepEqual(errors, []);

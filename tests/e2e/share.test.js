@@ -166,7 +166,7 @@ test('a bundle exported by "Promote…" is promoted by btlab promote --bundle; t
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
     const out = btlab('promote', '--bundle', file, 'swing', '--profiles', path.join(dir, 'profiles.yaml'), '--data', DATA_15M,
       '--max-drawdown', '0.3', '--min-oos-sharpe', '-1');
-    assert.match(out, /promoted experiment \d+ \([0-9a-f]{12}\) to profile `swing`/);
+    assert.match(out, /promoted experiment #\d+ \([0-9a-f]{12}\) to profile `swing`/);
     const yaml = fs.readFileSync(path.join(dir, 'profiles.yaml'), 'utf8');
     assert.match(yaml, new RegExp(`config_hash: ${best.config_hash}`));
     assert.match(yaml, /strategy: rsi/);

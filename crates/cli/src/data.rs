@@ -13,7 +13,7 @@ use crate::files;
 const DATA_DIRS: [&str; 2] = ["data", "tests/data"];
 
 #[derive(Debug, Clone)]
-pub struct DataSource {
+pub(crate) struct DataSource {
     pub file: Option<PathBuf>,
     pub seed: u64,
 }
@@ -21,7 +21,7 @@ pub struct DataSource {
 impl DataSource {
     /// The series of `symbol` at `timeframe` covering `[start, end)` (the caller cuts the
     /// range), resampled from a smaller timeframe when that is what the file holds.
-    pub fn load(&self, symbol: &str, timeframe: Timeframe, start: i64, end: i64) -> Result<Candles> {
+    pub(crate) fn load(&self, symbol: &str, timeframe: Timeframe, start: i64, end: i64) -> Result<Candles> {
         if let Some(file) = &self.file {
             return load_file(file, timeframe);
         }
@@ -40,7 +40,7 @@ impl DataSource {
 
 /// Reads and checks a candle file as it streams: memory holds the candles, not the file,
 /// and a file over [`files::CANDLE_LIMIT`] is refused before a byte is read.
-pub fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
+pub(crate) fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
     let reader = files::open_bounded(path, files::CANDLE_LIMIT)?;
     let candles = parse_candles_from(reader).with_context(|| format!("in {}", path.display()))?;
     let data_timeframe = candles

@@ -11,9 +11,9 @@ use btlab::metrics::Metric;
 use btlab::optimize::{Dimension, SearchSpace};
 use serde_json::{Map, Value, json};
 
-pub const DEFAULT_BASE_URL: &str = "https://api.deepseek.com";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.deepseek.com";
 
-pub struct DeepSeek {
+pub(crate) struct DeepSeek {
     agent: ureq::Agent,
     url: String,
     key: String,
@@ -23,14 +23,14 @@ pub struct DeepSeek {
 }
 
 /// What the history table shows of each trial.
-pub struct Tried<'a> {
+pub(crate) struct Tried<'a> {
     pub params: &'a Map<String, Value>,
     pub metrics: &'a Metrics,
 }
 
 impl DeepSeek {
     /// A client when `DEEPSEEK_API_KEY` is set (base URL from `DEEPSEEK_BASE_URL`).
-    pub fn from_env(model: &str, timeout: Duration, retries: u32, backoff: Duration) -> Option<DeepSeek> {
+    pub(crate) fn from_env(model: &str, timeout: Duration, retries: u32, backoff: Duration) -> Option<DeepSeek> {
         let key = std::env::var("DEEPSEEK_API_KEY")
             .ok()
             .filter(|k| !k.trim().is_empty())?;
@@ -52,7 +52,7 @@ impl DeepSeek {
 
     /// Up to `n` params objects as the model proposes them (unvalidated: the caller checks
     /// each against the strategy's schema).
-    pub fn propose(
+    pub(crate) fn propose(
         &self,
         space: &SearchSpace,
         target: Metric,
@@ -78,7 +78,7 @@ impl DeepSeek {
 
     /// `text` without the key, cut to [`QUOTE_LIMIT`] characters: what btlab prints of
     /// anything a server sent.
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         excerpt(&text.replace(&self.key, "[redacted]"))
     }
 

@@ -15,7 +15,7 @@ use btlab::overfit::{SweepOverfitting, experiment_deflated_sharpe, sweep_overfit
 use btlab_cli::sqlite::open_read_only;
 
 #[derive(Args)]
-pub struct ExperimentsArgs {
+pub(crate) struct ExperimentsArgs {
     /// The experiment database (a sweep's, or the browser's exported .sqlite file).
     #[arg(long, global = true, default_value = "data/experiments.sqlite")]
     db: PathBuf,
@@ -119,7 +119,7 @@ enum ExperimentsCommand {
     },
 }
 
-pub fn run_experiments(args: ExperimentsArgs) -> Result<()> {
+pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
     let mut store = open_read_only(&args.db)?;
     let mut out = std::io::stdout().lock();
     match args.command {

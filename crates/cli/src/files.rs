@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 /// A sweep spec, batch file, bundle or profiles file: text a person writes.
-pub const SPEC_LIMIT: u64 = 64 << 20;
+pub(crate) const SPEC_LIMIT: u64 = 64 << 20;
 /// A candle file: ten years of one-minute Binance klines are about 700 MB.
-pub const CANDLE_LIMIT: u64 = 1 << 30;
+pub(crate) const CANDLE_LIMIT: u64 = 1 << 30;
 
 fn limit_text(bytes: u64) -> String {
     match bytes {
@@ -25,7 +25,7 @@ fn limit_text(bytes: u64) -> String {
 
 /// Opens `path` for reading, refusing at once a file over `limit` bytes. A pipe
 /// (`<(...)`, `/dev/stdin`) is read too, up to the same limit.
-pub fn open_bounded(path: &Path, limit: u64) -> Result<impl Read> {
+pub(crate) fn open_bounded(path: &Path, limit: u64) -> Result<impl Read> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if meta.is_dir() {
         bail!("{} is a directory, not a file", path.display());
@@ -77,7 +77,7 @@ impl<R: Read> Read for LimitedRead<R> {
     }
 }
 
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     open_bounded(path, limit)?
         .read_to_end(&mut bytes)
@@ -85,7 +85,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
     String::from_utf8(read_bytes(path, limit)?).map_err(|e| {
         anyhow::anyhow!(
             "{} is not UTF-8 text (byte {} is not)",
@@ -105,7 +105,7 @@ fn kind_of(meta: &Metadata) -> &'static str {
 
 /// What a write may replace.
 #[derive(Clone, Copy)]
-pub enum Existing<'a> {
+pub(crate) enum Existing<'a> {
     /// A file the command owns (the profiles file): replaced, keeping its mode and owner;
     /// its folder is made if missing.
     Replace,
@@ -116,7 +116,7 @@ pub enum Existing<'a> {
 
 /// Refuses a path [`write_atomically`] would refuse to replace, before it is read: a
 /// FIFO without a writer would block the read for ever.
-pub fn check_replaceable(path: &Path) -> Result<()> {
+pub(crate) fn check_replaceable(path: &Path) -> Result<()> {
     if let (_, Some(meta)) = target_of(path)?
         && !meta.is_file()
     {
@@ -157,7 +157,7 @@ fn same_file(a: &Metadata, b: &Path) -> bool {
 /// Writes `path` in one rename (a reader sees the old file or the new, never half), with
 /// `write` filling the new contents. Symlinks are written through to their target; a
 /// directory, device or FIFO at the path is refused, not replaced.
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     existing: Existing<'_>,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 /// The state of the repository holding a path.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tree {
+pub(crate) enum Tree {
     NotARepository,
     DetachedHead,
     /// Tracked files with uncommitted changes (untracked files do not count).
@@ -43,7 +43,7 @@ fn existing_dir(path: &Path) -> PathBuf {
     dir
 }
 
-pub fn tree(path: &Path) -> Result<Tree> {
+pub(crate) fn tree(path: &Path) -> Result<Tree> {
     let dir = existing_dir(path);
     let top = git(&dir, &["rev-parse", "--show-toplevel"])?;
     if !top.status.success() {
@@ -73,7 +73,7 @@ pub fn tree(path: &Path) -> Result<Tree> {
 
 /// Commits `file` alone with `message`; returns the new commit's short hash. A failed
 /// commit (a hook that refuses it) leaves the index as it was: nothing stays staged.
-pub fn commit_file(root: &Path, file: &Path, message: &str) -> Result<String> {
+pub(crate) fn commit_file(root: &Path, file: &Path, message: &str) -> Result<String> {
     let file = std::path::absolute(file).context("resolving the profiles path")?;
     let file = file.to_string_lossy();
     let run = |args: &[&str]| -> Result<()> {

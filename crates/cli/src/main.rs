@@ -235,7 +235,7 @@ fn run_one(args: RunArgs) -> Result<()> {
 /// Runs each config of the file; a bad config is reported in its place and the rest run.
 fn run_batch_file(args: BatchArgs) -> Result<()> {
     let source = args.data.source();
-    let text = crate::files::read_text(&args.file, crate::files::SPEC_LIMIT)?;
+    let text = files::read_text(&args.file, files::SPEC_LIMIT)?;
     let items = btlab::config::batch_configs(&text).with_context(|| format!("in {}", args.file.display()))?;
     let outcomes: Vec<Result<btlab::BacktestResult>> = items
         .into_iter()

@@ -24,7 +24,7 @@ use crate::{CostArgs, DataArgs, output};
 
 #[derive(Args)]
 #[command(args_override_self = true)]
-pub struct OptimizeArgs {
+pub(crate) struct OptimizeArgs {
     #[arg(long, default_value = synthetic::SYMBOL)]
     symbol: String,
     #[arg(long, default_value = "15m")]
@@ -81,7 +81,7 @@ pub struct OptimizeArgs {
     json: bool,
 }
 
-pub fn run_optimize(args: OptimizeArgs) -> Result<()> {
+pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let target: Metric = args.target.parse().context("--target")?;
     let strategy = strategy::find(&args.strategy)?;
     let template = BacktestConfig {

@@ -7,17 +7,17 @@ use btlab::{BacktestConfig, Metrics};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 /// One line to stdout (see the `say!` macro).
-pub fn say_line(line: Arguments<'_>) -> std::io::Result<()> {
+pub(crate) fn say_line(line: Arguments<'_>) -> std::io::Result<()> {
     writeln!(std::io::stdout().lock(), "{line}")
 }
 
 /// One line to stderr (see the `note!` macro); a failed write is dropped.
-pub fn note_line(line: Arguments<'_>) {
+pub(crate) fn note_line(line: Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Whether a command ended because its reader went away: the end, not a failure.
-pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+pub(crate) fn is_closed_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -25,7 +25,7 @@ pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-pub fn table() -> Table {
+pub(crate) fn table() -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -33,23 +33,23 @@ pub fn table() -> Table {
     table
 }
 
-pub fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-pub fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     format!("{x:.3}")
 }
 
-pub fn profit_factor(m: &Metrics) -> String {
+pub(crate) fn profit_factor(m: &Metrics) -> String {
     m.profit_factor.map_or_else(|| "n/a (no loss)".to_owned(), num)
 }
 
-pub fn params(config: &BacktestConfig) -> String {
+pub(crate) fn params(config: &BacktestConfig) -> String {
     serde_json::Value::Object(config.params.clone()).to_string()
 }
 
-pub fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
+pub(crate) fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
     let mut t = table();
     t.set_header(["metric", "value"]);
     let rows: [(&str, String); 13] = [
@@ -74,7 +74,7 @@ pub fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
 }
 
 /// An equity curve in one line of block characters, lowest to highest.
-pub fn sparkline(curve: &[btlab::EquityPoint]) -> String {
+pub(crate) fn sparkline(curve: &[btlab::EquityPoint]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let (lo, hi) = curve.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
         (lo.min(p.equity), hi.max(p.equity))

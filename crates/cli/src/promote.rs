@@ -22,7 +22,7 @@ const DEFAULT_PROFILES: &str = "config/strategy_profiles.yaml";
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub struct PromoteArgs {
+pub(crate) struct PromoteArgs {
     #[command(subcommand)]
     command: Option<PromoteCommand>,
     #[command(flatten)]
@@ -118,7 +118,7 @@ fn read_bundle(path: &Path) -> Result<Bundle> {
     Ok(bundle)
 }
 
-pub fn run_promote(args: PromoteArgs) -> Result<()> {
+pub(crate) fn run_promote(args: PromoteArgs) -> Result<()> {
     match args.command {
         Some(PromoteCommand::Promote(run)) => promote(run),
         None => promote(args.promote),
@@ -276,7 +276,7 @@ fn promote(args: PromoteRun) -> Result<()> {
 
 /// The market the experiment ran on, from the candles at hand: the re-run must reproduce
 /// the stored fingerprint, or these are not the candles it ran on.
-pub fn experiment_market(experiment: &Experiment, data: &DataArgs) -> Result<(Market, ValidConfig)> {
+pub(crate) fn experiment_market(experiment: &Experiment, data: &DataArgs) -> Result<(Market, ValidConfig)> {
     let config = &experiment.config;
     let valid = config.validate()?;
     let series = data
@@ -420,7 +420,7 @@ fn list(path: &Path) -> Result<()> {
             serde_json::Value::Object(p.params.clone()).to_string(),
             p.performance
                 .get("sharpe_ratio")
-                .and_then(|v| v.as_f64())
+                .and_then(serde_json::Value::as_f64)
                 .map_or("-".into(), output::num),
             p.restored_at
                 .as_ref()

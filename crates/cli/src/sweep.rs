@@ -20,7 +20,7 @@ use serde_json::Map;
 use crate::DataArgs;
 
 #[derive(Args)]
-pub struct SweepArgs {
+pub(crate) struct SweepArgs {
     /// Sweep spec (YAML or JSON): symbol, timeframe, start, end, strategies, param_grids,
     /// search, n_samples, seed, costs. Flags override its fields.
     spec: Option<PathBuf>,
@@ -133,7 +133,7 @@ fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
     Ok(spec)
 }
 
-pub fn run_sweep(args: SweepArgs) -> Result<()> {
+pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
     let spec = build_spec(&args)?;
     let before = spec.size_before_constraints()?;
     let after = spec.size()? as u64;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::{DataArgs, output};
 
 #[derive(Args)]
-pub struct WalkForwardArgs {
+pub(crate) struct WalkForwardArgs {
     /// A sweep spec (YAML) with a `walk_forward:` block: train_days, test_days, and
     /// optionally step_days, anchored, target, method (sweep | tpe), evaluations.
     spec: PathBuf,
@@ -25,7 +25,7 @@ pub struct WalkForwardArgs {
     json: bool,
 }
 
-pub fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
+pub(crate) fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
     let text = crate::files::read_text(&args.spec, crate::files::SPEC_LIMIT)?;
     let spec = WalkForwardSpec::from_yaml(&text).with_context(|| format!("in {}", args.spec.display()))?;
     let windows = spec.windows()?;

@@ -134,7 +134,7 @@ pub fn edge_prepare(method: &str, path: &str, body: &[u8]) -> Result<JsValue, Er
             status: 200,
             body: OPENAPI.to_owned(),
         },
-        ("POST", "/backtest") | ("POST", "/batch-backtest") if body.len() > MAX_BODY_BYTES => error(
+        ("POST", "/backtest" | "/batch-backtest") if body.len() > MAX_BODY_BYTES => error(
             413,
             format!("the body is {} bytes; the limit is {MAX_BODY_BYTES}", body.len()),
         ),

@@ -6,7 +6,7 @@
 //! Everything is the core's; this file converts values (serde-wasm-bindgen both ways,
 //! candles as `Float64Array` columns) and turns errors into readable JS `Error`s.
 
-mod edge;
+pub mod edge;
 
 use std::collections::HashMap;
 

@@ -4,16 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const DATA_15M: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/BTCUSDT-15m-2025.csv");
+pub(crate) const DATA_15M: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/BTCUSDT-15m-2025.csv");
 
-pub fn btlab(args: &[&str]) -> Output {
+pub(crate) fn btlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_btlab"))
         .args(args)
         .output()
         .expect("btlab runs")
 }
 
-pub fn ok(args: &[&str]) -> String {
+pub(crate) fn ok(args: &[&str]) -> String {
     let out = btlab(args);
     assert!(
         out.status.success(),
@@ -24,7 +24,7 @@ pub fn ok(args: &[&str]) -> String {
 }
 
 /// Runs a command that must fail cleanly (exit 1, one `error:` line, no panic) and returns stderr.
-pub fn refused(args: &[&str]) -> String {
+pub(crate) fn refused(args: &[&str]) -> String {
     let out = btlab(args);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "btlab {args:?}: {stderr}");
@@ -33,7 +33,7 @@ pub fn refused(args: &[&str]) -> String {
     stderr
 }
 
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
