@@ -15,7 +15,7 @@ fi
 echo "== format and lints"
 cargo fmt --all --check
 # Every module of the page and the edge shim parses (a syntax error stops the whole page).
-for f in www/*.js edge/worker.js; do node --check "$f"; done
+for f in www/*.js www/views/*.js edge/worker.js; do node --check "$f"; done
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== the core builds for wasm32 (no I/O, no platform code)"

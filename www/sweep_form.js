@@ -1,0 +1,99 @@
+// The sweep builder's form: what the sweep, the optimizer and walk-forward all read their
+// spec from (dataset, range, strategy, one axis per parameter, costs).
+import { $, h, replace, isoDate } from './util.js';
+
+// An axis as typed: `5, 10, 20` (values), `5..50 step 5` (ints), `0.1..0.9 num 5` (floats),
+// `10..400 log 8` (log-spaced), or one value.
+export function parseAxis(text, kind) {
+  const t = text.trim();
+  let m;
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+step\s+([\d.]+)$/.exec(t))) return { type: 'int', min: +m[1], max: +m[2], step: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+log\s+(\d+)$/.exec(t))) return { type: 'loguniform', min: +m[1], max: +m[2], num: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+num\s+(\d+)$/.exec(t))) return { type: 'float', min: +m[1], max: +m[2], num: +m[3] };
+  if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)$/.exec(t))) return kind === 'int' ? { type: 'int', min: +m[1], max: +m[2], step: 1 } : { type: 'float', min: +m[1], max: +m[2] };
+  const values = t.split(',').map((v) => v.trim()).filter(Boolean).map(Number);
+  if (!values.length || values.some(Number.isNaN)) throw new Error(`cannot read the axis "${text}"`);
+  return values;
+}
+
+export function axisText(axis) {
+  if (Array.isArray(axis)) return axis.join(', ');
+  if (axis.type === 'int') return `${axis.min}..${axis.max} step ${axis.step ?? 1}`;
+  if (axis.type === 'loguniform') return `${axis.min}..${axis.max} log ${axis.num ?? 5}`;
+  if (axis.type === 'float') return `${axis.min}..${axis.max} num ${axis.num ?? 5}`;
+  return (axis.values || []).join(', ');
+}
+
+export function renderAxes(ctx, preset = true) {
+  const name = $('#sweep-strategy').value;
+  const strategy = ctx.strategies.find((s) => s.name === name);
+  const grid = ctx.grids[name] || {};
+  replace($('#param-axes'), strategy.params.map((p) => h('label', { class: 'axis', title: p.description },
+    p.name, h('input', { name: `axis-${p.name}`, 'data-kind': p.type, value: preset && grid[p.name] ? axisText(grid[p.name]) : String(p.default) }))));
+  updateCount(ctx);
+}
+
+export function readSpec(ctx) {
+  const form = $('#sweep-form');
+  const f = new FormData(form);
+  const dataset = ctx.currentDataset();
+  const strategy = f.get('strategy');
+  const axes = {};
+  for (const input of form.querySelectorAll('#param-axes input')) axes[input.name.slice(5)] = parseAxis(input.value, input.dataset.kind);
+  return {
+    symbol: dataset ? dataset.symbol : 'DEMO-BTC',
+    timeframe: f.get('timeframe'),
+    start: f.get('start'),
+    end: f.get('end'),
+    strategies: [strategy],
+    param_grids: { [strategy]: axes },
+    search: f.get('search'),
+    n_samples: Number(f.get('n_samples')),
+    seed: Number(f.get('seed')),
+    initial_capital: Number(f.get('initial_capital')),
+    fee_bps: Number(f.get('fee_bps')),
+    slippage_bps: Number(f.get('slippage_bps')),
+    allow_short: f.get('allow_short') === 'on',
+  };
+}
+
+export function updateCount(ctx) {
+  try {
+    const sweep = new ctx.wasm.Sweep(readSpec(ctx));
+    $('#sweep-count').textContent = `${sweep.size} configs (${sweep.sizeBeforeConstraints} combinations before constraints)`;
+    sweep.free();
+    $('#sweep-error').textContent = '';
+  } catch (e) {
+    $('#sweep-count').textContent = '';
+    $('#sweep-error').textContent = e.message;
+  }
+}
+
+// The chosen dataset's timeframe and range, as the builder's defaults.
+export function chooseDataset(ctx) {
+  const d = ctx.currentDataset();
+  if (!d) return;
+  $('#sweep-timeframe').value = d.info.timeframe;
+  const form = $('#sweep-form');
+  form.start.value = isoDate(d.info.first);
+  form.end.value = isoDate(d.info.last + 1);
+  updateCount(ctx);
+}
+
+// A spec (a shared sweep link's) back in the form, on `dataset`.
+export function fillFromSpec(ctx, spec, dataset) {
+  const form = $('#sweep-form');
+  $('#sweep-dataset').value = dataset.id;
+  $('#sweep-timeframe').value = spec.timeframe;
+  form.start.value = spec.start;
+  form.end.value = spec.end;
+  $('#sweep-strategy').value = spec.strategies[0];
+  renderAxes(ctx, false);
+  for (const [name, axis] of Object.entries(spec.param_grids[spec.strategies[0]] || {})) {
+    const input = form.querySelector(`input[name=axis-${name}]`);
+    if (input) input.value = axisText(axis);
+  }
+  for (const k of ['search', 'n_samples', 'seed', 'initial_capital', 'fee_bps', 'slippage_bps']) form[k].value = spec[k];
+  form.allow_short.checked = spec.allow_short;
+  updateCount(ctx);
+}

@@ -1,0 +1,130 @@
+// One experiment: config, metrics, the full re-run's charts and trades (checked against the
+// stored hash and metrics), its deflated Sharpe, a link and the hand-off to btlab promote.
+// A shared link's re-run is shown here too, as what it is.
+import { $, table, num, isoTime, download } from '../util.js';
+import { drawDetailCharts } from '../charts.js';
+import { showDeflated } from '../experiments.js';
+import { copyLink } from '../sharing.js';
+import { datasetIdentity } from '../links.js';
+
+export function mount(ctx) {
+  ctx.on('open-experiment', (id) => openDetail(ctx, id));
+  ctx.on('shared-experiment', (shared) => showShared(ctx, shared));
+}
+
+export function render() {}
+
+async function openDetail(ctx, id) {
+  ctx.show('detail');
+  const e = ctx.store.get(`#${id}`);
+  $('#detail-title').textContent = `Experiment ${e.id}: ${e.config.symbol} ${e.config.timeframe} ${e.config.strategy}`;
+  $('#link-out').hidden = true;
+  $('#promote-command').hidden = true;
+  $('#detail-actions').hidden = false;
+  $('#copy-link').onclick = () => copyExperimentLink(ctx, e).catch((err) => { $('#detail-check').textContent = err.message; });
+  $('#promote-bundle').onclick = () => exportBundle(ctx, e);
+  renderTables(e);
+  const check = $('#detail-check');
+  check.className = '';
+  check.textContent = 're-running for the full curve and trades…';
+  // Full detail is one deterministic re-run away, on a dataset with the same candles.
+  const dataset = ctx.datasetFor(e);
+  $('#detail-dsr').textContent = '';
+  showDeflated(ctx, $('#detail-dsr'), e);
+  if (!dataset) {
+    check.textContent = `the candles of this experiment (fingerprint ${e.data_fingerprint.slice(0, 16)}) are not among the datasets: stored curve only`;
+    drawDetailCharts({ equity: e.equity_curve, trades: [], candles: null });
+    table($('#detail-trades'), [], []);
+    return;
+  }
+  await ctx.pool.load(dataset);
+  const result = await ctx.pool.detail(e.config);
+  const same = result.config_hash === e.config_hash && result.metrics.sharpe_ratio === e.metrics.sharpe_ratio;
+  check.className = same ? 'match' : 'mismatch';
+  check.textContent = same ? `re-run matches: config_hash ${result.config_hash.slice(0, 16)}…, same metrics`
+    : `MISMATCH: the re-run gives config_hash ${result.config_hash} and Sharpe ${result.metrics.sharpe_ratio}`;
+  renderResult(e.config, result, dataset);
+}
+
+// A shared link's experiment, re-run here: not stored, checked against the link.
+async function showShared(ctx, { payload, dataset, error }) {
+  ctx.show('detail');
+  const check = $('#detail-check');
+  if (error) {
+    check.className = 'mismatch';
+    check.textContent = error;
+    return;
+  }
+  try {
+    const c = payload.config;
+    $('#detail-title').textContent = `Shared experiment: ${c.symbol} ${c.timeframe} ${c.strategy}`;
+    await ctx.pool.load(dataset);
+    const result = await ctx.pool.detail(c);
+    const problems = [];
+    if (result.data_fingerprint !== payload.dataset.fingerprint) problems.push(`data fingerprint ${result.data_fingerprint.slice(0, 16)} ≠ the link's ${payload.dataset.fingerprint.slice(0, 16)}`);
+    if (result.config_hash !== payload.config_hash) problems.push(`config_hash ${result.config_hash.slice(0, 16)} ≠ the link's ${String(payload.config_hash).slice(0, 16)} (the config was changed after the link was made)`);
+    check.className = problems.length ? 'mismatch' : 'match';
+    check.textContent = problems.length ? `MISMATCH: ${problems.join('; ')}` : `reproduced: config_hash ${result.config_hash.slice(0, 16)}… and data fingerprint match the link`;
+    window.btlab.linkResult = { result, ok: !problems.length };
+    $('#detail-actions').hidden = true;
+    renderTables(result);
+    renderResult(result.config, result, dataset);
+  } catch (e) {
+    check.className = 'mismatch';
+    check.textContent = e.message;
+  }
+}
+
+function renderTables(e) {
+  const c = e.config;
+  table($('#detail-config'), [{ title: 'field', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1], text: true }], [
+    ['config_hash', e.config_hash], ['params', JSON.stringify(c.params)], ['range', `${c.start} .. ${c.end}`],
+    ['capital', c.initial_capital], ['fee / slippage (bps)', `${c.fee_bps} / ${c.slippage_bps}`], ['shorts', c.allow_short ? 'allowed' : 'off'],
+    ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
+  ]);
+  table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
+    Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+}
+
+// The charts and trades of `config`'s full re-run (a stored experiment's, or a shared link's).
+function renderResult(c, result, dataset) {
+  drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
+  table($('#detail-trades'), [
+    { title: 'side', value: (t) => t.side, text: true },
+    { title: 'entry', value: (t) => isoTime(t.entry_time), text: true },
+    { title: 'entry price', value: (t) => num(t.entry_price, 2) },
+    { title: 'exit', value: (t) => isoTime(t.exit_time), text: true },
+    { title: 'exit price', value: (t) => num(t.exit_price, 2) },
+    { title: 'pnl', value: (t) => num(t.pnl, 2) },
+    { title: 'return', value: (t) => `${num(t.return_pct, 2)}%` },
+  ], result.trades.slice(0, 2000));
+}
+
+async function copyExperimentLink(ctx, e) {
+  const c = e.config;
+  const dataset = ctx.datasetFor(e);
+  if (!dataset) throw new Error('the candles of this experiment are not among the datasets: a link could not bring them');
+  await copyLink(ctx, { v: 1, kind: 'experiment', config: c, config_hash: e.config_hash, dataset: datasetIdentity(ctx.wasm, dataset, c.timeframe, c.start, c.end) });
+}
+
+// A promotion bundle: the experiment with its config, metrics and data identity, and the
+// trials of its group for the deflated Sharpe; `btlab promote --bundle` reads it.
+function exportBundle(ctx, e) {
+  const c = e.config;
+  const dataset = ctx.datasetFor(e);
+  const bundle = {
+    format: 'btlab-promotion-bundle', version: 1, exported_at: new Date().toISOString(),
+    experiment: e,
+    dataset: dataset ? datasetIdentity(ctx.wasm, dataset, c.timeframe, c.start, c.end) : { symbol: c.symbol, timeframe: c.timeframe, fingerprint: e.data_fingerprint },
+    trial_sharpes: Array.from(ctx.store.trialSharpes(c.symbol, c.timeframe, c.strategy)),
+  };
+  const profile = $('#promote-profile').value.trim() || 'scalp';
+  const file = `btlab-promotion-${e.config_hash.slice(0, 12)}.json`;
+  download(file, new Blob([JSON.stringify(bundle, null, 1)], { type: 'application/json' }));
+  const source = bundle.dataset.source;
+  const data = source === 'embedded' ? '' : source === 'sample' ? ' --data tests/data/BTCUSDT-15m-2025.csv' : ` --data ${bundle.dataset.name || 'CANDLES.csv'}`;
+  const command = `btlab promote --bundle ${file} ${profile}${data}`;
+  $('#promote-command').hidden = false;
+  $('#promote-command').textContent = `${command}\n# or with the exported .sqlite: btlab promote ${e.config_hash.slice(0, 12)} ${profile} --db btlab-experiments.sqlite${data}`;
+  window.btlab.lastBundle = { bundle, command };
+}

@@ -1,0 +1,140 @@
+// The sweep builder and its run: the core plans each chunk (what to run, what is stored
+// already, what validation refused), the workers (or an edge worker) run it, the log makes
+// it durable, the core records it.
+import { $, h, replace, isoDate } from '../util.js';
+import { readSpec, renderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
+import { copyLink } from '../sharing.js';
+import { datasetIdentity } from '../links.js';
+
+const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d'];
+
+let running = null; // the sweep in flight: { cancelled }
+
+export function mount(ctx) {
+  replace($('#sweep-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
+  replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
+  $('#sweep-strategy').addEventListener('change', () => renderAxes(ctx));
+  $('#preset').addEventListener('click', () => renderAxes(ctx, true));
+  $('#sweep-form').addEventListener('input', () => updateCount(ctx));
+  $('#sweep-dataset').addEventListener('change', () => chooseDataset(ctx));
+  $('#sweep-form').addEventListener('submit', (event) => runSweep(ctx, event));
+  $('#cancel').addEventListener('click', () => {
+    if (!running) return;
+    running.cancelled = true;
+    ctx.pool.cancel();
+  });
+  $('#sweep-link').addEventListener('click', () => copySweepLink(ctx).catch((e) => { $('#sweep-error').textContent = e.message; }));
+  ctx.on('datasets-changed', () => renderDatasetChoice(ctx));
+  ctx.on('dataset-added', (dataset) => {
+    $('#sweep-dataset').value = dataset.id;
+    chooseDataset(ctx);
+  });
+  ctx.on('shared-sweep', ({ payload, dataset }) => {
+    ctx.show('sweep');
+    fillFromSpec(ctx, payload.spec, dataset);
+    $('#sweep-link-status').textContent = `sweep loaded from a link, candles match (fingerprint ${payload.dataset.fingerprint.slice(0, 16)}): press Run sweep`;
+  });
+}
+
+export function render() {}
+
+// The builder's dataset choice, kept when the list changes.
+function renderDatasetChoice(ctx) {
+  const select = $('#sweep-dataset');
+  const chosen = select.value;
+  replace(select, ctx.datasetList.map((d) => h('option', { value: d.id }, `${d.symbol} ${d.info.timeframe} ${isoDate(d.info.first)}..${isoDate(d.info.last)} (${d.source})`)));
+  if (ctx.datasetList.some((d) => d.id === chosen)) select.value = chosen;
+}
+
+async function copySweepLink(ctx) {
+  const spec = readSpec(ctx);
+  const link = await copyLink(ctx, { v: 1, kind: 'sweep', spec, dataset: datasetIdentity(ctx.wasm, ctx.currentDataset(), spec.timeframe, spec.start, spec.end) });
+  $('#sweep-link-status').textContent = `link copied: ${link.length} characters`;
+}
+
+// The edge's outcomes of a chunk; recordChunk checks their hashes against this page's.
+async function runOnEdge(base, configs) {
+  const response = await fetch(`${base}/batch-backtest`, { method: 'POST', body: `{"configs":${configs}}`, headers: { 'content-type': 'application/json' } });
+  const reply = await response.json();
+  if (!response.ok) throw new Error(`${base} answered ${response.status}: ${reply.error}`);
+  return JSON.stringify(reply.results);
+}
+
+async function runSweep(ctx, event) {
+  event.preventDefault();
+  if (running) return;
+  const { wasm, store, pool, persist } = ctx;
+  $('#sweep-error').textContent = '';
+  let spec, sweep, fingerprint;
+  const dataset = ctx.currentDataset();
+  try {
+    spec = readSpec(ctx);
+    sweep = new wasm.Sweep(spec);
+    fingerprint = wasm.marketFingerprint(dataset.columns, spec.timeframe, Date.parse(spec.start), Date.parse(spec.end));
+  } catch (e) {
+    $('#sweep-error').textContent = e.message;
+    return;
+  }
+  const form = new FormData($('#sweep-form'));
+  const edge = form.get('on_edge') === 'on' ? String(form.get('edge_url')).trim().replace(/\/$/, '') : null;
+  const keepReturns = form.get('keep_returns') === 'on';
+  if (keepReturns && edge) {
+    $('#sweep-error').textContent = 'keeping daily returns needs every candle\'s equity: run this sweep in the page, not on the edge';
+    sweep.free();
+    return;
+  }
+  const sweepId = keepReturns ? JSON.stringify(spec) : null;
+  const run = (running = { cancelled: false });
+  const total = sweep.size;
+  const counts = { stored: 0, skipped: 0, failed: 0, done: 0 };
+  const started = performance.now();
+  $('#progress').hidden = false;
+  $('#run').disabled = true;
+  $('#cancel').disabled = false;
+  const progress = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = counts.done / Math.max(seconds, 1e-3);
+    const eta = rate > 0 ? (total - counts.done) / rate : 0;
+    $('#progress-bar').value = total ? counts.done / total : 1;
+    $('#progress-text').textContent = `${counts.done}/${total} configs · ${rate.toFixed(0)}/s · ETA ${eta.toFixed(1)}s · ` +
+      `${counts.stored} new, ${counts.skipped} already stored, ${counts.failed} failed`;
+  };
+  progress();
+  try {
+    await pool.load(dataset);
+    const chunkSize = Math.max(25, Math.min(500, Math.ceil(total / (pool.size * 4))));
+    let sinceFold = 0;
+    const lane = async () => {
+      while (!run.cancelled) {
+        const chunk = sweep.nextChunk(chunkSize);
+        if (chunk === '[]') return;
+        const plan = store.planChunk(chunk, fingerprint, keepReturns);
+        const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
+        if (run.cancelled) return;
+        const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
+        const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members);
+        counts.stored += inserted;
+        counts.failed += failed;
+        counts.skipped += plan.already_stored + already;
+        counts.done += plan.already_stored + plan.hashes.length + plan.refused.length;
+        progress();
+        if (++sinceFold >= 40) {
+          sinceFold = 0;
+          persist.fold();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+    await persist.fold();
+    ctx.setStatus(run.cancelled ? 'sweep cancelled: what finished is stored' : `sweep done: ${counts.stored} new experiments`);
+  } catch (e) {
+    if (!run.cancelled) $('#sweep-error').textContent = e.message;
+  } finally {
+    sweep.free();
+    running = null;
+    $('#run').disabled = false;
+    $('#cancel').disabled = true;
+    progress();
+    ctx.emit('stored');
+  }
+}
