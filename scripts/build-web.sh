@@ -10,7 +10,7 @@ rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup ta
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
-[ -d node_modules/sql.js ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+[ -d node_modules/sql.js ] && [ -d node_modules/playwright-core ] && [ -d node_modules/typescript ] || npm ci --no-audit --no-fund
 
 cargo build --locked --release -p btlab-web --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/btlab_web.wasm

@@ -26,6 +26,8 @@ cargo test --workspace --locked
 
 echo "== the wasm face in headless Chromium (wasm-bindgen-test)"
 scripts/build-web.sh
+# The page's modules (// @ts-check) against the declarations wasm-bindgen just emitted.
+npx tsc -p tsconfig.json
 CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p btlab-web --target wasm32-unknown-unknown
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Charts of the detail view (lightweight-charts) and the parameter heatmap (a canvas).
 import { createChart, LineSeries, AreaSeries, CandlestickSeries, createSeriesMarkers } from './vendor/lightweight-charts.mjs';
 
@@ -76,6 +77,7 @@ export function drawHistogram(canvas, bins) {
   ctx.fillText(bins[bins.length - 1][1].toFixed(2), canvas.width - pad - 30, canvas.height - 6);
 }
 
+/** @param {{ equity: any[], trades: any[], candles: any, range?: [number, number] }} detail */
 export function drawDetailCharts({ equity, trades, candles, range }) {
   while (charts.length) charts.pop().remove();
   const points = equity.map((p) => ({ time: seconds(p.time), value: p.equity }));

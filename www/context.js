@@ -1,3 +1,4 @@
+// @ts-check
 // The page's one context, built once by main.js and handed to every view: the store (the
 // core's, on sql.js), the worker pool, persistence, the datasets and the core's catalogs,
 // plus the little state views share. Views never call each other: they emit events on the

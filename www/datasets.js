@@ -1,3 +1,4 @@
+// @ts-check
 // Candle datasets, kept in IndexedDB with their columns: the embedded DEMO-BTC default,
 // imported files, the shipped sample, and downloads from Binance's public klines API.
 import { request, done } from './persist.js';
@@ -71,7 +72,7 @@ export class Datasets {
     for (let requests = 0; from < end; requests++) {
       if (requests >= plan.requests) throw new Error(`${plan.host} sent more pages than ${plan.rows} candles fill: stopped after ${requests} requests`);
       const url = new URL('/api/v3/klines', base);
-      url.search = new URLSearchParams({ symbol, interval, startTime: from, endTime: end - 1, limit: 1000 });
+      url.search = String(new URLSearchParams({ symbol, interval, startTime: String(from), endTime: String(end - 1), limit: '1000' }));
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url.origin} answered ${response.status} ${response.statusText}`);
       const page = await response.json();

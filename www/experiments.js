@@ -1,3 +1,4 @@
+// @ts-check
 // What several views show of experiments: the table columns and the deflated Sharpe line.
 import { pct, num } from './util.js';
 

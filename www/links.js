@@ -1,3 +1,4 @@
+// @ts-check
 // Shareable links: a config (or a sweep spec) and the identity of its candles, as compact
 // JSON deflated and base64url-encoded into the URL fragment (never sent to a server).
 // A link carries nothing else: no key, no other experiment, no edge URL.

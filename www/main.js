@@ -1,3 +1,4 @@
+// @ts-check
 // btlab's page, wired: the store and the loops' steps run here (wasm + sql.js), the
 // backtests in a pool of workers, and every experiment shown as done has been logged to
 // IndexedDB first. Each tab is a view module (views/<tab>.js: mount once, render on show);
@@ -7,6 +8,7 @@ import { Persistence, idb } from './persist.js';
 import { Pool } from './pool.js';
 import { Datasets } from './datasets.js';
 import { createContext } from './context.js';
+import { $, $$ } from './util.js';
 import { openLink } from './sharing.js';
 import { renderAxes, chooseDataset } from './sweep_form.js';
 import * as sweep from './views/sweep.js';
@@ -35,10 +37,10 @@ async function main() {
   const ctx = createContext({ wasm, store, persist, pool: new Pool(), datasets });
   window.btlab = { wasm, store, persist, pool: ctx.pool, datasets };
 
-  const current = () => document.querySelector('#tabs button.active').dataset.view;
+  const current = () => $('#tabs button.active').dataset.view;
   ctx.show = (view) => {
-    for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== `view-${view}`;
-    for (const button of document.querySelectorAll('#tabs button')) {
+    for (const section of $$('.view')) section.hidden = section.id !== `view-${view}`;
+    for (const button of $$('#tabs button')) {
       button.classList.toggle('active', button.dataset.view === view);
       if (button.dataset.view === 'detail' && view === 'detail') button.hidden = false;
     }
@@ -52,7 +54,7 @@ async function main() {
   await ctx.refreshDatasets();
   chooseDataset(ctx);
   renderAxes(ctx);
-  for (const button of document.querySelectorAll('#tabs button')) button.addEventListener('click', () => ctx.show(button.dataset.view));
+  for (const button of $$('#tabs button')) button.addEventListener('click', () => ctx.show(button.dataset.view));
   window.addEventListener('hashchange', () => openLink(ctx, location.hash));
   // Offline after one visit: the shell, the wasm and sql.js come from the service worker's cache.
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch((e) => console.warn('no service worker:', e));

@@ -1,3 +1,4 @@
+// @ts-check
 // Durability of the experiment database in IndexedDB.
 //
 // The database lives in memory (sql.js). Saving a snapshot of it on every result would be

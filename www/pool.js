@@ -1,3 +1,4 @@
+// @ts-check
 // A pool of module workers, one engine each (navigator.hardwareConcurrency of them).
 // Candles are sent to each worker once per dataset, as transferred copies; configs go in
 // chunks; cancel terminates the workers at once and starts fresh ones.

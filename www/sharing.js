@@ -1,3 +1,4 @@
+// @ts-check
 // Shareable links, both ways: copying one (an experiment's or a sweep's), and opening one:
 // its candles found here or fetched again (only Binance's public API without asking), then
 // handed to the detail or the sweep view by an event.

@@ -1,3 +1,4 @@
+// @ts-check
 // The sweep builder's form: what the sweep, the optimizer and walk-forward all read their
 // spec from (dataset, range, strategy, one axis per parameter, costs).
 import { $, h, replace, isoDate } from './util.js';
@@ -37,17 +38,17 @@ export function readSpec(ctx) {
   const form = $('#sweep-form');
   const f = new FormData(form);
   const dataset = ctx.currentDataset();
-  const strategy = f.get('strategy');
+  const strategy = String(f.get('strategy'));
   const axes = {};
   for (const input of form.querySelectorAll('#param-axes input')) axes[input.name.slice(5)] = parseAxis(input.value, input.dataset.kind);
   return {
     symbol: dataset ? dataset.symbol : 'DEMO-BTC',
-    timeframe: f.get('timeframe'),
-    start: f.get('start'),
-    end: f.get('end'),
+    timeframe: String(f.get('timeframe')),
+    start: String(f.get('start')),
+    end: String(f.get('end')),
     strategies: [strategy],
     param_grids: { [strategy]: axes },
-    search: f.get('search'),
+    search: String(f.get('search')),
     n_samples: Number(f.get('n_samples')),
     seed: Number(f.get('seed')),
     initial_capital: Number(f.get('initial_capital')),

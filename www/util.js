@@ -1,3 +1,4 @@
+// @ts-check
 // DOM building that is safe by construction: strings always become text nodes (never
 // HTML), so a symbol named `<img src=x onerror=...>` shows as text.
 
@@ -16,7 +17,10 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** @param {string} selector @returns {any} the element (the page's own ids and classes) */
 export const $ = (selector) => document.querySelector(selector);
+/** @param {string} selector @returns {HTMLElement[]} */
+export const $$ = (selector) => [...document.querySelectorAll(selector)].map((el) => /** @type {HTMLElement} */ (el));
 
 export function replace(el, ...children) {
   el.replaceChildren(...children.flat().filter((c) => c != null));
@@ -37,7 +41,9 @@ export function download(name, blob) {
 }
 
 // A table from column specs: [{title, value(row), text?}], rows clickable when onRow is given.
-export function table(el, columns, rows, { onRow, onSort } = {}) {
+/** @param {{ onRow?: (row: any) => void, onSort?: (metric: string) => void }} [options] */
+export function table(el, columns, rows, options = {}) {
+  const { onRow, onSort } = options;
   const head = h('tr', {}, columns.map((c) =>
     h('th', { class: c.text ? 'text' : null, onclick: onSort && c.sort ? () => onSort(c.sort) : null }, c.title)));
   const body = rows.map((row) => h('tr', { class: onRow ? 'clickable' : null, onclick: onRow ? () => onRow(row) : null },

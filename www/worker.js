@@ -1,3 +1,4 @@
+// @ts-check
 // One engine per worker: the wasm is loaded once, candles arrive once per dataset, then
 // each message is routed to one method of the Engine.
 import init, { Engine } from './pkg/btlab_web.js';

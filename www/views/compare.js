@@ -1,3 +1,4 @@
+// @ts-check
 // Two to four ticked experiments side by side, their equity curves overlaid.
 import { $, h, table } from '../util.js';
 import { drawLines } from '../charts.js';

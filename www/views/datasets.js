@@ -1,3 +1,4 @@
+// @ts-check
 // The datasets: the demo, the shipped sample, files (picker or drop) and downloads from a
 // Binance-compatible API, each with its range, timeframe, gaps and fingerprint.
 import { $, table, isoTime } from '../util.js';
@@ -24,8 +25,8 @@ export function mount(ctx) {
     bar.value = 0;
     try {
       await added(ctx, await ctx.datasets.download({
-        base: f.get('base'), symbol: f.get('symbol').trim().toUpperCase(), interval: f.get('interval').trim(),
-        start: Date.parse(f.get('start')), end: Date.parse(f.get('end')),
+        base: String(f.get('base')), symbol: String(f.get('symbol')).trim().toUpperCase(), interval: String(f.get('interval')).trim(),
+        start: Date.parse(String(f.get('start'))), end: Date.parse(String(f.get('end'))),
       }, (p) => { bar.value = p; }));
     } catch (err) {
       $('#dataset-error').textContent = `download: ${err.message}`;

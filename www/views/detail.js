@@ -1,3 +1,4 @@
+// @ts-check
 // One experiment: config, metrics, the full re-run's charts and trades (checked against the
 // stored hash and metrics), its deflated Sharpe, a link and the hand-off to btlab promote.
 // A shared link's re-run is shown here too, as what it is.

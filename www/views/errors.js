@@ -1,3 +1,4 @@
+// @ts-check
 // The configs that failed, latest first, with their messages.
 import { $, table, isoTime } from '../util.js';
 

@@ -1,3 +1,4 @@
+// @ts-check
 // A metric over two parameters of one strategy; green is better whichever way that is.
 import { $, h, replace } from '../util.js';
 import { drawHeatmap } from '../charts.js';
@@ -11,7 +12,7 @@ export function mount(ctx) {
 export function render(ctx) {
   const strategy = $('#heat-strategy').value;
   const spec = ctx.strategies.find((s) => s.name === strategy);
-  for (const [select, index] of [['#heat-x', 0], ['#heat-y', 1]]) {
+  for (const [select, index] of /** @type {[string, number][]} */ ([['#heat-x', 0], ['#heat-y', 1]])) {
     const el = $(select);
     if (el.dataset.strategy !== strategy) {
       replace(el, spec.params.map((p) => h('option', { value: p.name }, p.name)));

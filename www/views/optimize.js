@@ -1,3 +1,4 @@
+// @ts-check
 // The loop of `btlab optimize`: the core's OptimizerLoop (in wasm) reads this market's and
 // strategy's history from the store and picks each batch; the workers run it, the log
 // stores it, and the loop says when it has converged.
@@ -17,11 +18,11 @@ async function runOptimizer(ctx, event) {
   const { wasm, store, pool, persist } = ctx;
   $('#opt-error').textContent = '';
   const f = new FormData(event.target);
-  const target = f.get('target');
+  const target = String(f.get('target'));
   const iterations = Number(f.get('iterations'));
   const batch = Number(f.get('batch'));
-  const seed = BigInt(f.get('seed'));
-  const sampler = f.get('sampler');
+  const seed = BigInt(String(f.get('seed')));
+  const sampler = String(f.get('sampler'));
   const patience = Number(f.get('patience'));
   const convergence = Number(f.get('convergence'));
   const dataset = ctx.currentDataset();

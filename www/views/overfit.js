@@ -1,3 +1,4 @@
+// @ts-check
 // PBO of a sweep that kept its daily returns, its logit histogram and the deflated Sharpe
 // of its best, all computed by the core from the store.
 import { $, h, replace, table, num } from '../util.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // The results table: every experiment, filtered and sorted by the store, a page at a time;
 // ticking rows picks them for the comparison view.
 import { $, h, table } from '../util.js';
@@ -21,7 +22,7 @@ export function mount(ctx) {
   $('#prev').addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE); render(ctx); });
   $('#next').addEventListener('click', () => { if (state.offset + PAGE < ctx.store.count(state.filter)) state.offset += PAGE; render(ctx); });
   $('#compare-button').addEventListener('click', () => {
-    document.querySelector('#tabs button[data-view=compare]').hidden = false;
+    $('#tabs button[data-view=compare]').hidden = false;
     ctx.show('compare');
   });
 }

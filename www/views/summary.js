@@ -1,3 +1,4 @@
+// @ts-check
 // Counts and best figures per symbol, timeframe and strategy (the store's summaries
 // table), and the whole store out (.sqlite, JSON) and back in, merged by config_hash.
 import { $, table, pct, num, download } from '../util.js';

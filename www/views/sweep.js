@@ -1,3 +1,4 @@
+// @ts-check
 // The sweep builder and its run: the core plans each chunk (what to run, what is stored
 // already, what validation refused), the workers (or an edge worker) run it, the log makes
 // it durable, the core records it.

@@ -1,3 +1,4 @@
+// @ts-check
 // The best experiments by a metric, and the deflated Sharpe of the first.
 import { $, h, replace, table } from '../util.js';
 import { experimentColumns, showDeflated } from '../experiments.js';

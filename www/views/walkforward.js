@@ -1,3 +1,4 @@
+// @ts-check
 // Walk-forward: the windows run in the workers in parallel; the stitch is the core's, as
 // natively.
 import { $, h, replace, table, pct, num, isoDate } from '../util.js';
