@@ -360,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    fn each_bad_row_is_named() {
+    fn each_bad_row_is_named_prices_positive_and_bounded_volumes_finite() {
         let cases = [
             (
                 candle(0, 1.0, 0.5, 0.4, 0.9),
@@ -378,24 +378,6 @@ mod tests {
                 candle(0, -1.0, 2.0, -2.0, 1.2),
                 "row 1: open is -1: prices must be positive",
             ),
-        ];
-        for (c, expected) in cases {
-            let err = Candles::from_rows(vec![c], row).unwrap_err();
-            assert_eq!(err.to_string(), expected);
-        }
-        let ok = candle(0, 1.0, 2.0, 0.5, 1.5);
-        let dup = Candles::from_rows(vec![ok, ok], row).unwrap_err().to_string();
-        assert!(dup.starts_with("row 2: duplicate open_time 0"), "{dup}");
-        let back = Candles::from_rows(vec![Candle { open_time: 5, ..ok }, ok], row)
-            .unwrap_err()
-            .to_string();
-        assert!(back.starts_with("row 2: open_time 0"), "{back}");
-        assert!(back.contains("before the previous row's 5"), "{back}");
-    }
-
-    #[test]
-    fn prices_are_positive_and_bounded_volumes_finite() {
-        let cases = [
             (
                 candle(0, 1.0, 2.0, 0.0, 1.5),
                 "row 1: low is 0: prices must be positive",
@@ -427,6 +409,18 @@ mod tests {
             let err = Candles::from_rows(vec![c], row).unwrap_err();
             assert_eq!(err.to_string(), expected);
         }
+        let ok = candle(0, 1.0, 2.0, 0.5, 1.5);
+        let dup = Candles::from_rows(vec![ok, ok], row).unwrap_err().to_string();
+        assert!(dup.starts_with("row 2: duplicate open_time 0"), "{dup}");
+        let back = Candles::from_rows(vec![Candle { open_time: 5, ..ok }, ok], row)
+            .unwrap_err()
+            .to_string();
+        assert!(back.starts_with("row 2: open_time 0"), "{back}");
+        assert!(back.contains("before the previous row's 5"), "{back}");
+    }
+
+    #[test]
+    fn a_candle_without_trades_is_real_data() {
         let zero_volume = Candle {
             volume: 0.0,
             ..candle(0, 1.0, 2.0, 0.5, 1.5)

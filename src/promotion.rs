@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::metrics::Metrics;
+use crate::metrics::{Metric, Metrics};
 use crate::overfit::DeflatedSharpe;
 use crate::profiles::Profile;
 use crate::store::Experiment;
@@ -76,25 +76,25 @@ pub fn criteria(
 ) -> Vec<Criterion> {
     let mut out = vec![
         Criterion::new(
-            "sharpe_ratio",
+            Metric::SharpeRatio.name(),
             format!(">= {}", t.min_sharpe),
             format!("{:.4}", metrics.sharpe_ratio),
             Some(metrics.sharpe_ratio >= t.min_sharpe),
         ),
         Criterion::new(
-            "max_drawdown",
+            Metric::MaxDrawdown.name(),
             format!("<= {}", t.max_drawdown),
             format!("{:.4}", metrics.max_drawdown),
             Some(metrics.max_drawdown <= t.max_drawdown),
         ),
         Criterion::new(
-            "total_trades",
+            Metric::TotalTrades.name(),
             format!(">= {}", t.min_trades),
             metrics.total_trades.to_string(),
             Some(metrics.total_trades >= t.min_trades),
         ),
         Criterion::new(
-            "total_return",
+            Metric::TotalReturn.name(),
             "> 0".into(),
             format!("{:.4}", metrics.total_return),
             Some(metrics.total_return > 0.0),

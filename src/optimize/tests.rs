@@ -120,3 +120,71 @@ fn objectives_point_upwards() {
     m.sharpe_ratio = f64::NAN;
     assert_eq!(objective(&m, Metric::SharpeRatio), f64::NEG_INFINITY);
 }
+
+/// The loop as a face drives it: next, evaluate and store (here: push), observe.
+fn drive(
+    optimizer: &mut OptimizerLoop,
+    history: &mut Vec<Trial>,
+    objective: impl Fn(&Map<String, Value>) -> f64,
+    iterations: usize,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for _ in 0..iterations {
+        let next = optimizer.next(history, Vec::new());
+        if next.is_empty() {
+            break;
+        }
+        history.extend(next.into_iter().map(|params| Trial {
+            value: objective(&params),
+            params,
+        }));
+        let step = optimizer.observe(history);
+        steps.push(step);
+        if step.converged {
+            break;
+        }
+    }
+    steps
+}
+
+#[test]
+fn the_loop_converges_once_the_best_stops_improving_for_its_patience() {
+    // A flat objective: nothing ever improves on the first iteration's best.
+    let mut optimizer = OptimizerLoop::new(sma_space(), Metric::SharpeRatio, Sampler::Tpe, 3, 4, 1e-3, 3, &[]);
+    let mut history = Vec::new();
+    let steps = drive(&mut optimizer, &mut history, |_| 1.0, 50);
+    assert_eq!(steps.len(), 4, "the first sets the best, three stale ones end it");
+    assert_eq!(steps[0].gain, None);
+    assert!(steps[1..].iter().all(|s| s.gain == Some(0.0)));
+    assert_eq!(
+        steps.iter().map(|s| s.converged).collect::<Vec<_>>(),
+        [false, false, false, true]
+    );
+    assert_eq!(steps[3].evaluated, 16);
+    assert_eq!(optimizer.trajectory(), steps.as_slice());
+
+    // On the bowl the best keeps rising for a while: no early convergence, and the
+    // trajectory never falls.
+    let mut optimizer = OptimizerLoop::new(sma_space(), Metric::SharpeRatio, Sampler::Tpe, 3, 4, 1e-3, 3, &[]);
+    let mut history = Vec::new();
+    let steps = drive(&mut optimizer, &mut history, bowl, 6);
+    assert!(steps.len() >= 4, "{steps:?}");
+    assert!(steps.windows(2).all(|w| w[1].best >= w[0].best));
+}
+
+#[test]
+fn the_loop_reports_a_drawdown_target_in_its_own_sign_and_tops_up_a_proposer() {
+    let mut optimizer = OptimizerLoop::new(sma_space(), Metric::MaxDrawdown, Sampler::Random, 1, 3, 0.0, 2, &[]);
+    let proposed = vec![serde_json::from_str(r#"{"fast_period": 10, "slow_period": 50}"#).unwrap()];
+    let next = optimizer.next(&[], proposed.clone());
+    assert_eq!(next.len(), 3, "one proposed, two sampled");
+    assert_eq!(next[0], proposed[0]);
+    // Trials hold the objective (higher is better), i.e. minus the drawdown.
+    let history: Vec<Trial> = next
+        .into_iter()
+        .zip([-0.3, -0.2, -0.25])
+        .map(|(params, value)| Trial { params, value })
+        .collect();
+    let step = optimizer.observe(&history);
+    assert_eq!(step.best, 0.2, "the smallest drawdown, as a drawdown");
+}

@@ -106,17 +106,15 @@ struct CostArgs {
     allow_short: bool,
 }
 
+/// One backtest's market, range, strategy and costs, as `run` and `optimize` take them.
 #[derive(Args)]
-struct RunArgs {
+pub(crate) struct BacktestArgs {
     #[arg(long, default_value = synthetic::SYMBOL)]
     symbol: String,
     #[arg(long, default_value = "15m")]
     timeframe: Timeframe,
     #[arg(long, default_value = "sma")]
-    strategy: String,
-    /// Strategy parameters as JSON; default: the strategy's defaults (printed).
-    #[arg(long)]
-    params: Option<String>,
+    pub(crate) strategy: String,
     /// Start of the range (inclusive): a date, an ISO-8601 time or epoch ms.
     #[arg(long, default_value = "2025-01-01")]
     start: String,
@@ -125,6 +123,33 @@ struct RunArgs {
     end: String,
     #[command(flatten)]
     costs: CostArgs,
+}
+
+impl BacktestArgs {
+    /// The config of these flags with `params`, unvalidated.
+    pub(crate) fn config(&self, params: Map<String, Value>) -> Result<BacktestConfig> {
+        Ok(BacktestConfig {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe,
+            start: Timestamp::parse(&self.start).context("--start")?,
+            end: Timestamp::parse(&self.end).context("--end")?,
+            strategy: self.strategy.clone(),
+            params,
+            initial_capital: self.costs.capital,
+            fee_bps: self.costs.fee_bps,
+            slippage_bps: self.costs.slippage_bps,
+            allow_short: self.costs.allow_short,
+        })
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    backtest: BacktestArgs,
+    /// Strategy parameters as JSON; default: the strategy's defaults (printed).
+    #[arg(long)]
+    params: Option<String>,
     #[command(flatten)]
     data: DataArgs,
     /// Print the result as JSON (metrics keyed by the spec's names).
@@ -169,7 +194,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn run_one(args: RunArgs) -> Result<()> {
-    let strategy = strategy::find(&args.strategy)?;
+    let strategy = strategy::find(&args.backtest.strategy)?;
     let params: Map<String, Value> = match &args.params {
         Some(text) => serde_json::from_str(text).context("--params must be a JSON object")?,
         None => {
@@ -180,18 +205,7 @@ fn run_one(args: RunArgs) -> Result<()> {
             defaults
         }
     };
-    let config = BacktestConfig {
-        symbol: args.symbol.clone(),
-        timeframe: args.timeframe,
-        start: Timestamp::parse(&args.start).context("--start")?,
-        end: Timestamp::parse(&args.end).context("--end")?,
-        strategy: args.strategy.clone(),
-        params,
-        initial_capital: args.costs.capital,
-        fee_bps: args.costs.fee_bps,
-        slippage_bps: args.costs.slippage_bps,
-        allow_short: args.costs.allow_short,
-    };
+    let config = args.backtest.config(params)?;
     let valid = config.validate()?;
     let series = args
         .data

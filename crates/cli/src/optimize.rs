@@ -13,28 +13,20 @@ use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, par
 use btlab::search::parse_grids;
 use btlab::store::Experiment;
 use btlab::strategy;
-use btlab::{BacktestConfig, Market, Timeframe, Timestamp, synthetic};
+use btlab::{BacktestConfig, Market};
 use btlab_cli::runner::{Executor, Options, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
 use serde_json::{Map, Value, json};
 
 use crate::deepseek::{DeepSeek, Tried};
-use crate::{CostArgs, DataArgs, output};
+use crate::{BacktestArgs, DataArgs, output};
 
 #[derive(Args)]
 #[command(args_override_self = true)]
 pub(crate) struct OptimizeArgs {
-    #[arg(long, default_value = synthetic::SYMBOL)]
-    symbol: String,
-    #[arg(long, default_value = "15m")]
-    timeframe: Timeframe,
-    #[arg(long, default_value = "2025-01-01")]
-    start: String,
-    #[arg(long, default_value = "2025-11-01")]
-    end: String,
-    #[arg(long, default_value = "sma")]
-    strategy: String,
+    #[command(flatten)]
+    backtest: BacktestArgs,
     /// The metric to optimize (max_drawdown is minimized, the others maximized).
     #[arg(long, default_value = "sharpe_ratio")]
     target: String,
@@ -71,8 +63,6 @@ pub(crate) struct OptimizeArgs {
     #[arg(allow_negative_numbers = true, long, default_value_t = 1000)]
     api_backoff_ms: u64,
     #[command(flatten)]
-    costs: CostArgs,
-    #[command(flatten)]
     data: DataArgs,
     #[arg(long, default_value = "data/experiments.sqlite")]
     db: PathBuf,
@@ -83,30 +73,19 @@ pub(crate) struct OptimizeArgs {
 
 pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let target: Metric = args.target.parse().context("--target")?;
-    let strategy = strategy::find(&args.strategy)?;
-    let template = BacktestConfig {
-        symbol: args.symbol.clone(),
-        timeframe: args.timeframe,
-        start: Timestamp::parse(&args.start).context("--start")?,
-        end: Timestamp::parse(&args.end).context("--end")?,
-        strategy: args.strategy.clone(),
-        params: strategy::default_params(strategy),
-        initial_capital: args.costs.capital,
-        fee_bps: args.costs.fee_bps,
-        slippage_bps: args.costs.slippage_bps,
-        allow_short: args.costs.allow_short,
-    };
+    let strategy = strategy::find(&args.backtest.strategy)?;
+    let template = args.backtest.config(strategy::default_params(strategy))?;
     template.validate()?;
     let space = match &args.grids {
         Some(path) => {
             let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
             let grids = parse_grids(&text).with_context(|| format!("in {}", path.display()))?;
             let grid = grids
-                .get(&args.strategy)
-                .with_context(|| format!("{} has no grid for `{}`", path.display(), args.strategy))?;
-            SearchSpace::from_grid(&args.strategy, grid)?
+                .get(&args.backtest.strategy)
+                .with_context(|| format!("{} has no grid for `{}`", path.display(), args.backtest.strategy))?;
+            SearchSpace::from_grid(&args.backtest.strategy, grid)?
         }
-        None => SearchSpace::predefined(&args.strategy)?,
+        None => SearchSpace::predefined(&args.backtest.strategy)?,
     };
     let series = args
         .data

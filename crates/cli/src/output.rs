@@ -3,6 +3,7 @@
 use std::fmt::Arguments;
 use std::io::Write as _;
 
+use btlab::metrics::Metric;
 use btlab::{BacktestConfig, Metrics};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -41,10 +42,6 @@ pub(crate) fn num(x: f64) -> String {
     format!("{x:.3}")
 }
 
-pub(crate) fn profit_factor(m: &Metrics) -> String {
-    m.profit_factor.map_or_else(|| "n/a (no loss)".to_owned(), num)
-}
-
 pub(crate) fn params(config: &BacktestConfig) -> String {
     serde_json::Value::Object(config.params.clone()).to_string()
 }
@@ -52,20 +49,22 @@ pub(crate) fn params(config: &BacktestConfig) -> String {
 pub(crate) fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
     let mut t = table();
     t.set_header(["metric", "value"]);
+    // The metrics as the core formats them, with the counts and the capital among them.
+    let metric = |metric: Metric| (metric.name(), metric.show(metric.of(m)));
     let rows: [(&str, String); 13] = [
-        ("total_return", pct(m.total_return)),
-        ("annualized_return", pct(m.annualized_return)),
-        ("sharpe_ratio", num(m.sharpe_ratio)),
-        ("max_drawdown", pct(m.max_drawdown)),
-        ("total_trades", m.total_trades.to_string()),
+        metric(Metric::TotalReturn),
+        metric(Metric::AnnualizedReturn),
+        metric(Metric::SharpeRatio),
+        metric(Metric::MaxDrawdown),
+        metric(Metric::TotalTrades),
         ("winning_trades", m.winning_trades.to_string()),
         ("losing_trades", m.losing_trades.to_string()),
-        ("win_rate", pct(m.win_rate)),
-        ("profit_factor", profit_factor(m)),
-        ("avg_win", format!("{:.2}", m.avg_win)),
-        ("avg_loss", format!("{:.2}", m.avg_loss)),
+        metric(Metric::WinRate),
+        metric(Metric::ProfitFactor),
+        metric(Metric::AvgWin),
+        metric(Metric::AvgLoss),
         ("initial_capital", format!("{initial_capital:.2}")),
-        ("final_equity", format!("{:.2}", m.final_equity)),
+        metric(Metric::FinalEquity),
     ];
     for (name, value) in rows {
         t.add_row([name.to_owned(), value]);

@@ -329,19 +329,12 @@ fn the_profiles_file_is_written_through_a_symlink_keeping_its_mode_and_nothing_e
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o664)).unwrap();
     let link = repo.path().join("profiles.yaml");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let mut args = vec![
-        "promote",
-        "#1",
-        "scalp",
-        "--db",
-        "exp.sqlite",
-        "--data",
-        DATA_15M,
-        "--profiles",
-    ];
-    args.push(link.to_str().unwrap());
-    args.extend_from_slice(&LENIENT);
-    let out = repo.btlab(&args);
+    let promote_into = |profiles: &Path| {
+        let mut args = vec!["#1", "scalp", "--profiles", profiles.to_str().unwrap()];
+        args.extend_from_slice(&LENIENT);
+        repo.promote(&args)
+    };
+    let out = promote_into(&link);
     assert!(out.status.success(), "{}", text(&out).1);
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     let promoted = std::fs::read_to_string(&real).unwrap();
@@ -354,19 +347,7 @@ fn the_profiles_file_is_written_through_a_symlink_keeping_its_mode_and_nothing_e
     let fifo = repo.path().join("fifo.yaml");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     for target in [Path::new("/dev/null"), fifo.as_path()] {
-        let mut args = vec![
-            "promote",
-            "#1",
-            "scalp",
-            "--db",
-            "exp.sqlite",
-            "--data",
-            DATA_15M,
-            "--profiles",
-        ];
-        args.push(target.to_str().unwrap());
-        args.extend_from_slice(&LENIENT);
-        let (_, stderr) = text(&repo.btlab(&args));
+        let (_, stderr) = text(&promote_into(target));
         assert!(stderr.contains("is not a regular file"), "{target:?}: {stderr}");
     }
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
