@@ -5,6 +5,10 @@
 // context and listen for the ones they answer.
 import { $ } from './util.js';
 
+/**
+ * @param {{ wasm: typeof import('./pkg/btlab_web.js'), store: import('./pkg/btlab_web.js').WebStore,
+ *   persist: import('./persist.js').Persistence, pool: import('./pool.js').Pool, datasets: import('./datasets.js').Datasets }} parts
+ */
 export function createContext({ wasm, store, persist, pool, datasets }) {
   const bus = new EventTarget();
   const ctx = {
@@ -49,3 +53,5 @@ export function createContext({ wasm, store, persist, pool, datasets }) {
   };
   return ctx;
 }
+
+/** @typedef {ReturnType<typeof createContext>} Context */

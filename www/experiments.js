@@ -20,6 +20,7 @@ export function experimentColumns() {
 
 // The deflated Sharpe ratio of an experiment (re-run in a worker, deflated by its group's
 // stored trials), the figure `btlab experiments top/show` and `btlab promote` print.
+/** @param {import('./context.js').Context} ctx */
 export async function showDeflated(ctx, el, e, prefix = '') {
   const dataset = ctx.datasetFor(e);
   const c = e.config;

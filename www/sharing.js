@@ -6,6 +6,7 @@ import { $ } from './util.js';
 import { encodeLink, decodeLink } from './links.js';
 import { downloadPlan } from './datasets.js';
 
+/** @param {import('./context.js').Context} ctx */
 export async function copyLink(ctx, payload) {
   const link = await encodeLink(payload);
   const out = $('#link-out');
@@ -18,6 +19,7 @@ export async function copyLink(ctx, payload) {
 
 // The dataset a link names: one already here with the same candles, or the same source
 // loaded again (the demo, the shipped sample, a download).
+/** @param {import('./context.js').Context} ctx */
 async function linkedDataset(ctx, id) {
   const { wasm, datasets } = ctx;
   const match = () => ctx.datasetList.find((d) => {
@@ -44,6 +46,7 @@ async function linkedDataset(ctx, id) {
     `${id.fingerprint.slice(0, 16)}) are not here${same ? ': the local ' + id.symbol + ' candles differ (fingerprint mismatch)' : ''}; import that file in Datasets and open the link again`);
 }
 
+/** @param {import('./context.js').Context} ctx */
 export async function openLink(ctx, hash) {
   let payload;
   try {

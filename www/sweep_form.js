@@ -25,6 +25,7 @@ export function axisText(axis) {
   return (axis.values || []).join(', ');
 }
 
+/** @param {import('./context.js').Context} ctx */
 export function renderAxes(ctx, preset = true) {
   const name = $('#sweep-strategy').value;
   const strategy = ctx.strategies.find((s) => s.name === name);
@@ -34,6 +35,7 @@ export function renderAxes(ctx, preset = true) {
   updateCount(ctx);
 }
 
+/** @param {import('./context.js').Context} ctx */
 export function readSpec(ctx) {
   const form = $('#sweep-form');
   const f = new FormData(form);
@@ -58,6 +60,7 @@ export function readSpec(ctx) {
   };
 }
 
+/** @param {import('./context.js').Context} ctx */
 export function updateCount(ctx) {
   try {
     const sweep = new ctx.wasm.Sweep(readSpec(ctx));
@@ -71,6 +74,7 @@ export function updateCount(ctx) {
 }
 
 // The chosen dataset's timeframe and range, as the builder's defaults.
+/** @param {import('./context.js').Context} ctx */
 export function chooseDataset(ctx) {
   const d = ctx.currentDataset();
   if (!d) return;
@@ -82,6 +86,7 @@ export function chooseDataset(ctx) {
 }
 
 // A spec (a shared sweep link's) back in the form, on `dataset`.
+/** @param {import('./context.js').Context} ctx */
 export function fillFromSpec(ctx, spec, dataset) {
   const form = $('#sweep-form');
   $('#sweep-dataset').value = dataset.id;

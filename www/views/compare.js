@@ -7,6 +7,7 @@ const COLORS = ['#2962ff', '#b3261e', '#1d7a3a', '#8e24aa'];
 
 export function mount() {}
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   const rows = [...ctx.compare].map((id) => ctx.store.get(`#${id}`));
   const metrics = rows.length ? Object.keys(rows[0].metrics) : [];

@@ -3,6 +3,7 @@
 // Binance-compatible API, each with its range, timeframe, gaps and fingerprint.
 import { $, table, isoTime } from '../util.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   ctx.on('datasets-changed', () => render(ctx));
   $('#file').addEventListener('change', async (e) => { if (e.target.files[0]) await importFile(ctx, e.target.files[0]); e.target.value = ''; });
@@ -34,6 +35,7 @@ export function mount(ctx) {
   });
 }
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   table($('#datasets-table'), [
     { title: 'symbol', value: (d) => d.symbol, text: true },
@@ -48,6 +50,7 @@ export function render(ctx) {
   ], ctx.datasetList);
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function added(ctx, dataset) {
   $('#dataset-error').textContent = '';
   await ctx.refreshDatasets();
@@ -55,6 +58,7 @@ async function added(ctx, dataset) {
   ctx.setStatus(`dataset ${dataset.symbol} ${dataset.info.timeframe} ready (${dataset.info.candles} candles)`);
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function importFile(ctx, file) {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());

@@ -8,6 +8,7 @@ import { showDeflated } from '../experiments.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   ctx.on('open-experiment', (id) => openDetail(ctx, id));
   ctx.on('shared-experiment', (shared) => showShared(ctx, shared));
@@ -15,6 +16,7 @@ export function mount(ctx) {
 
 export function render() {}
 
+/** @param {import('../context.js').Context} ctx */
 async function openDetail(ctx, id) {
   ctx.show('detail');
   const e = ctx.store.get(`#${id}`);
@@ -48,6 +50,7 @@ async function openDetail(ctx, id) {
 }
 
 // A shared link's experiment, re-run here: not stored, checked against the link.
+/** @param {import('../context.js').Context} ctx */
 async function showShared(ctx, { payload, dataset, error }) {
   ctx.show('detail');
   const check = $('#detail-check');
@@ -101,6 +104,7 @@ function renderResult(c, result, dataset) {
   ], result.trades.slice(0, 2000));
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function copyExperimentLink(ctx, e) {
   const c = e.config;
   const dataset = ctx.datasetFor(e);
@@ -110,6 +114,7 @@ async function copyExperimentLink(ctx, e) {
 
 // A promotion bundle: the experiment with its config, metrics and data identity, and the
 // trials of its group for the deflated Sharpe; `btlab promote --bundle` reads it.
+/** @param {import('../context.js').Context} ctx */
 function exportBundle(ctx, e) {
   const c = e.config;
   const dataset = ctx.datasetFor(e);

@@ -4,6 +4,7 @@ import { $, table, isoTime } from '../util.js';
 
 export function mount() {}
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   table($('#errors-table'), [
     { title: 'id', value: (r) => r.id },

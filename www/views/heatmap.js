@@ -3,12 +3,14 @@
 import { $, h, replace } from '../util.js';
 import { drawHeatmap } from '../charts.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#heat-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#heat-metric'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
   for (const id of ['#heat-strategy', '#heat-x', '#heat-y', '#heat-metric']) $(id).addEventListener('change', () => render(ctx));
 }
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   const strategy = $('#heat-strategy').value;
   const spec = ctx.strategies.find((s) => s.name === strategy);

@@ -6,6 +6,7 @@ import { $, h, replace, table } from '../util.js';
 import { drawProgress } from '../charts.js';
 import { readSpec } from '../sweep_form.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#opt-target'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
   $('#opt-form').addEventListener('submit', (event) => runOptimizer(ctx, event));
@@ -13,6 +14,7 @@ export function mount(ctx) {
 
 export function render() {}
 
+/** @param {import('../context.js').Context} ctx */
 async function runOptimizer(ctx, event) {
   event.preventDefault();
   const { wasm, store, pool, persist } = ctx;

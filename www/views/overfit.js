@@ -4,10 +4,12 @@
 import { $, h, replace, table, num } from '../util.js';
 import { drawHistogram } from '../charts.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   $('#pbo-form').addEventListener('submit', (event) => computePbo(ctx, event));
 }
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   const select = $('#pbo-sweep');
   const chosen = select.value;
@@ -18,6 +20,7 @@ export function render(ctx) {
   if (chosen) select.value = chosen;
 }
 
+/** @param {import('../context.js').Context} ctx */
 function computePbo(ctx, event) {
   event.preventDefault();
   $('#pbo-error').textContent = '';

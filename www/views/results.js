@@ -7,6 +7,7 @@ import { experimentColumns } from '../experiments.js';
 const PAGE = 50;
 const state = { filter: {}, sort: 'sharpe_ratio', offset: 0 };
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   $('#filter-form').strategy.append(...ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
   $('#filter-form').addEventListener('submit', (event) => {
@@ -27,6 +28,7 @@ export function mount(ctx) {
   });
 }
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   const { filter, sort, offset } = state;
   const rows = ctx.store.list(filter, sort, PAGE, offset);
@@ -39,6 +41,7 @@ export function render(ctx) {
   $('#page-info').textContent = total ? `${offset + 1}-${offset + rows.length} of ${total}, by ${sort}` : 'no experiments';
 }
 
+/** @param {import('../context.js').Context} ctx */
 function compareColumn(ctx) {
   return {
     title: '⊕',
@@ -54,6 +57,7 @@ function compareColumn(ctx) {
   };
 }
 
+/** @param {import('../context.js').Context} ctx */
 function updateCompareButton(ctx) {
   const n = ctx.compare.size;
   $('#compare-button').disabled = n < 2;

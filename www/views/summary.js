@@ -3,13 +3,15 @@
 // table), and the whole store out (.sqlite, JSON) and back in, merged by config_hash.
 import { $, table, pct, num, download } from '../util.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
-  $('#export-sqlite').addEventListener('click', () => download('btlab-experiments.sqlite', new Blob([ctx.store.exportBytes()], { type: 'application/vnd.sqlite3' })));
+  $('#export-sqlite').addEventListener('click', () => download('btlab-experiments.sqlite', new Blob([/** @type {BlobPart} */ (ctx.store.exportBytes())], { type: 'application/vnd.sqlite3' })));
   $('#export-json').addEventListener('click', () => exportJson(ctx));
   // Cleared after each file so that choosing the same file again imports it again.
   $('#import-db').addEventListener('change', async (e) => { if (e.target.files[0]) await importDatabase(ctx, e.target.files[0]); e.target.value = ''; });
 }
 
+/** @param {import('../context.js').Context} ctx */
 export function render(ctx) {
   const s = ctx.store.summary();
   table($('#summary-table'), [
@@ -26,6 +28,7 @@ export function render(ctx) {
   $('#summary-totals').textContent = `${s.experiments} experiments, ${s.errors} errors`;
 }
 
+/** @param {import('../context.js').Context} ctx */
 function exportJson(ctx) {
   const parts = ['['];
   for (let offset = 0; ; offset += 5000) {
@@ -37,6 +40,7 @@ function exportJson(ctx) {
   download('btlab-experiments.json', new Blob(parts, { type: 'application/json' }));
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function importDatabase(ctx, file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const out = $('#import-result');

@@ -11,6 +11,7 @@ const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h'
 
 let running = null; // the sweep in flight: { cancelled }
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#sweep-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
@@ -40,6 +41,7 @@ export function mount(ctx) {
 export function render() {}
 
 // The builder's dataset choice, kept when the list changes.
+/** @param {import('../context.js').Context} ctx */
 function renderDatasetChoice(ctx) {
   const select = $('#sweep-dataset');
   const chosen = select.value;
@@ -47,6 +49,7 @@ function renderDatasetChoice(ctx) {
   if (ctx.datasetList.some((d) => d.id === chosen)) select.value = chosen;
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function copySweepLink(ctx) {
   const spec = readSpec(ctx);
   const link = await copyLink(ctx, { v: 1, kind: 'sweep', spec, dataset: datasetIdentity(ctx.wasm, ctx.currentDataset(), spec.timeframe, spec.start, spec.end) });
@@ -61,6 +64,7 @@ async function runOnEdge(base, configs) {
   return JSON.stringify(reply.results);
 }
 
+/** @param {import('../context.js').Context} ctx */
 async function runSweep(ctx, event) {
   event.preventDefault();
   if (running) return;

@@ -5,6 +5,7 @@ import { $, h, replace, table, pct, num, isoDate } from '../util.js';
 import { drawLine } from '../charts.js';
 import { readSpec } from '../sweep_form.js';
 
+/** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#wf-target'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
   $('#wf-form').addEventListener('submit', (event) => runWalkForward(ctx, event));
@@ -12,6 +13,7 @@ export function mount(ctx) {
 
 export function render() {}
 
+/** @param {import('../context.js').Context} ctx */
 async function runWalkForward(ctx, event) {
   event.preventDefault();
   const { wasm, pool } = ctx;
