@@ -4,7 +4,8 @@
 //! page's workers, an edge worker) and make the store durable (SQLite, IndexedDB).
 //!
 //! A chunk's life: [`Store::plan_chunk`] -> run [`ChunkPlan::to_run`] (each with
-//! [`Market::run_for_sweep`], or remotely, checked by [`check_remote_hashes`]) ->
+//! [`Market::run_for_sweep`] on the face's threads or workers, or remotely, checked by
+//! [`check_remote_hashes`]) ->
 //! [`Store::record_chunk`]. Every config taken ends in exactly one count of
 //! [`ChunkOutcome`].
 
@@ -184,21 +185,6 @@ impl Market {
         } else {
             (self.run(valid, Detail::summary(CURVE_POINTS), scratch), None)
         }
-    }
-
-    /// A planned chunk's configs, one after another, their indicators computed together
-    /// first: what a single-threaded face (a web worker) runs.
-    pub fn run_chunk(
-        &self,
-        to_run: &[ValidConfig],
-        keep_returns: bool,
-    ) -> Vec<(BacktestResult, Option<PeriodReturns>)> {
-        let _held = self.prepare(to_run);
-        let mut scratch = Vec::new();
-        to_run
-            .iter()
-            .map(|valid| self.run_for_sweep(valid, keep_returns, &mut scratch))
-            .collect()
     }
 }
 

@@ -1,7 +1,9 @@
 //! The core's sweep steps (`btlab::plan`) driven directly, over an in-memory store: what
 //! every face's sweep loop does, decided once.
 
-use btlab::plan::check_remote_hashes;
+use btlab::BacktestResult;
+use btlab::plan::{ChunkPlan, check_remote_hashes};
+use btlab::store::PeriodReturns;
 use btlab::{BacktestConfig, Market, parse::parse_candles_from};
 use btlab_cli::sqlite::open_memory;
 
@@ -12,6 +14,16 @@ fn config(fast: i64, slow: i64) -> BacktestConfig {
         r#"{{"symbol":"BTCUSDT","timeframe":"15m","start":"2025-01-01","end":"2025-02-01","strategy":"sma","params":{{"fast_period":{fast},"slow_period":{slow}}}}}"#
     ))
     .unwrap()
+}
+
+/// A planned chunk's configs run one after another, as a single worker runs them.
+fn run(market: &Market, plan: &ChunkPlan, keep_returns: bool) -> Vec<(BacktestResult, Option<PeriodReturns>)> {
+    let _held = market.prepare(&plan.to_run);
+    let mut scratch = Vec::new();
+    plan.to_run
+        .iter()
+        .map(|valid| market.run_for_sweep(valid, keep_returns, &mut scratch))
+        .collect()
 }
 
 fn market() -> Market {
@@ -27,7 +39,7 @@ fn a_chunk_half_stored_runs_only_the_other_half() {
     let first: Vec<_> = (5..10).map(|f| config(f, 50)).collect();
     let plan = store.plan_chunk(first.clone(), &fp, false).unwrap();
     assert_eq!((plan.to_run.len(), plan.already_stored), (5, 0));
-    let runs = market.run_chunk(&plan.to_run, false).into_iter().map(Ok).collect();
+    let runs = run(&market, &plan, false).into_iter().map(Ok).collect();
     let recorded = store.record_chunk(&plan.hashes, runs, &plan.refused, None, 1).unwrap();
     assert_eq!((recorded.stored, recorded.already_stored, recorded.failed), (5, 0, 0));
 
@@ -57,7 +69,7 @@ fn a_failing_config_is_refused_by_the_plan_and_recorded_once() {
         plan.refused[0].error
     );
     assert_eq!(plan.members.len(), 2, "members are the valid configs");
-    let runs: Vec<_> = market.run_chunk(&plan.to_run, false).into_iter().map(Ok).collect();
+    let runs: Vec<_> = run(&market, &plan, false).into_iter().map(Ok).collect();
     let outcome = store.record_chunk(&plan.hashes, runs, &plan.refused, None, 1).unwrap();
     assert_eq!((outcome.stored, outcome.already_stored, outcome.failed), (1, 1, 1));
     assert_eq!(outcome.taken(), chunk.len());
@@ -78,13 +90,13 @@ fn a_sweep_keeping_returns_reruns_stored_configs_that_lack_them() {
     let mut store = open_memory().unwrap();
     let chunk = vec![config(10, 50), config(20, 50)];
     let plan = store.plan_chunk(chunk.clone(), &fp, false).unwrap();
-    let runs = market.run_chunk(&plan.to_run, false).into_iter().map(Ok).collect();
+    let runs = run(&market, &plan, false).into_iter().map(Ok).collect();
     store.record_chunk(&plan.hashes, runs, &plan.refused, None, 1).unwrap();
 
     let sweep = store.open_sweep("{}", &fp, 1).unwrap();
     let plan = store.plan_chunk(chunk.clone(), &fp, true).unwrap();
     assert_eq!(plan.to_run.len(), 2, "stored, but without returns");
-    let runs = market.run_chunk(&plan.to_run, true).into_iter().map(Ok).collect();
+    let runs = run(&market, &plan, true).into_iter().map(Ok).collect();
     let outcome = store
         .record_chunk(&plan.hashes, runs, &plan.refused, Some((sweep, &plan.members)), 2)
         .unwrap();
@@ -100,7 +112,7 @@ fn a_remote_result_hashed_otherwise_is_refused() {
     let fp = market.fingerprint().to_owned();
     let mut store = open_memory().unwrap();
     let plan = store.plan_chunk(vec![config(10, 50)], &fp, false).unwrap();
-    let (mut result, _) = market.run_chunk(&plan.to_run, false).remove(0);
+    let (mut result, _) = run(&market, &plan, false).remove(0);
     assert!(check_remote_hashes(&plan.hashes, [Some(&result)]).is_ok());
     assert!(
         check_remote_hashes(&plan.hashes, [None]).is_ok(),

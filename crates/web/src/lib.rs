@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use btlab::metrics::{Metric, MetricInfo};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
-use btlab::overfit::{experiment_deflated_sharpe, run_keeping_returns, sweep_overfitting};
+use btlab::overfit::{experiment_deflated_sharpe, sweep_overfitting};
 use btlab::plan::{Failure, Run, check_remote_hashes};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
@@ -260,22 +260,22 @@ impl Engine {
         }
     }
 
-    fn run_one(&mut self, valid: &ValidConfig, detail: Detail, keep_returns: bool) -> Outcome {
+    /// `run` on the market of `valid`'s range, as an outcome.
+    fn run_one(
+        &mut self,
+        valid: &ValidConfig,
+        run: impl FnOnce(&Market, &mut Vec<i8>) -> (BacktestResult, Option<PeriodReturns>),
+    ) -> Outcome {
         let mut scratch = std::mem::take(&mut self.scratch);
         let outcome = match self.market(&valid.config) {
-            Ok(market) if keep_returns => {
-                let (result, kept) = run_keeping_returns(market, valid, btlab::store::CURVE_POINTS, &mut scratch);
+            Ok(market) => {
+                let (result, returns) = run(market, &mut scratch);
                 Outcome::Ok {
                     ok: true,
                     result: Box::new(result),
-                    returns: Some(kept),
+                    returns,
                 }
             }
-            Ok(market) => Outcome::Ok {
-                ok: true,
-                result: Box::new(market.run(valid, detail, &mut scratch)),
-                returns: None,
-            },
             Err(e) => Outcome::Failed {
                 ok: false,
                 error: e.to_string(),
@@ -312,7 +312,9 @@ impl Engine {
         let outcomes: Vec<Outcome> = checked
             .into_iter()
             .map(|c| match c {
-                Ok(valid) => self.run_one(&valid, Detail::summary(btlab::store::CURVE_POINTS), keep_returns),
+                Ok(valid) => self.run_one(&valid, |market, scratch| {
+                    market.run_for_sweep(&valid, keep_returns, scratch)
+                }),
                 Err(failed) => failed,
             })
             .collect();
@@ -323,7 +325,9 @@ impl Engine {
     #[wasm_bindgen(js_name = runDetail)]
     pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
         let outcome = match Self::check(from_js(config)?) {
-            Ok(valid) => self.run_one(&valid, Detail::FULL, false),
+            Ok(valid) => self.run_one(&valid, |market, scratch| {
+                (market.run(&valid, Detail::FULL, scratch), None)
+            }),
             Err(failed) => failed,
         };
         match outcome {
