@@ -51,10 +51,12 @@ async function runOptimizer(ctx, event) {
     await pool.load(dataset);
     optimizer = new wasm.Optimizer(store, template, fingerprint, grid, target, sampler, seed, batch, convergence, patience);
     for (let iteration = 1; iteration <= iterations; iteration++) {
-      const { configs, hashes } = optimizer.next(store);
-      if (!hashes.length) break;
-      const outcomes = await pool.run(configs);
-      await persist.append(outcomes, hashes, []);
+      // Each iteration is one chunk of the sweep loop: planned, run, logged, recorded.
+      const chunk = optimizer.next(store);
+      if (chunk === '[]') break;
+      const plan = store.planChunk(chunk, fingerprint, false);
+      const outcomes = plan.hashes.length ? await pool.run(plan.to_run) : null;
+      await persist.append(outcomes, plan.hashes, plan.refused);
       const step = optimizer.observe(store);
       trajectory.push({ iteration, evaluated: step.evaluated, best: step.best });
       drawProgress($('#opt-chart'), trajectory.map((t) => t.best));

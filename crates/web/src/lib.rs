@@ -378,13 +378,6 @@ pub struct Optimizer {
     fingerprint: String,
 }
 
-/// An iteration's configs as the workers take them, with their hashes.
-#[derive(Serialize)]
-struct Iteration {
-    configs: String,
-    hashes: Vec<String>,
-}
-
 #[wasm_bindgen]
 impl Optimizer {
     /// A loop for `template`'s market, range, costs and strategy on data of `fingerprint`,
@@ -421,9 +414,9 @@ impl Optimizer {
         })
     }
 
-    /// The next iteration's configs (`{configs: JSON, hashes}`; none when the space is
-    /// exhausted).
-    pub fn next(&self, store: &mut WebStore) -> Result<JsValue, Error> {
+    /// The next iteration's configs as a JSON array (`[]` when the space is exhausted):
+    /// one chunk for `WebStore.planChunk`, as a sweep's.
+    pub fn next(&self, store: &mut WebStore) -> Result<String, Error> {
         let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
         let configs: Vec<BacktestConfig> = self
             .inner
@@ -434,17 +427,7 @@ impl Optimizer {
                 ..self.template.clone()
             })
             .collect();
-        let hashes = configs
-            .iter()
-            .map(|c| match c.validate() {
-                Ok(valid) => valid.hash(&self.fingerprint),
-                Err(_) => config_hash(c, &self.fingerprint),
-            })
-            .collect();
-        to_js(&Iteration {
-            configs: serde_json::to_string(&configs).map_err(into_error)?,
-            hashes,
-        })
+        serde_json::to_string(&configs).map_err(into_error)
     }
 
     /// After the iteration's configs are stored: its step (`{iteration, evaluated, best,
