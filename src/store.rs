@@ -964,20 +964,15 @@ pub struct Inserted {
 /// must be a finite number.
 fn unstorable(r: &BacktestResult) -> Option<String> {
     let m = &r.metrics;
-    let metrics = [
-        ("total_return", m.total_return),
-        ("annualized_return", m.annualized_return),
-        ("sharpe_ratio", m.sharpe_ratio),
-        ("max_drawdown", m.max_drawdown),
-        ("win_rate", m.win_rate),
-        ("profit_factor", m.profit_factor.unwrap_or(0.0)),
-        ("avg_win", m.avg_win),
-        ("avg_loss", m.avg_loss),
-        ("final_equity", m.final_equity),
-    ];
-    if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+    // A profit factor without a loss is undefined, stored as NULL: the one metric that may be.
+    let undefined = Metric::ALL
+        .into_iter()
+        .filter(|&metric| !(metric == Metric::ProfitFactor && m.profit_factor.is_none()))
+        .find(|metric| !metric.of(m).is_finite());
+    if let Some(metric) = undefined {
         return Some(format!(
-            "metric `{name}` is {value}, not a finite number: the candles or costs give no usable result"
+            "metric `{metric}` is {}, not a finite number: the candles or costs give no usable result",
+            metric.of(m)
         ));
     }
     r.equity_curve

@@ -133,6 +133,7 @@ fn a_result_with_a_non_finite_metric_is_recorded_as_an_error() {
     let mut bad = good.clone();
     bad.config_hash = "f".repeat(64);
     bad.metrics.sharpe_ratio = f64::NAN;
+    let good_copy = good.clone();
     let inserted = store.insert(&[good.clone(), bad, good], 1).unwrap();
     assert_eq!((inserted.stored, inserted.already_stored, inserted.failed), (1, 1, 1));
     let errors = store.errors(10).unwrap();
@@ -143,6 +144,11 @@ fn a_result_with_a_non_finite_metric_is_recorded_as_an_error() {
         errors[0].message
     );
     assert_eq!(errors[0].config_hash.as_deref(), Some("f".repeat(64).as_str()));
+    // Without a loss the profit factor is undefined, and that is a row, not an error.
+    let mut lossless = good_copy;
+    lossless.config_hash = "e".repeat(64);
+    lossless.metrics.profit_factor = None;
+    assert_eq!(store.insert(&[lossless], 2).unwrap().stored, 1);
 }
 
 // 3
