@@ -117,16 +117,23 @@ pub(crate) enum Existing<'a> {
 /// Refuses a path [`write_atomically`] would refuse to replace, before it is read: a
 /// FIFO without a writer would block the read for ever.
 pub(crate) fn check_replaceable(path: &Path) -> Result<()> {
-    if let (_, Some(meta)) = target_of(path)?
+    replaceable_target(path).map(drop)
+}
+
+/// Where a write to `path` lands (see [`target_of`]), refusing anything there but a
+/// regular file.
+fn replaceable_target(path: &Path) -> Result<(PathBuf, Option<Metadata>)> {
+    let (target, meta) = target_of(path)?;
+    if let Some(meta) = &meta
         && !meta.is_file()
     {
         bail!(
             "{} is not a regular file ({}); refusing to replace it",
             path.display(),
-            kind_of(&meta)
+            kind_of(meta)
         );
     }
-    Ok(())
+    Ok((target, meta))
 }
 
 /// Where a write really lands: through any symlinks, to their target.
@@ -162,8 +169,7 @@ pub(crate) fn write_atomically(
     existing: Existing<'_>,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
-    check_replaceable(path)?;
-    let (target, meta) = target_of(path)?;
+    let (target, meta) = replaceable_target(path)?;
     if let Some(meta) = &meta {
         if let Existing::RefuseUnless { force, protected } = existing {
             if same_file(meta, protected) {
@@ -197,7 +203,8 @@ pub(crate) fn write_atomically(
         Some(meta) => {
             file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
                 .with_context(|| format!("keeping the mode of {}", path.display()))?;
-            if meta.uid() != file.metadata()?.uid() || meta.gid() != file.metadata()?.gid() {
+            let own = file.metadata()?;
+            if meta.uid() != own.uid() || meta.gid() != own.gid() {
                 std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid())).with_context(|| {
                     format!(
                         "{} belongs to uid {} gid {}, which this user cannot give a new file; left as it was",
