@@ -52,34 +52,30 @@ pub fn open_read_only(path: &Path) -> Result<Store<Sqlite>> {
         path.display()
     );
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let open = |uri: &str| -> Result<Store<Sqlite>> {
+    let connect = |uri: &str| -> rusqlite::Result<Connection> {
         let connection = Connection::open_with_flags(uri, flags)?;
         connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
-        Ok(Store::open_read_only(Sqlite(connection))?)
+        // The first read maps a WAL file's shared memory: where that cannot be, it fails here.
+        connection.query_row("PRAGMA user_version", [], |_| Ok(()))?;
+        Ok(connection)
     };
     let uri = format!("file:{}", uri_path(path));
-    match open(&format!("{uri}?mode=ro")) {
-        Ok(store) => Ok(store),
-        // A WAL file needs its shared-memory file, which a read-only folder cannot hold;
-        // nobody can be writing there, so the file is read as immutable.
-        Err(e) if cannot_share(&e) => open(&format!("{uri}?immutable=1")),
+    let connection = match connect(&format!("{uri}?mode=ro")) {
+        Ok(connection) => Ok(connection),
+        // A read-only folder cannot hold the shared-memory file; nobody can be writing
+        // there, so the file is read as immutable.
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+            ) =>
+        {
+            connect(&format!("{uri}?immutable=1"))
+        }
         Err(e) => Err(e),
     }
-    .with_context(|| format!("opening {}", path.display()))
-}
-
-/// Whether opening failed for want of the shared-memory file beside the store.
-fn cannot_share(e: &anyhow::Error) -> bool {
-    let code = e
-        .downcast_ref::<rusqlite::Error>()
-        .and_then(rusqlite::Error::sqlite_error_code);
-    // The store's queries report the driver's failure as text.
-    let text = e.to_string();
-    matches!(
-        code,
-        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-    ) || text.contains("readonly database")
-        || text.contains("unable to open")
+    .with_context(|| format!("opening {}", path.display()))?;
+    Store::open_read_only(Sqlite(connection)).with_context(|| format!("opening {}", path.display()))
 }
 
 /// A path as a `file:` URI path: `?`, `#` and `%` escaped.
