@@ -199,21 +199,21 @@ pub fn run_chunks<D: Sql>(
                     .collect()
             }
         };
-        let first_failure = plan
-            .refused
-            .first()
-            .map(|f| (f.config.clone(), f.error.clone()))
-            .or_else(|| {
-                runs.iter()
-                    .find_map(|run| run.as_ref().err().map(|f| (f.config.clone(), f.error.clone())))
-            });
+        // Kept only when it could stop the sweep: the records take the runs.
+        let first_failure = options
+            .stop_on_error
+            .then(|| {
+                plan.refused
+                    .first()
+                    .or_else(|| runs.iter().find_map(|run| run.as_ref().err()))
+            })
+            .flatten()
+            .map(|f| (f.config.clone(), f.error.clone()));
         let sweep = options.keep_returns.map(|id| (id, plan.members.as_slice()));
         outcome.counts += store.record_chunk(&plan.hashes, runs, &plan.refused, sweep, now_ms())?;
         outcome.counts.already_stored += plan.already_stored;
         progress(&outcome);
-        if options.stop_on_error
-            && let Some(first) = first_failure
-        {
+        if let Some(first) = first_failure {
             outcome.stopped_by = Some(first);
             break;
         }
