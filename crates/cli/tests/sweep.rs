@@ -183,6 +183,34 @@ fn failing_configs_land_in_errors_and_the_rest_complete() {
 }
 
 #[test]
+fn stop_on_error_stops_at_the_first_failing_config_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        dir.path(),
+        "spec.yaml",
+        "{symbol: BTCUSDT, timeframe: 15m, start: 2025-01-01, end: 2025-03-01, strategies: [sma],
+          param_grids: {sma: {fast_period: [5, 0], slow_period: [20]}}}",
+    );
+    let db = dir.path().join("db.sqlite");
+    let err = refused(&[
+        "sweep",
+        spec.to_str().unwrap(),
+        "--data",
+        DATA_15M,
+        "--db",
+        &db_arg(&db),
+        "--stop-on-error",
+    ]);
+    assert!(err.contains("(stopped: --stop-on-error)"), "{err}");
+    assert!(
+        err.contains("\"fast_period\":0") && err.contains("fast_period"),
+        "{err}"
+    );
+    // What ran before the stop is kept, and so is the failure.
+    assert_eq!(stored(&db), 1);
+}
+
+#[test]
 fn every_viewer_command_reads_a_real_database() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write(
