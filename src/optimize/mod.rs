@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::canonical::to_canonical_json;
+use crate::error::Error;
 use crate::metrics::{Metric, Metrics};
 use crate::store::Experiment;
 
@@ -51,6 +52,21 @@ pub enum Sampler {
     Random,
     /// Tree-structured Parzen estimator, as Optuna's default sampler.
     Tpe,
+}
+
+impl std::str::FromStr for Sampler {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self, Error> {
+        match name {
+            "tpe" => Ok(Sampler::Tpe),
+            "random" => Ok(Sampler::Random),
+            other => Err(Error::config(
+                "sampler",
+                format!("must be `tpe` or `random`, not `{other}`"),
+            )),
+        }
+    }
 }
 
 /// Optuna's defaults: 10 random trials first, 24 candidates per suggestion.

@@ -188,3 +188,11 @@ fn the_loop_reports_a_drawdown_target_in_its_own_sign_and_tops_up_a_proposer() {
     let step = optimizer.observe(&history);
     assert_eq!(step.best, 0.2, "the smallest drawdown, as a drawdown");
 }
+
+#[test]
+fn samplers_are_named_and_an_unknown_name_is_refused() {
+    assert_eq!("tpe".parse::<Sampler>().unwrap(), Sampler::Tpe);
+    assert_eq!("random".parse::<Sampler>().unwrap(), Sampler::Random);
+    let err = "optuna".parse::<Sampler>().unwrap_err().to_string();
+    assert_eq!(err, "config field `sampler`: must be `tpe` or `random`, not `optuna`");
+}

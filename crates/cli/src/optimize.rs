@@ -111,11 +111,7 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     }
 
     let stop = AtomicBool::new(false);
-    let sampler = if args.sampler == "random" {
-        Sampler::Random
-    } else {
-        Sampler::Tpe
-    };
+    let sampler: Sampler = args.sampler.parse()?;
     // The store's history is read once, then again after each iteration's configs land.
     let mut history = store.history(&template, market.fingerprint())?;
     let mut trials = trials_of(&history, target);

@@ -399,11 +399,7 @@ impl Optimizer {
         let template: BacktestConfig = from_js(template)?;
         let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
         let space = SearchSpace::from_grid(&template.strategy, &grid).map_err(into_error)?;
-        let sampler = match sampler {
-            "tpe" => Sampler::Tpe,
-            "random" => Sampler::Random,
-            other => return Err(Error::new(&format!("sampler must be `tpe` or `random`, not `{other}`"))),
-        };
+        let sampler: Sampler = sampler.parse().map_err(into_error)?;
         let target: Metric = target.parse().map_err(into_error)?;
         let history = store.trials(&template, fingerprint, target)?;
         let inner = OptimizerLoop::new(space, target, sampler, seed, batch, convergence, patience, &history);
