@@ -66,7 +66,7 @@ export class Datasets {
   // range is checked against the caps before the first request (see downloadPlan).
   async download(origin, onProgress) {
     const { base, symbol, interval, start, end } = origin;
-    const plan = downloadPlan(origin);
+    const plan = downloadPlan(this.wasm, origin);
     const rows = [];
     let from = start;
     for (let requests = 0; from < end; requests++) {
@@ -96,14 +96,14 @@ export class Datasets {
 // The most candles one download may bring (two years of 1m candles, as the edge allows).
 export const MAX_DOWNLOAD_ROWS = 1_000_000;
 const PAGE_ROWS = 1000;
-const INTERVAL_MS = { '1m': 60e3, '3m': 180e3, '5m': 300e3, '15m': 900e3, '30m': 1800e3, '1h': 3600e3, '2h': 7200e3, '4h': 14400e3, '6h': 21600e3, '8h': 28800e3, '12h': 43200e3, '1d': 86400e3 };
 // Binance's public market-data hosts: the only ones a link may fetch from without asking.
 const BINANCE_HOSTS = new Set(['api.binance.com', 'api1.binance.com', 'api2.binance.com', 'api3.binance.com', 'api4.binance.com', 'data-api.binance.vision']);
 
 // What downloading `origin` means before anything is fetched: its host, whether it is
-// Binance's, and how many candles and requests it takes at most. Refuses a range over
-// the cap, a URL that is not http(s), and an unknown interval.
-export function downloadPlan({ base, interval, start, end }) {
+// Binance's, and how many candles and requests it takes at most (the interval's length
+// from the core's timeframes). Refuses a range over the cap, a URL that is not http(s),
+// and an unknown interval.
+export function downloadPlan(wasm, { base, interval, start, end }) {
   let url;
   try {
     url = new URL(base);
@@ -111,7 +111,7 @@ export function downloadPlan({ base, interval, start, end }) {
     throw new Error(`the candle source \`${String(base).slice(0, 100)}\` is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the candle source ${url.origin} is not an http(s) URL`);
-  const step = INTERVAL_MS[interval];
+  const step = wasm.timeframes().find((tf) => tf.name === interval)?.millis;
   if (!step) throw new Error(`unknown interval \`${String(interval).slice(0, 20)}\``);
   if (!(Number.isFinite(start) && Number.isFinite(end) && end > start)) throw new Error('the download range is empty or not a range of times');
   const rows = Math.ceil((end - start) / step);

@@ -32,7 +32,7 @@ async function linkedDataset(ctx, id) {
   else if (id.origin) {
     // A link names where its candles come from; only Binance's public API is fetched
     // without asking, and never more than the download cap.
-    const plan = downloadPlan(id.origin);
+    const plan = downloadPlan(wasm, id.origin);
     const ask = `This link's candles (${id.symbol} ${id.timeframe}, up to ${plan.rows} candles in ${plan.requests} requests) ` +
       `come from ${plan.host}, which is not Binance's public API.\n\nDownload them from ${plan.host}?`;
     if (!plan.binance && !window.confirm(ask)) throw new Error(`not downloaded: this link's candles come from ${plan.host}, and you declined`);

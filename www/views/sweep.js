@@ -7,14 +7,12 @@ import { readSpec, renderAxes, updateCount, chooseDataset, fillFromSpec } from '
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
 
-const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d'];
-
 let running = null; // the sweep in flight: { cancelled }
 
 /** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#sweep-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
-  replace($('#sweep-timeframe'), TIMEFRAMES.map((t) => h('option', { value: t }, t)));
+  replace($('#sweep-timeframe'), ctx.wasm.timeframes().map((tf) => h('option', { value: tf.name }, tf.name)));
   $('#sweep-strategy').addEventListener('change', () => renderAxes(ctx));
   $('#preset').addEventListener('click', () => renderAxes(ctx, true));
   $('#sweep-form').addEventListener('input', () => updateCount(ctx));

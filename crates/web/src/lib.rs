@@ -162,6 +162,21 @@ pub fn market_fingerprint(columns: JsValue, timeframe: &str, start: f64, end: f6
         .fingerprint())
 }
 
+/// The timeframes, in order, with their length (`{name, millis}`): the page's lists of
+/// them and the download's candle counts.
+#[wasm_bindgen]
+pub fn timeframes() -> Result<JsValue, Error> {
+    #[derive(Serialize)]
+    struct Info {
+        name: &'static str,
+        millis: i64,
+    }
+    to_js(&Timeframe::ALL.map(|tf| Info {
+        name: tf.as_str(),
+        millis: tf.millis(),
+    }))
+}
+
 /// The metrics every list of them shows (`{name, higher_is_better, format}`), in order.
 #[wasm_bindgen]
 pub fn metrics() -> Result<JsValue, Error> {
