@@ -37,6 +37,7 @@ impl Evaluator {
             start: btlab::Timestamp::parse("2025-01-01").unwrap(),
             end: btlab::Timestamp::parse("2026-01-01").unwrap(),
             strategy: self.strategy.clone(),
+            definition: None,
             params: params.clone(),
             initial_capital: 10_000.0,
             fee_bps: 10.0,

@@ -52,6 +52,10 @@ pub struct BacktestConfig {
     pub start: Timestamp,
     pub end: Timestamp,
     pub strategy: String,
+    /// A defined strategy's definition hash (spec: STRATEGY.md, "Identity"); absent for a
+    /// built-in, so every built-in config keeps its hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     pub params: Map<String, Value>,
     #[serde(default = "default_capital")]
     pub initial_capital: f64,
@@ -105,7 +109,7 @@ impl BacktestConfig {
             });
         }
         check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
-        let strategy = strategy::find(&self.strategy)?;
+        let strategy = strategy::resolve(&self.strategy, self.definition.as_deref())?;
         let (params, normal) = strategy::validate_params(strategy, &self.params)?;
         Ok(ValidConfig {
             config: BacktestConfig {

@@ -104,7 +104,7 @@ impl Market {
     /// `candles` must already be of `timeframe` and cut to the config range.
     pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
         let fingerprint = candles.fingerprint();
-        let indicators = Indicators::new(candles.close.clone());
+        let indicators = Indicators::of_candles(&candles);
         let close_index = CloseIndex::new(&candles.close);
         Self {
             candles,

@@ -12,6 +12,9 @@ pub enum Error {
     Format(String),
     #[error("unknown strategy `{name}` (known: {known})")]
     UnknownStrategy { name: String, known: String },
+    /// A config naming a definition this process was not given.
+    #[error("strategy `{name}`: definition {hash} is not loaded (give its file, e.g. --strategy-file, or the store it ran from)")]
+    UnknownDefinition { name: String, hash: String },
     #[error("strategy `{strategy}`, parameter `{param}`: {message}")]
     Param {
         strategy: String,
@@ -34,6 +37,12 @@ pub enum Error {
     /// The experiment store refused a request, or its driver failed.
     #[error("experiment store: {0}")]
     Store(String),
+    /// A strategy definition that does not compile: each error at its line and column.
+    #[error("definition `{name}`: {}", summary(diagnostics))]
+    Definition {
+        name: String,
+        diagnostics: Vec<crate::lang::Diagnostic>,
+    },
     /// A strategy profile could not be read, found or written.
     #[error("profiles: {0}")]
     Profile(String),
@@ -52,6 +61,14 @@ impl Error {
             field: field.to_owned(),
             message: message.into(),
         }
+    }
+}
+
+fn summary(diagnostics: &[crate::lang::Diagnostic]) -> String {
+    match diagnostics {
+        [] => "does not compile".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
     }
 }
 

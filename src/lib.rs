@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod indicators;
+pub mod lang;
 pub mod metrics;
 pub mod optimize;
 pub mod overfit;

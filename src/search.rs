@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{BacktestConfig, DEFAULT_CAPITAL, DEFAULT_FEE_BPS, default_capital, default_fee_bps};
 use crate::error::{Error, Result};
-use crate::strategy::{self, ParamKind, Strategy};
+use crate::strategy::{self, Comparison, Constraint, ParamKind, Strategy, Term};
 use crate::time::Timestamp;
 use crate::timeframe::Timeframe;
 
@@ -84,7 +84,14 @@ pub struct SweepSpec {
     pub timeframe: Timeframe,
     pub start: Timestamp,
     pub end: Timestamp,
+    #[serde(default)]
     pub strategies: Vec<String>,
+    /// Strategy definitions (the language's YAML texts): each is swept with the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definitions: Vec<String>,
+    /// Definition files, which the face reads into `definitions` (the core reads no file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strategy_files: Vec<String>,
     #[serde(default)]
     pub param_grids: ParamGrids,
     #[serde(default)]
@@ -140,17 +147,35 @@ impl SweepSpec {
         // Every face asks for the configs (or their count) first: a bad cost is refused
         // before anything runs.
         crate::config::check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
+        if let Some(file) = self.strategy_files.first() {
+            return Err(Error::Search(format!(
+                "strategy_files ({file}, ...) must be read into `definitions` by the face running the sweep"
+            )));
+        }
         // Parsed only when a strategy has no grid of its own.
         let mut predefined: Option<ParamGrids> = None;
-        let mut parts = Vec::with_capacity(self.strategies.len());
+        let mut strategies: Vec<&'static dyn Strategy> = Vec::new();
         for name in &self.strategies {
-            let strategy = strategy::find(name)?;
+            strategies.push(strategy::find(name)?);
+        }
+        for text in &self.definitions {
+            let defined: &'static dyn Strategy = crate::lang::define(text)?;
+            // A definition named in `strategies` too: this one, in that place.
+            match strategies.iter().position(|s| s.name() == defined.name()) {
+                Some(i) => strategies[i] = defined,
+                None => strategies.push(defined),
+            }
+        }
+        let empty = ParamGrid::new();
+        let mut parts = Vec::with_capacity(strategies.len());
+        for strategy in strategies {
+            let name = strategy.name();
             let grid = match self.param_grids.get(name) {
                 Some(grid) => grid,
-                None => predefined
-                    .get_or_insert_with(predefined_grids)
-                    .get(name)
-                    .ok_or_else(|| Error::Search(format!("no param grid for `{name}`")))?,
+                None if strategy.definition().is_some() && strategy.params().is_empty() => &empty,
+                None => predefined.get_or_insert_with(predefined_grids).get(name).ok_or_else(|| {
+                    Error::Search(format!("no param grid for `{name}` (give one in param_grids.{name})"))
+                })?,
             };
             let space = Space::new(strategy, grid, self.search)?;
             let cursor = match self.search {
@@ -173,7 +198,7 @@ impl SweepSpec {
     /// Combinations before constraints: the product of the axis sizes for a grid,
     /// `n_samples` per strategy for random search.
     pub fn size_before_constraints(&self) -> Result<u128> {
-        self.total(Space::size)
+        self.total(|space| Ok(space.size()))
     }
 
     /// Configs the sweep runs: for a grid, the combinations its constraints allow, counted
@@ -182,26 +207,27 @@ impl SweepSpec {
         self.total(Space::allowed_count)
     }
 
-    fn total(&self, grid_size: impl Fn(&Space) -> u128) -> Result<u128> {
+    fn total(&self, grid_size: impl Fn(&Space) -> Result<u128>) -> Result<u128> {
         let configs = self.configs()?;
-        Ok(configs
+        configs
             .parts
             .iter()
             .map(|(space, _)| match self.search {
                 SearchType::Grid => grid_size(space),
-                SearchType::Random => u128::from(self.n_samples),
+                SearchType::Random => Ok(u128::from(self.n_samples)),
             })
-            .sum())
+            .sum()
     }
 
     /// One config of this sweep: `strategy` with `params` over the spec's market and costs.
-    pub(crate) fn config(&self, strategy: &str, params: Map<String, Value>) -> BacktestConfig {
+    pub(crate) fn config(&self, strategy: &dyn Strategy, params: Map<String, Value>) -> BacktestConfig {
         BacktestConfig {
             symbol: self.symbol.clone(),
             timeframe: self.timeframe,
             start: self.start,
             end: self.end,
-            strategy: strategy.to_owned(),
+            strategy: strategy.name().to_owned(),
+            definition: strategy.definition().map(str::to_owned),
             params,
             initial_capital: self.initial_capital,
             fee_bps: self.fee_bps,
@@ -230,6 +256,8 @@ pub fn generate_configs(
         start,
         end,
         strategies: strategies.iter().map(|s| (*s).to_owned()).collect(),
+        definitions: Vec::new(),
+        strategy_files: Vec::new(),
         param_grids,
         search,
         n_samples,
@@ -283,8 +311,7 @@ struct Space {
     strategy: &'static dyn Strategy,
     axes: Vec<(&'static str, ParamKind, Points)>,
     ranges: Vec<Option<Range>>,
-    /// For each constraint, the positions of its two parameters.
-    constraints: Vec<(usize, usize)>,
+    constraints: &'static [Constraint],
 }
 
 impl Space {
@@ -303,7 +330,7 @@ impl Space {
         for spec in specs {
             let at = |message: String| Error::Search(format!("{}.{}: {message}", strategy.name(), spec.name));
             let (values, range) = match grid.get(spec.name) {
-                None => (Points::Listed(vec![default_value(spec.kind, spec.default)]), None),
+                None => (Points::Listed(vec![spec.default_value()]), None),
                 Some(Axis::Values(values) | Axis::Range(Range::Choice { values })) => {
                     (Points::Listed(values.clone()), None)
                 }
@@ -315,22 +342,11 @@ impl Space {
             axes.push((spec.name, spec.kind, values));
             ranges.push(range);
         }
-        let position = |name: &str| {
-            specs
-                .iter()
-                .position(|s| s.name == name)
-                .expect("constraints name params")
-        };
-        let constraints = strategy
-            .constraints()
-            .iter()
-            .map(|c| (position(c.lesser), position(c.greater)))
-            .collect();
         Ok(Self {
             strategy,
             axes,
             ranges,
-            constraints,
+            constraints: strategy.constraints(),
         })
     }
 
@@ -338,26 +354,41 @@ impl Space {
         self.axes.iter().map(|(_, _, v)| v.len() as u128).product()
     }
 
-    /// Combinations the constraints allow. Each constraint ties two axes; the strategies'
-    /// constraints never share a parameter, so the count is the product of the free axes'
-    /// sizes and, per constraint, the pairs `a < b` of its two axes (sorted and counted by
-    /// binary search: O(n log n) per axis, whatever the grid's size). Values that are not
-    /// numbers pass, as `allowed` lets them.
-    fn allowed_count(&self) -> u128 {
-        let tied: Vec<usize> = self.constraints.iter().flat_map(|&(a, b)| [a, b]).collect();
-        let shares_an_axis = (1..tied.len()).any(|i| tied[..i].contains(&tied[i]));
-        assert!(
-            !shares_an_axis,
-            "constraints sharing a parameter are not counted in closed form"
-        );
+    fn position(&self, name: &str) -> usize {
+        self.axes.iter().position(|a| a.0 == name).expect("constraints name params")
+    }
+
+    /// Combinations the constraints allow, counted without visiting the grid where it can
+    /// be: when every constraint is `a < b` between two axes and none shares an axis (all
+    /// the built-ins' are), the count is the product of the free axes' sizes and, per
+    /// constraint, the pairs `a < b` of its two axes (sorted and counted by binary search:
+    /// O(n log n) per axis, whatever the grid's size). Otherwise the axes the constraints
+    /// touch are walked (up to [`MAX_WALKED`] combinations; the rest multiply). Values that
+    /// are not numbers pass, as `allowed` lets them.
+    fn allowed_count(&self) -> Result<u128> {
+        let tied: Vec<usize> = self.constraints.iter().flat_map(|c| c.params()).map(|p| self.position(p)).collect();
+        let mut touched = tied.clone();
+        touched.sort_unstable();
+        touched.dedup();
         let free: u128 = (0..self.axes.len())
-            .filter(|i| !tied.contains(i))
+            .filter(|i| !touched.contains(i))
             .map(|i| self.axes[i].2.len() as u128)
             .product();
+        let pairwise = touched.len() == tied.len()
+            && self.constraints.iter().all(|c| {
+                c.op == Comparison::Lt && matches!((c.left, c.right), (Term::Param(_), Term::Param(_)))
+            });
+        if !pairwise {
+            return Ok(free * self.walk_touched(&touched)?);
+        }
         let pairs: u128 = self
             .constraints
             .iter()
-            .map(|&(lesser, greater)| {
+            .map(|c| {
+                let [lesser, greater] = [c.left, c.right].map(|t| match t {
+                    Term::Param(p) => self.position(p),
+                    Term::Number(_) => unreachable!("pairwise constraints compare params"),
+                });
                 let numbers = |axis: usize| self.axes[axis].2.sorted_numbers();
                 let (low, low_other) = numbers(lesser);
                 let (high, high_other) = numbers(greater);
@@ -369,17 +400,47 @@ impl Space {
                 ordered + low_other * n_high + high_other * n_low - low_other * high_other
             })
             .product();
-        free * pairs
+        Ok(free * pairs)
+    }
+
+    /// The allowed combinations of the `touched` axes, counted one by one.
+    fn walk_touched(&self, touched: &[usize]) -> Result<u128> {
+        let total: u128 = touched.iter().map(|&i| self.axes[i].2.len() as u128).product();
+        if total > MAX_WALKED {
+            return Err(Error::Search(format!(
+                "`{}`: its constraints tie axes of {total} combinations, too many to count (at most {MAX_WALKED})",
+                self.strategy.name()
+            )));
+        }
+        let mut digits = vec![0usize; touched.len()];
+        let mut count = 0;
+        loop {
+            let value_of = |name: &str| {
+                let axis = self.position(name);
+                let k = touched.iter().position(|&t| t == axis)?;
+                self.axes[axis].2.get(digits[k]).as_f64()
+            };
+            count += u128::from(self.constraints.iter().all(|c| c.holds(value_of)));
+            let mut k = touched.len();
+            loop {
+                if k == 0 {
+                    return Ok(count);
+                }
+                k -= 1;
+                digits[k] += 1;
+                if digits[k] < self.axes[touched[k]].2.len() {
+                    break;
+                }
+                digits[k] = 0;
+            }
+        }
     }
 
     fn allowed(&self, values: &[Value]) -> bool {
-        self.constraints.iter().all(
-            |&(lesser, greater)| match (values[lesser].as_f64(), values[greater].as_f64()) {
-                (Some(a), Some(b)) => a < b,
-                // A non-number fails validation later, with its own message.
-                _ => true,
-            },
-        )
+        // A non-number fails validation later, with its own message.
+        self.constraints
+            .iter()
+            .all(|c| c.holds(|name| values[self.position(name)].as_f64()))
     }
 
     fn params(&self, values: Vec<Value>) -> Map<String, Value> {
@@ -401,7 +462,7 @@ impl Space {
                     let x = libm::exp(lo + (hi - lo) * rng.random::<f64>());
                     match kind {
                         ParamKind::Int => Value::from(libm::round(x) as i64),
-                        ParamKind::Float => Value::from(x),
+                        _ => Value::from(x),
                     }
                 }
                 // Lists and int ranges: one of the axis values, uniformly.
@@ -411,12 +472,7 @@ impl Space {
     }
 }
 
-fn default_value(kind: ParamKind, default: f64) -> Value {
-    match kind {
-        ParamKind::Int => Value::from(default as i64),
-        ParamKind::Float => Value::from(default),
-    }
-}
+
 
 impl Range {
     /// The axis's points for a grid (random search draws floats from the range itself).
@@ -504,6 +560,9 @@ pub struct Configs {
     current: usize,
 }
 
+/// The most combinations of constrained axes a grid's count walks.
+const MAX_WALKED: u128 = 10_000_000;
+
 /// Random search redraws a config that breaks a constraint; this many failures in a row
 /// mean the axes cannot satisfy it.
 const MAX_REDRAWS: u32 = 10_000;
@@ -519,7 +578,7 @@ impl Configs {
                         let params = space.allowed(&values).then(|| space.params(values));
                         *done = !advance(digits, &space.axes);
                         if let Some(params) = params {
-                            return Some(Ok(self.spec.config(space.strategy.name(), params)));
+                            return Some(Ok(self.spec.config(space.strategy, params)));
                         }
                     }
                 }
@@ -530,7 +589,7 @@ impl Configs {
                             let values = space.draw(rng);
                             if space.allowed(&values) {
                                 let params = space.params(values);
-                                return Some(Ok(self.spec.config(space.strategy.name(), params)));
+                                return Some(Ok(self.spec.config(space.strategy, params)));
                             }
                         }
                         *left = 0;
@@ -579,6 +638,8 @@ mod tests {
             start: Timestamp::parse("2025-01-01").unwrap(),
             end: Timestamp::parse("2025-02-01").unwrap(),
             strategies: vec!["sma".into()],
+            definitions: Vec::new(),
+            strategy_files: Vec::new(),
             param_grids: parse_grids(grids).unwrap(),
             search,
             n_samples: 200,

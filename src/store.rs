@@ -172,6 +172,16 @@ CREATE TABLE period_returns (
     returns      BLOB NOT NULL
 );
 "#,
+    r#"
+-- Strategy definitions (the language's files), each once, by the hash their configs
+-- carry: every experiment re-runs from the database alone.
+ALTER TABLE experiments ADD COLUMN definition TEXT;
+CREATE TABLE definitions (
+    hash   TEXT PRIMARY KEY,
+    name   TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -335,10 +345,22 @@ impl Filter {
     }
 }
 
-const COLUMNS: &str = "id, config_hash, data_fingerprint, symbol, timeframe, strategy, start_time, end_time, \
-    params, initial_capital, fee_bps, slippage_bps, allow_short, candles, first_candle, last_candle, \
-    total_return, annualized_return, sharpe_ratio, max_drawdown, total_trades, winning_trades, losing_trades, \
-    win_rate, profit_factor, avg_win, avg_loss, final_equity, equity_curve, created_at";
+macro_rules! columns_before_definitions {
+    () => {
+        "id, config_hash, data_fingerprint, symbol, timeframe, strategy, start_time, end_time, \
+         params, initial_capital, fee_bps, slippage_bps, allow_short, candles, first_candle, last_candle, \
+         total_return, annualized_return, sharpe_ratio, max_drawdown, total_trades, winning_trades, losing_trades, \
+         win_rate, profit_factor, avg_win, avg_loss, final_equity, equity_curve, created_at"
+    };
+}
+
+/// An experiment's columns, in the order [`experiment`] reads them.
+const COLUMNS: &str = concat!(columns_before_definitions!(), ", definition");
+/// The same for a file from before definitions (read-only: it is not migrated).
+const COLUMNS_V2: &str = concat!(columns_before_definitions!(), ", NULL AS definition");
+
+/// The schema version that added `experiments.definition` and the `definitions` table.
+const DEFINITIONS_VERSION: i64 = 3;
 
 pub struct Store<D: Sql> {
     db: D,
@@ -399,10 +421,43 @@ impl<D: Sql> Store<D> {
         }
         db.execute_batch(INDEXES)
             .map_err(|e| Error::Store(format!("building the indexes: {e}")))?;
-        Ok(Self {
+        let mut store = Self {
             db,
             version: SCHEMA_VERSION,
-        })
+        };
+        store.load_definitions()?;
+        Ok(store)
+    }
+
+    fn columns(&self) -> &'static str {
+        if self.version >= DEFINITIONS_VERSION { COLUMNS } else { COLUMNS_V2 }
+    }
+
+    /// Gives the process every definition the store keeps, so its experiments re-run. One
+    /// that does not compile here (written by a newer btlab) stays stored, unused.
+    fn load_definitions(&mut self) -> Result<()> {
+        if self.version < DEFINITIONS_VERSION {
+            return Ok(());
+        }
+        let rows = self.db.query("SELECT source FROM definitions", &[]).map_err(driver)?;
+        for row in rows {
+            if let Some(source) = row[0].text() {
+                let _ = crate::lang::define(source);
+            }
+        }
+        Ok(())
+    }
+
+    /// The source of a stored definition.
+    pub fn definition(&mut self, hash: &str) -> Result<Option<String>> {
+        if self.version < DEFINITIONS_VERSION {
+            return Ok(None);
+        }
+        let rows = self
+            .db
+            .query("SELECT source FROM definitions WHERE hash = ?", &[hash.into()])
+            .map_err(driver)?;
+        Ok(rows.first().and_then(|r| r[0].text()).map(str::to_owned))
     }
 
     /// Opens a database to read it, writing nothing: no migration, no index. A file of an
@@ -415,7 +470,9 @@ impl<D: Sql> Store<D> {
                 "this is not a btlab experiment database (it has no btlab schema; an empty file is not one)".into(),
             ));
         }
-        Ok(Self { db, version })
+        let mut store = Self { db, version };
+        store.load_definitions()?;
+        Ok(store)
     }
 
     /// Drops the metric indexes for a bulk load; [`Store::build_indexes`] (or the next
@@ -449,6 +506,7 @@ impl<D: Sql> Store<D> {
     pub fn insert(&mut self, results: &[BacktestResult], created_at: i64) -> Result<Inserted> {
         self.transaction(|db| {
             let mut report = Inserted::default();
+            let mut kept: Vec<String> = Vec::new();
             for r in results {
                 if let Some(problem) = unstorable(r) {
                     let config = serde_json::to_value(&r.config).unwrap_or(Value::Null);
@@ -461,8 +519,8 @@ impl<D: Sql> Store<D> {
                      start_time, end_time, params, initial_capital, fee_bps, slippage_bps, allow_short, candles, \
                      first_candle, last_candle, total_return, annualized_return, sharpe_ratio, max_drawdown, \
                      total_trades, winning_trades, losing_trades, win_rate, profit_factor, avg_win, avg_loss, \
-                     final_equity, equity_curve, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                     final_equity, equity_curve, created_at, definition) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT (config_hash) DO NOTHING",
                     &row_values(r, created_at),
                 )?;
@@ -471,6 +529,12 @@ impl<D: Sql> Store<D> {
                     continue;
                 }
                 report.stored += 1;
+                if let Some(hash) = &r.config.definition
+                    && !kept.contains(hash)
+                {
+                    keep_definition(db, hash)?;
+                    kept.push(hash.clone());
+                }
                 let c = &r.config;
                 let m = &r.metrics;
                 db.execute(
@@ -535,7 +599,7 @@ impl<D: Sql> Store<D> {
             let rows = other
                 .db
                 .query(
-                    &format!("SELECT {COLUMNS} FROM experiments WHERE id > ? ORDER BY id LIMIT ?"),
+                    &format!("SELECT {} FROM experiments WHERE id > ? ORDER BY id LIMIT ?", other.columns()),
                     &[after.into(), PAGE.into()],
                 )
                 .map_err(driver)?;
@@ -668,7 +732,7 @@ impl<D: Sql> Store<D> {
                     "SELECT r.period_ms, r.first_period, r.returns, {} FROM sweep_members m \
                      JOIN experiments e USING (config_hash) LEFT JOIN period_returns r USING (config_hash) \
                      WHERE m.sweep_id = ? ORDER BY e.id",
-                    COLUMNS
+                    self.columns()
                         .split(", ")
                         .map(|c| format!("e.{c}"))
                         .collect::<Vec<_>>()
@@ -752,7 +816,8 @@ impl<D: Sql> Store<D> {
         // NULL profit factors (no loss at all) sort as the best.
         let nulls = if order == "DESC" { "NULLS FIRST" } else { "NULLS LAST" };
         let sql = format!(
-            "SELECT {COLUMNS} FROM experiments {clause} ORDER BY {} {order} {nulls}, id LIMIT ? OFFSET ?",
+            "SELECT {} FROM experiments {clause} ORDER BY {} {order} {nulls}, id LIMIT ? OFFSET ?",
+            self.columns(),
             sort.name()
         );
         params.push((limit as i64).into());
@@ -776,16 +841,17 @@ impl<D: Sql> Store<D> {
     /// with both spellings rather than guessed.
     pub fn get(&mut self, name: &str) -> Result<Experiment> {
         let name = name.trim();
+        let columns = self.columns();
         let rows = if let Some(id) = name.strip_prefix('#') {
             let id: i64 = id
                 .parse()
                 .map_err(|_| Error::Store(format!("`{name}`: an id is `#` and digits, e.g. #94")))?;
             self.db
-                .query(&format!("SELECT {COLUMNS} FROM experiments WHERE id = ?"), &[id.into()])
+                .query(&format!("SELECT {columns} FROM experiments WHERE id = ?"), &[id.into()])
         } else if name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
             let prefix = name.to_ascii_lowercase();
             self.db.query(
-                &format!("SELECT {COLUMNS} FROM experiments WHERE config_hash >= ? AND config_hash < ? LIMIT 2"),
+                &format!("SELECT {columns} FROM experiments WHERE config_hash >= ? AND config_hash < ? LIMIT 2"),
                 &[prefix.clone().into(), format!("{prefix}g").into()],
             )
         } else if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
@@ -817,7 +883,7 @@ impl<D: Sql> Store<D> {
                 &format!(
                     "SELECT {COLUMNS} FROM experiments WHERE data_fingerprint = ? AND strategy = ? AND start_time = ? \
                      AND end_time = ? AND initial_capital = ? AND fee_bps = ? AND slippage_bps = ? \
-                     AND allow_short = ? ORDER BY id"
+                     AND allow_short = ? AND definition IS ? ORDER BY id"
                 ),
                 &[
                     data_fingerprint.into(),
@@ -828,6 +894,7 @@ impl<D: Sql> Store<D> {
                     config.fee_bps.into(),
                     config.slippage_bps.into(),
                     i64::from(config.allow_short).into(),
+                    config.definition.as_deref().map_or(SqlValue::Null, Into::into),
                 ],
             )
             .map_err(driver)?;
@@ -1034,7 +1101,18 @@ fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
         m.final_equity.into(),
         SqlValue::Blob(pack_curve(&r.equity_curve)),
         created_at.into(),
+        c.definition.as_deref().map_or(SqlValue::Null, Into::into),
     ]
+}
+
+/// Stores the definition of `hash` (the process has it: its configs just ran).
+fn keep_definition<D: Sql>(db: &mut D, hash: &str) -> Result<(), String> {
+    let defined = crate::lang::defined(hash).ok_or_else(|| format!("definition {hash} is not loaded"))?;
+    db.execute(
+        "INSERT INTO definitions (hash, name, source) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+        &[hash.into(), defined.definition().name.as_str().into(), defined.source().into()],
+    )?;
+    Ok(())
 }
 
 fn experiment(r: &[SqlValue]) -> Result<Experiment> {
@@ -1064,6 +1142,7 @@ fn experiment(r: &[SqlValue]) -> Result<Experiment> {
             fee_bps: real(10, "fee_bps")?,
             slippage_bps: real(11, "slippage_bps")?,
             allow_short: int(12, "allow_short")? != 0,
+            definition: r.get(30).and_then(SqlValue::text).map(str::to_owned),
         },
         candles: int(13, "candles")?,
         first_candle: int(14, "first_candle")?,

@@ -31,10 +31,27 @@ impl From<Macd> for MacdSeries {
     }
 }
 
+/// A defined strategy's cached series: all outputs of one indicator call.
+pub type Column = Vec<Vec<f64>>;
+
+/// What a column is named by: its canonical text with the params bound (`ema(close, 12)`).
+pub type ColumnKey = Arc<str>;
+
+/// The candle columns besides the close, for the indicators that read them.
+pub struct CandleColumns {
+    pub open_time: Vec<i64>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub volume: Vec<f64>,
+}
+
 /// The indicator series of one candle series, each computed once and shared by every
 /// config of a sweep and every thread running it (a 4x4 SMA grid computes 8 SMAs, not 32).
 pub struct Indicators {
     close: Arc<[f64]>,
+    candles: CandleColumns,
+    columns: Memo<ColumnKey, Column>,
     sma: Memo<usize, Series>,
     rsi: Memo<usize, Vec<f64>>,
     macd: Memo<(usize, usize, usize), MacdSeries>,
@@ -51,16 +68,39 @@ pub struct Held(#[allow(dead_code)] Vec<Arc<dyn Any + Send + Sync>>);
 pub const DEFAULT_CACHE_BYTES: usize = 96 << 20;
 
 impl Indicators {
+    /// The indicators of a close series alone (every price the close, no volume), for tests
+    /// of the close-only indicators.
     pub fn new(close: Vec<f64>) -> Self {
         Self::with_budget(close, DEFAULT_CACHE_BYTES)
+    }
+
+    pub fn of_candles(candles: &crate::Candles) -> Self {
+        let mut indicators = Self::new(candles.close.clone());
+        indicators.candles = CandleColumns {
+            open_time: candles.open_time.clone(),
+            open: candles.open.clone(),
+            high: candles.high.clone(),
+            low: candles.low.clone(),
+            volume: candles.volume.clone(),
+        };
+        indicators
     }
 
     /// Keeps at most about `bytes` of series (each kind gets the whole budget's worth of
     /// its own series; at least four of each).
     pub fn with_budget(close: Vec<f64>, bytes: usize) -> Self {
         let n = close.len().max(1);
+        let candles = CandleColumns {
+            open_time: (0..close.len() as i64).map(|i| i * 60_000).collect(),
+            open: close.clone(),
+            high: close.clone(),
+            low: close.clone(),
+            volume: vec![0.0; close.len()],
+        };
         Self {
             close: close.into(),
+            candles,
+            columns: Memo::with_capacity(bytes / (n * 8)),
             // An SMA keeps f32 values (and a few totals); MACD two lines of f64 and f32
             // values and an f64 histogram.
             sma: Memo::with_capacity(bytes / (n * 4)),
@@ -72,7 +112,20 @@ impl Indicators {
 
     /// Series held by the cache now.
     pub fn cached(&self) -> usize {
-        self.sma.len() + self.rsi.len() + self.macd.len()
+        self.sma.len() + self.rsi.len() + self.macd.len() + self.columns.len()
+    }
+
+    pub fn close(&self) -> &[f64] {
+        &self.close
+    }
+
+    pub fn candles(&self) -> &CandleColumns {
+        &self.candles
+    }
+
+    /// A defined strategy's series named `key`, computed once (by `compute`) while cached.
+    pub fn column(&self, key: &str, compute: impl FnOnce() -> Column) -> Arc<Column> {
+        self.columns.get(Arc::from(key), || self.count(compute()))
     }
 
     pub fn len(&self) -> usize {

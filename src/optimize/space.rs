@@ -156,12 +156,38 @@ impl SearchSpace {
     }
 
     /// The space of the strategy's predefined grid (`config/param_grids.yaml`).
+    /// The space of the strategy's predefined grid, or for a defined strategy (which has
+    /// none) every param over the bounds its definition declares.
     pub fn predefined(strategy_name: &str) -> Result<Self> {
         let grids = predefined_grids();
-        let grid = grids
-            .get(strategy_name)
-            .ok_or_else(|| Error::config("strategy", format!("`{strategy_name}` has no predefined grid")))?;
-        Self::from_grid(strategy_name, grid)
+        if let Some(grid) = grids.get(strategy_name) {
+            return Self::from_grid(strategy_name, grid);
+        }
+        let strategy = strategy::find(strategy_name)?;
+        if strategy.definition().is_none() {
+            return Err(Error::config("strategy", format!("`{strategy_name}` has no predefined grid")));
+        }
+        let grid: ParamGrid = strategy
+            .params()
+            .iter()
+            .map(|p| {
+                let axis = match p.kind {
+                    ParamKind::Int => Axis::Range(Range::Int {
+                        min: p.min as i64,
+                        max: p.max as i64,
+                        step: 1,
+                    }),
+                    ParamKind::Float => Axis::Range(Range::Float {
+                        min: p.min,
+                        max: p.max,
+                        num: None,
+                    }),
+                    ParamKind::Choice => Axis::Values(p.choices.iter().map(|&c| Value::from(c)).collect()),
+                };
+                (p.name.to_owned(), axis)
+            })
+            .collect();
+        Self::from_grid(strategy_name, &grid)
     }
 
     /// The full params object at internal coordinates `point`.
@@ -203,7 +229,8 @@ fn numeric(name: &str, kind: ParamKind, low: f64, high: f64, step: i64, log: boo
             high: high.floor() as i64,
             step,
         },
-        ParamKind::Float => Dimension::Float {
+        // A range over a choice param: its values (a grid of a choice is a list).
+        ParamKind::Float | ParamKind::Choice => Dimension::Float {
             name: name.to_owned(),
             low,
             high,

@@ -228,7 +228,7 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
                         break;
                     }
                     for params in next {
-                        let config = sweep.config(name, params.clone());
+                        let config = sweep.config(space.strategy, params.clone());
                         let value = consider(config, &mut evaluated)?;
                         trials.push(Trial { params, value });
                     }

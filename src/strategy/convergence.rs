@@ -1,4 +1,4 @@
-use super::{Gap, Less, ParamSpec, ParamValues, Strategy};
+use super::{Gap, Constraint, ParamSpec, ParamValues, Strategy};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Three votes, SMA cross, MACD cross and RSI extremes; acts when `threshold` of them agree.
@@ -45,26 +45,19 @@ impl Strategy for Convergence {
                 max: 3.0,
                 exclusive: false,
                 description: "votes needed to act",
+                choices: &[],
             },
         ];
         &PARAMS
     }
 
-    fn constraints(&self) -> &'static [Less] {
-        &[
-            Less {
-                lesser: "fast_period",
-                greater: "slow_period",
-            },
-            Less {
-                lesser: "oversold",
-                greater: "overbought",
-            },
-            Less {
-                lesser: "macd_fast",
-                greater: "macd_slow",
-            },
-        ]
+    fn constraints(&self) -> &'static [Constraint] {
+        const CONSTRAINTS: [Constraint; 3] = [
+            Constraint::less("fast_period", "slow_period"),
+            Constraint::less("oversold", "overbought"),
+            Constraint::less("macd_fast", "macd_slow"),
+        ];
+        &CONSTRAINTS
     }
 
     fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {

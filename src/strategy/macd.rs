@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
+use super::{Constraint, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the MACD line is above its signal line, short (or flat) when below.
@@ -26,11 +26,9 @@ impl Strategy for MacdCross {
         &PARAMS
     }
 
-    fn constraints(&self) -> &'static [Less] {
-        &[Less {
-            lesser: "fast_period",
-            greater: "slow_period",
-        }]
+    fn constraints(&self) -> &'static [Constraint] {
+        const CONSTRAINTS: [Constraint; 1] = [Constraint::less("fast_period", "slow_period")];
+        &CONSTRAINTS
     }
 
     fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {

@@ -26,14 +26,24 @@ pub trait Strategy: Sync {
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn params(&self) -> &'static [ParamSpec];
-    /// Pairs of parameters that must be strictly ordered.
-    fn constraints(&self) -> &'static [Less] {
+    /// Comparisons between parameters (and numbers) every config must satisfy.
+    fn constraints(&self) -> &'static [Constraint] {
         &[]
+    }
+    /// A defined strategy's identity: the SHA-256 of its definition's canonical form (spec:
+    /// STRATEGY.md, "Identity"), which its configs carry. `None` for a built-in.
+    fn definition(&self) -> Option<&'static str> {
+        None
     }
     /// Writes the target (-1, 0, +1) of every candle. `out[i]` may use data up to and
     /// including candle `i`, never after; 0 until the indicators it needs have values.
     /// The engine turns -1 into 0 when shorts are not allowed.
     fn targets(&self, params: &ParamValues, indicators: &Indicators, allow_short: bool, out: &mut [i8]);
+    /// Checks of the params beyond their schema (a defined strategy's periods against the
+    /// bounds of the functions they feed): the parameter at fault and the message.
+    fn check_params(&self, _values: &ParamValues) -> Result<(), (&'static str, String)> {
+        Ok(())
+    }
     /// The indicator series `targets` reads with these params, so a sweep can compute
     /// them together before running (a test checks it names exactly those).
     fn indicators(&self, params: &ParamValues) -> Vec<IndicatorKey>;
@@ -44,6 +54,8 @@ pub trait Strategy: Sync {
 pub enum ParamKind {
     Int,
     Float,
+    /// One of `choices` (a defined strategy's moving-average names); its value is the index.
+    Choice,
 }
 
 /// One parameter: its type, default and hard bounds (inclusive unless `exclusive`).
@@ -57,6 +69,9 @@ pub struct ParamSpec {
     pub max: f64,
     pub exclusive: bool,
     pub description: &'static str,
+    /// A `Choice` parameter's values, in order (`default` is an index); empty otherwise.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub choices: &'static [&'static str],
 }
 
 impl ParamSpec {
@@ -69,6 +84,7 @@ impl ParamSpec {
             max: 100_000.0,
             exclusive: false,
             description,
+            choices: &[],
         }
     }
 
@@ -81,6 +97,16 @@ impl ParamSpec {
             max: 100.0,
             exclusive: true,
             description,
+            choices: &[],
+        }
+    }
+
+    /// The default as a params value: an integer, a number, or the chosen name.
+    pub fn default_value(&self) -> Value {
+        match self.kind {
+            ParamKind::Int => Value::from(self.default as i64),
+            ParamKind::Float => Value::from(self.default),
+            ParamKind::Choice => Value::from(self.choices.get(self.default as usize).copied().unwrap_or_default()),
         }
     }
 
@@ -98,11 +124,95 @@ impl ParamSpec {
     }
 }
 
-/// `lesser < greater` must hold between two parameters.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Less {
-    pub lesser: &'static str,
-    pub greater: &'static str,
+/// One side of a constraint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Term {
+    Param(&'static str),
+    Number(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+        }
+    }
+
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Comparison::Lt => a < b,
+            Comparison::Le => a <= b,
+            Comparison::Gt => a > b,
+            Comparison::Ge => a >= b,
+            Comparison::Eq => a == b,
+            Comparison::Ne => a != b,
+        }
+    }
+}
+
+/// `left op right` must hold between parameters (or a parameter and a number).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Constraint {
+    pub left: Term,
+    pub op: Comparison,
+    pub right: Term,
+}
+
+impl Constraint {
+    /// `lesser < greater`, the built-ins' only kind.
+    pub const fn less(lesser: &'static str, greater: &'static str) -> Self {
+        Self {
+            left: Term::Param(lesser),
+            op: Comparison::Lt,
+            right: Term::Param(greater),
+        }
+    }
+
+    /// The parameters it compares.
+    pub fn params(&self) -> impl Iterator<Item = &'static str> {
+        [self.left, self.right].into_iter().filter_map(|t| match t {
+            Term::Param(p) => Some(p),
+            Term::Number(_) => None,
+        })
+    }
+
+    /// Whether it holds for `value_of` each parameter; a side with no number (not a
+    /// numeric parameter) passes, as validation reports it with its own message.
+    pub fn holds(&self, value_of: impl Fn(&str) -> Option<f64>) -> bool {
+        let side = |t: Term| match t {
+            Term::Param(p) => value_of(p),
+            Term::Number(n) => Some(n),
+        };
+        match (side(self.left), side(self.right)) {
+            (Some(a), Some(b)) => self.op.holds(a, b),
+            _ => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Constraint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let side = |t: Term| match t {
+            Term::Param(p) => p.to_owned(),
+            Term::Number(n) => crate::error::readable(n),
+        };
+        write!(f, "{} {} {}", side(self.left), self.op.symbol(), side(self.right))
+    }
 }
 
 /// Validated parameter values in schema order: strategies read them by position.
@@ -124,7 +234,8 @@ impl ParamValues {
     }
 }
 
-pub fn find(name: &str) -> Result<&'static dyn Strategy> {
+/// A built-in by name.
+pub fn builtin(name: &str) -> Result<&'static dyn Strategy> {
     REGISTRY
         .iter()
         .copied()
@@ -133,6 +244,32 @@ pub fn find(name: &str) -> Result<&'static dyn Strategy> {
             name: name.to_owned(),
             known: REGISTRY.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
         })
+}
+
+/// A built-in, or the latest definition given this process under `name` (see [`crate::lang::define`]).
+pub fn find(name: &str) -> Result<&'static dyn Strategy> {
+    builtin(name).or_else(|e| match crate::lang::defined_named(name) {
+        Some(defined) => Ok(defined as &'static dyn Strategy),
+        None => Err(e),
+    })
+}
+
+/// The strategy a config names: its definition when it carries one's hash, else a built-in.
+pub fn resolve(name: &str, definition: Option<&str>) -> Result<&'static dyn Strategy> {
+    let Some(hash) = definition else {
+        return builtin(name);
+    };
+    let defined = crate::lang::defined(hash).ok_or_else(|| Error::UnknownDefinition {
+        name: name.to_owned(),
+        hash: hash.to_owned(),
+    })?;
+    if defined.name() != name {
+        return Err(Error::config(
+            "strategy",
+            format!("`{name}` does not match the name `{}` of definition {hash}", defined.name()),
+        ));
+    }
+    Ok(defined)
 }
 
 /// Checks `params` against the strategy's schema: every parameter present, no unknown
@@ -155,9 +292,25 @@ pub fn validate_params(
     let mut values = Vec::with_capacity(specs.len());
     let mut normal = Map::new();
     for spec in specs {
+        if spec.kind == ParamKind::Choice {
+            let raw = params.get(spec.name);
+            let index = raw
+                .and_then(Value::as_str)
+                .and_then(|v| spec.choices.iter().position(|c| *c == v));
+            let Some(index) = index else {
+                let got = raw.map_or_else(|| "nothing".to_owned(), Value::to_string);
+                return Err(fail(
+                    spec.name,
+                    format!("expected one of {}, got {got}", spec.choices.join(", ")),
+                ));
+            };
+            normal.insert(spec.name.to_owned(), Value::from(spec.choices[index]));
+            values.push(index as f64);
+            continue;
+        }
         let type_name = match spec.kind {
             ParamKind::Int => "an integer",
-            ParamKind::Float => "a number",
+            _ => "a number",
         };
         let raw = params.get(spec.name).ok_or_else(|| {
             fail(
@@ -174,23 +327,32 @@ pub fn validate_params(
         }
         let json = match spec.kind {
             ParamKind::Int => Value::from(value as i64),
-            ParamKind::Float => Value::from(value),
+            _ => Value::from(value),
         };
         normal.insert(spec.name.to_owned(), json);
         values.push(value);
     }
-    let value_of = |name: &str| specs.iter().position(|s| s.name == name).map(|i| values[i]);
+    let value_of = |name: &str| {
+        let i = specs.iter().position(|s| s.name == name)?;
+        (specs[i].kind != ParamKind::Choice).then(|| values[i])
+    };
     for rule in strategy.constraints() {
-        if let (Some(a), Some(b)) = (value_of(rule.lesser), value_of(rule.greater))
-            && a >= b
-        {
-            return Err(fail(
-                rule.lesser,
-                format!("{} ({a}) must be less than {} ({b})", rule.lesser, rule.greater),
-            ));
+        if !rule.holds(value_of) {
+            let named = |t: Term| match t {
+                Term::Param(p) => format!("{p} ({})", value_of(p).map_or_else(String::new, crate::error::readable)),
+                Term::Number(n) => crate::error::readable(n),
+            };
+            let param = rule.params().next().unwrap_or(strategy.name());
+            let message = match rule.op {
+                Comparison::Lt => format!("{} must be less than {}", named(rule.left), named(rule.right)),
+                op => format!("{} must be {} {}", named(rule.left), op.symbol(), named(rule.right)),
+            };
+            return Err(fail(param, message));
         }
     }
-    Ok((ParamValues(values), normal))
+    let values = ParamValues(values);
+    strategy.check_params(&values).map_err(|(param, message)| fail(param, message))?;
+    Ok((values, normal))
 }
 
 /// The defaults of a strategy as a params object.
@@ -198,13 +360,7 @@ pub fn default_params(strategy: &dyn Strategy) -> Map<String, Value> {
     strategy
         .params()
         .iter()
-        .map(|s| {
-            let v = match s.kind {
-                ParamKind::Int => Value::from(s.default as i64),
-                ParamKind::Float => Value::from(s.default),
-            };
-            (s.name.to_owned(), v)
-        })
+        .map(|s| (s.name.to_owned(), s.default_value()))
         .collect()
 }
 
@@ -215,6 +371,9 @@ pub struct StrategyInfo {
     pub description: &'static str,
     pub params: &'static [ParamSpec],
     pub constraints: Vec<String>,
+    /// A defined strategy's definition hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<&'static str>,
 }
 
 impl From<&dyn Strategy> for StrategyInfo {
@@ -223,11 +382,8 @@ impl From<&dyn Strategy> for StrategyInfo {
             name: s.name(),
             description: s.description(),
             params: s.params(),
-            constraints: s
-                .constraints()
-                .iter()
-                .map(|c| format!("{} < {}", c.lesser, c.greater))
-                .collect(),
+            constraints: s.constraints().iter().map(ToString::to_string).collect(),
+            definition: s.definition(),
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy};
+use super::{Constraint, ParamSpec, ParamValues, Strategy};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// RSI mean reversion, stateful: from flat, long below `oversold` (short above
@@ -29,11 +29,9 @@ impl Strategy for RsiReversion {
         &PARAMS
     }
 
-    fn constraints(&self) -> &'static [Less] {
-        &[Less {
-            lesser: "oversold",
-            greater: "overbought",
-        }]
+    fn constraints(&self) -> &'static [Constraint] {
+        const CONSTRAINTS: [Constraint; 1] = [Constraint::less("oversold", "overbought")];
+        &CONSTRAINTS
     }
 
     fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {

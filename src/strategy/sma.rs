@@ -1,4 +1,4 @@
-use super::{Less, ParamSpec, ParamValues, Strategy, crossover};
+use super::{Constraint, ParamSpec, ParamValues, Strategy, crossover};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Long when the fast SMA is above the slow one, short (or flat) when below.
@@ -24,11 +24,9 @@ impl Strategy for SmaCross {
         &PARAMS
     }
 
-    fn constraints(&self) -> &'static [Less] {
-        &[Less {
-            lesser: "fast_period",
-            greater: "slow_period",
-        }]
+    fn constraints(&self) -> &'static [Constraint] {
+        const CONSTRAINTS: [Constraint; 1] = [Constraint::less("fast_period", "slow_period")];
+        &CONSTRAINTS
     }
 
     fn indicators(&self, p: &ParamValues) -> Vec<IndicatorKey> {

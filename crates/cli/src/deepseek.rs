@@ -224,7 +224,7 @@ fn user_prompt(space: &SearchSpace, target: Metric, history: &[Tried], n: usize)
         text.push('\n');
     }
     for c in space.strategy.constraints() {
-        text.push_str(&format!("Constraint: {} < {}\n", c.lesser, c.greater));
+        text.push_str(&format!("Constraint: {c}\n"));
     }
     if !space.fixed.is_empty() {
         text.push_str(&format!(

@@ -17,6 +17,7 @@ macro_rules! note {
 
 mod data;
 mod deepseek;
+mod definitions;
 mod experiments;
 mod files;
 mod git;
@@ -113,8 +114,12 @@ pub(crate) struct BacktestArgs {
     symbol: String,
     #[arg(long, default_value = "15m")]
     timeframe: Timeframe,
-    #[arg(long, default_value = "sma")]
-    pub(crate) strategy: String,
+    /// A built-in, or a definition in ./strategies by its name [default: sma].
+    #[arg(long)]
+    strategy: Option<String>,
+    /// A strategy definition file (the strategy language's YAML) to run.
+    #[arg(long)]
+    strategy_file: Option<PathBuf>,
     /// Start of the range (inclusive): a date, an ISO-8601 time or epoch ms.
     #[arg(long, default_value = "2025-01-01")]
     start: String,
@@ -126,14 +131,21 @@ pub(crate) struct BacktestArgs {
 }
 
 impl BacktestArgs {
+    /// The strategy of `--strategy` / `--strategy-file`.
+    pub(crate) fn strategy(&self) -> Result<&'static dyn strategy::Strategy> {
+        definitions::resolve(self.strategy.as_deref(), self.strategy_file.as_deref())
+    }
+
     /// The config of these flags with `params`, unvalidated.
     pub(crate) fn config(&self, params: Map<String, Value>) -> Result<BacktestConfig> {
+        let strategy = self.strategy()?;
         Ok(BacktestConfig {
             symbol: self.symbol.clone(),
             timeframe: self.timeframe,
             start: Timestamp::parse(&self.start).context("--start")?,
             end: Timestamp::parse(&self.end).context("--end")?,
-            strategy: self.strategy.clone(),
+            strategy: strategy.name().to_owned(),
+            definition: strategy.definition().map(str::to_owned),
             params,
             initial_capital: self.costs.capital,
             fee_bps: self.costs.fee_bps,
@@ -194,7 +206,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn run_one(args: RunArgs) -> Result<()> {
-    let strategy = strategy::find(&args.backtest.strategy)?;
+    let strategy = args.backtest.strategy()?;
     let params: Map<String, Value> = match &args.params {
         Some(text) => serde_json::from_str(text).context("--params must be a JSON object")?,
         None => {
@@ -322,7 +334,12 @@ pub(crate) fn all_failed(failed: usize, taken: usize) -> Result<()> {
 }
 
 fn list_strategies(json: bool) -> Result<()> {
-    let strategies = catalog();
+    let mut strategies = catalog();
+    let (defined, broken) = definitions::folder();
+    strategies.extend(defined.iter().map(|(_, d)| strategy::StrategyInfo::from(*d as &dyn strategy::Strategy)));
+    for e in &broken {
+        note!("{e}");
+    }
     if json {
         say!("{}", serde_json::to_string_pretty(&strategies)?);
         return Ok(());
@@ -333,14 +350,21 @@ fn list_strategies(json: bool) -> Result<()> {
         let params = s
             .params
             .iter()
-            .map(|p| {
-                let (open, close) = if p.exclusive { ("(", ")") } else { ("[", "]") };
-                format!("{} = {} {open}{}, {}{close}", p.name, p.default, p.min, p.max)
+            .map(|p| match p.kind {
+                strategy::ParamKind::Choice => format!("{} = {} of {}", p.name, p.default_value(), p.choices.join(", ")),
+                _ => {
+                    let (open, close) = if p.exclusive { ("(", ")") } else { ("[", "]") };
+                    format!("{} = {} {open}{}, {}{close}", p.name, p.default, p.min, p.max)
+                }
             })
             .collect::<Vec<_>>()
             .join("\n");
+        let name = match s.definition {
+            Some(hash) => format!("{}\n(defined, {})", s.name, &hash[..12]),
+            None => s.name.to_owned(),
+        };
         table.add_row([
-            s.name.to_owned(),
+            name,
             s.description.to_owned(),
             params,
             s.constraints.join("\n"),

@@ -73,7 +73,8 @@ pub(crate) struct OptimizeArgs {
 
 pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let target: Metric = args.target.parse().context("--target")?;
-    let strategy = strategy::find(&args.backtest.strategy)?;
+    let strategy = args.backtest.strategy()?;
+    let name = strategy.name();
     let template = args.backtest.config(strategy::default_params(strategy))?;
     template.validate()?;
     let space = match &args.grids {
@@ -81,11 +82,11 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
             let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
             let grids = parse_grids(&text).with_context(|| format!("in {}", path.display()))?;
             let grid = grids
-                .get(&args.backtest.strategy)
-                .with_context(|| format!("{} has no grid for `{}`", path.display(), args.backtest.strategy))?;
-            SearchSpace::from_grid(&args.backtest.strategy, grid)?
+                .get(name)
+                .with_context(|| format!("{} has no grid for `{name}`", path.display()))?;
+            SearchSpace::from_grid(name, grid)?
         }
-        None => SearchSpace::predefined(&args.backtest.strategy)?,
+        None => SearchSpace::predefined(name)?,
     };
     let series = args
         .data

@@ -1,7 +1,7 @@
 //! `btlab sweep`: a generator spec run on all cores into the store (see `runner`), with a
 //! progress bar; Ctrl-C finishes the chunk in flight, stores it, and stops.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -113,7 +113,10 @@ fn build_spec(args: &SweepArgs) -> Result<SweepSpec> {
     let mut spec = match &args.spec {
         Some(path) => {
             let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
-            SweepSpec::from_yaml_with(&text, &flags).with_context(|| format!("in {}", path.display()))?
+            let mut spec =
+                SweepSpec::from_yaml_with(&text, &flags).with_context(|| format!("in {}", path.display()))?;
+            crate::definitions::read_spec_files(&mut spec, path.parent().unwrap_or(Path::new(".")))?;
+            spec
         }
         None => SweepSpec::from_yaml_with(
             &format!(
