@@ -183,6 +183,8 @@ pub(super) struct Checker<'a> {
     pub(super) params: &'a [ParamDecl],
     /// Every `let` name, defined or not yet, to tell "used before its let" from "unknown".
     pub(super) all_lets: &'a [String],
+    /// The `let` being checked, to name a cycle as one.
+    pub(super) defining: std::cell::Cell<Option<usize>>,
 }
 
 impl Checker<'_> {
@@ -279,6 +281,9 @@ impl Checker<'_> {
         }
         if let Some((_, price)) = PRICES.iter().find(|(n, _)| *n == name) {
             return Ok(program.push(Op::Price(*price), Ty::Number, false));
+        }
+        if self.defining.get().is_some_and(|i| self.all_lets[i] == name) {
+            return Err(at(span, format!("`{name}` is defined in terms of itself (a cycle)")));
         }
         if self.all_lets.iter().any(|l| l == name) {
             return Err(at(span, format!("`{name}` is used before its `let` (a `let` may use only the ones above it)")));

@@ -126,13 +126,14 @@ fn is_key_line(line: &str, key: &str, nested: bool) -> bool {
 }
 
 /// Walks `expression` against `text`; `Some(byte offset in text)` of `offset` when the
-/// expression is there (whitespace runs, line breaks included, match any whitespace).
+/// whole expression is there (whitespace runs, line breaks included, match any whitespace).
 fn walk(text: &str, expression: &str, offset: usize) -> Option<usize> {
     let (t, e) = (text.as_bytes(), expression.as_bytes());
     let (mut i, mut j) = (0, 0);
+    let mut mapped = None;
     while j < e.len() {
         if j == offset {
-            return Some(i);
+            mapped = Some(i);
         }
         if e[j].is_ascii_whitespace() {
             if i >= t.len() || !t[i].is_ascii_whitespace() {
@@ -152,7 +153,8 @@ fn walk(text: &str, expression: &str, offset: usize) -> Option<usize> {
         i += 1;
         j += 1;
     }
-    Some(i)
+    // The whole expression matched: this is where YAML read it from.
+    Some(mapped.unwrap_or(i))
 }
 
 #[cfg(test)]

@@ -230,19 +230,22 @@ impl Compiler<'_> {
         let checker = Checker {
             params: &params,
             all_lets: &let_names,
+            defining: std::cell::Cell::new(None),
         };
         let mut program = Program::new();
         let locate = |w: &Written, e: check::Located| self.fail(self.text.locate(w.from, &w.text, e.offset), e.message);
-        for (name, written) in let_names.iter().zip(&lets) {
+        for (index, (name, written)) in let_names.iter().zip(&lets).enumerate() {
+            checker.defining.set(Some(index));
             let id = checker.expression(&mut program, &written.node).map_err(|e| locate(written, e))?;
             program.define_let(name, id);
         }
+        checker.defining.set(None);
         let mut rule_id = |key: &str, written: &Written| -> Result<Id, Vec<Diagnostic>> {
             let id = checker.expression(&mut program, &written.node).map_err(|e| locate(written, e))?;
             match program.types[id] {
                 Ty::Bool => Ok(id),
                 other => Err(self.fail(
-                    written.from,
+                    self.text.locate(written.from, &written.text, 0),
                     format!("`{key}` must be a bool (a condition), got {}", describe(other)),
                 )),
             }
