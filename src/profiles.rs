@@ -29,9 +29,39 @@ pub struct Profile {
     pub fee_bps: f64,
     pub slippage_bps: f64,
     pub allow_short: bool,
+    /// A defined strategy's definition, as written: the profile re-runs from itself alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     /// Set when a rollback brought this version back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored_at: Option<String>,
+}
+
+impl Profile {
+    /// The config this profile promoted, rebuilt from the profile alone (its definition is
+    /// compiled again when it has one): on the same candles it has the same `config_hash`.
+    pub fn config(&self) -> Result<crate::BacktestConfig> {
+        let definition = match &self.definition {
+            Some(source) => Some(crate::lang::define(source)?.hash().to_owned()),
+            None => None,
+        };
+        let time = |field: &str, text: &str| {
+            crate::Timestamp::parse(text).map_err(|e| Error::Profile(format!("{field}: {e}")))
+        };
+        Ok(crate::BacktestConfig {
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe.parse()?,
+            start: time("start", &self.start)?,
+            end: time("end", &self.end)?,
+            strategy: self.strategy.clone(),
+            definition,
+            params: self.params.clone(),
+            initial_capital: self.initial_capital,
+            fee_bps: self.fee_bps,
+            slippage_bps: self.slippage_bps,
+            allow_short: self.allow_short,
+        })
+    }
 }
 
 /// A profile: its current version and every earlier one, newest first.
@@ -191,6 +221,7 @@ mod tests {
             fee_bps: 10.0,
             slippage_bps: 0.0,
             allow_short: false,
+            definition: None,
             restored_at: None,
         }
     }

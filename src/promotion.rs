@@ -187,6 +187,11 @@ pub fn profile(
         fee_bps: c.fee_bps,
         slippage_bps: c.slippage_bps,
         allow_short: c.allow_short,
+        definition: c
+            .definition
+            .as_deref()
+            .and_then(crate::lang::defined)
+            .map(|d| d.source().to_owned()),
         restored_at: None,
     }
 }

@@ -155,7 +155,7 @@ fn positions_follow_the_spec_rules() {
 fn params_are_checked_against_the_functions_they_feed() {
     let source = "name: t\nparams:\n  n: {type: int, default: 14, min: 1, max: 50}\n  ma: {type: choice, default: ema, values: [ema, kama]}\nconstraints: [n >= 2, n != 7]\nlong_entry: rsi(close, n) < 30 and ma(close, n) > 0\n";
     let defined = define(source).unwrap();
-    let check = |params: serde_json::Value| {
+    let check = |params: Value| {
         strategy::validate_params(defined, params.as_object().unwrap()).map(|_| ()).map_err(|e| e.to_string())
     };
     assert_eq!(check(serde_json::json!({"n": 14, "ma": "kama"})), Ok(()));

@@ -233,8 +233,16 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
         }
         ExperimentsCommand::Show { experiment, data, json } => {
             let e = store.get(&experiment)?;
+            let definition = match &e.config.definition {
+                Some(hash) => store.definition(hash)?,
+                None => None,
+            };
             if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
+                let mut value = serde_json::to_value(&e)?;
+                if let (Some(source), Some(map)) = (&definition, value.as_object_mut()) {
+                    map.insert("definition_source".into(), source.as_str().into());
+                }
+                writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
             } else {
                 let c = &e.config;
                 writeln!(out, "experiment #{}  config_hash {}", e.id, e.config_hash)?;
@@ -261,6 +269,17 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 writeln!(out, "equity {}", output::sparkline(&e.equity_curve))?;
                 writeln!(out, "{}", deflated_line(&mut store, &e, &data))?;
                 writeln!(out, "stored {}", format_ms(e.created_at))?;
+                if let Some(hash) = &e.config.definition {
+                    writeln!(out, "definition {hash}:")?;
+                    match &definition {
+                        Some(source) => {
+                            for line in source.lines() {
+                                writeln!(out, "  {line}")?;
+                            }
+                        }
+                        None => writeln!(out, "  (not in this database)")?,
+                    }
+                }
             }
         }
         ExperimentsCommand::Errors { limit, json } => {

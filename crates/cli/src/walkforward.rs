@@ -27,7 +27,9 @@ pub(crate) struct WalkForwardArgs {
 
 pub(crate) fn run_walk_forward(args: WalkForwardArgs) -> Result<()> {
     let text = crate::files::read_text(&args.spec, crate::files::SPEC_LIMIT)?;
-    let spec = WalkForwardSpec::from_yaml(&text).with_context(|| format!("in {}", args.spec.display()))?;
+    let mut spec = WalkForwardSpec::from_yaml(&text).with_context(|| format!("in {}", args.spec.display()))?;
+    let spec_dir = args.spec.parent().unwrap_or(std::path::Path::new("."));
+    crate::definitions::read_spec_files(&mut spec.sweep, spec_dir)?;
     let windows = spec.windows()?;
     let s = &spec.sweep;
     let series = args.data.source().load(&s.symbol, s.timeframe, s.start.0, s.end.0)?;
