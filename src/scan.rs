@@ -24,3 +24,28 @@ pub(crate) fn first_marked(bytes: &[i8], unmarked: i8, flags: impl Fn(u128) -> u
     let marks = flags(u128::from_le_bytes(last));
     (marks != 0).then(|| at(offset, marks))
 }
+
+/// The index of the first 0 byte: in `word - ONES & !word & HIGHS` the lowest set bit is
+/// the high bit of the first 0 byte (borrows only run upward).
+pub(crate) fn first_zero(bytes: &[i8]) -> Option<usize> {
+    const ONES: u128 = u128::from_le_bytes([0x01; 16]);
+    const HIGHS: u128 = u128::from_le_bytes([0x80; 16]);
+    first_marked(bytes, 1, |word| word.wrapping_sub(ONES) & !word & HIGHS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_zero_at_any_position() {
+        for len in [0usize, 1, 7, 8, 9, 30] {
+            for at in 0..len {
+                let mut bytes = vec![1i8; len];
+                bytes[at] = 0;
+                assert_eq!(first_zero(&bytes), Some(at));
+            }
+            assert_eq!(first_zero(&vec![-1i8; len]), None);
+        }
+    }
+}

@@ -366,7 +366,7 @@ impl Space {
     /// touch are walked (up to [`MAX_WALKED`] combinations; the rest multiply). Values that
     /// are not numbers pass, as `allowed` lets them.
     fn allowed_count(&self) -> Result<u128> {
-        let tied: Vec<usize> = self.constraints.iter().flat_map(|c| c.params()).map(|p| self.position(p)).collect();
+        let tied: Vec<usize> = self.constraints.iter().flat_map(Constraint::params).map(|p| self.position(p)).collect();
         let mut touched = tied.clone();
         touched.sort_unstable();
         touched.dedup();

@@ -31,8 +31,30 @@ impl From<Macd> for MacdSeries {
     }
 }
 
-/// A defined strategy's cached series: all outputs of one indicator call.
-pub type Column = Vec<Vec<f64>>;
+/// A defined strategy's series: all outputs of one indicator call, each also rounded to
+/// `f32` when cached. Rounding is monotone, so two rounded series that differ order the
+/// exact ones the same way: comparisons read half the bytes and the exact values only at
+/// rounded ties (as the built-ins' [`Series`] do).
+pub struct Column {
+    pub exact: Vec<Vec<f64>>,
+    /// Empty for a series computed for one config only.
+    pub rounded: Vec<Vec<f32>>,
+}
+
+impl Column {
+    /// One config's series, not rounded.
+    pub fn single(values: Vec<f64>) -> Self {
+        Self {
+            exact: vec![values],
+            rounded: Vec::new(),
+        }
+    }
+
+    fn cached(exact: Vec<Vec<f64>>) -> Self {
+        let rounded = exact.iter().map(|v| v.iter().map(|&x| x as f32).collect()).collect();
+        Self { exact, rounded }
+    }
+}
 
 /// What a column is named by: its canonical text with the params bound (`ema(close, 12)`).
 pub type ColumnKey = Arc<str>;
@@ -100,7 +122,7 @@ impl Indicators {
         Self {
             close: close.into(),
             candles,
-            columns: Memo::with_capacity(bytes / (n * 8)),
+            columns: Memo::with_capacity(bytes / (n * 12)),
             // An SMA keeps f32 values (and a few totals); MACD two lines of f64 and f32
             // values and an f64 histogram.
             sma: Memo::with_capacity(bytes / (n * 4)),
@@ -123,9 +145,10 @@ impl Indicators {
         &self.candles
     }
 
-    /// A defined strategy's series named `key`, computed once (by `compute`) while cached.
-    pub fn column(&self, key: &str, compute: impl FnOnce() -> Column) -> Arc<Column> {
-        self.columns.get(Arc::from(key), || self.count(compute()))
+    /// A defined strategy's series named `key` (all outputs of one call), computed once
+    /// by `compute` while cached.
+    pub fn column(&self, key: &str, compute: impl FnOnce() -> Vec<Vec<f64>>) -> Arc<Column> {
+        self.columns.get(Arc::from(key), || Column::cached(self.count(compute())))
     }
 
     pub fn len(&self) -> usize {

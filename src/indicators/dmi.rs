@@ -97,11 +97,11 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> 
     }
     let mut average = total / p;
     out[2 * period - 1] = average;
-    for i in 2 * period..n {
+    for (i, out) in out.iter_mut().enumerate().skip(2 * period) {
         if let Some(dx) = dx(i) {
             average = (average * (p - 1.0) + dx) / p;
         }
-        out[i] = average;
+        *out = average;
     }
     out
 }

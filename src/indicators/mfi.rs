@@ -32,14 +32,14 @@ pub fn mfi(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], period: usi
         if total < 1.0 { 0.0 } else { 100.0 * (positive / total) }
     };
     out[period] = index(positive, negative);
-    for i in period + 1..n {
+    for (i, out) in out.iter_mut().enumerate().skip(period + 1) {
         let (old_p, old_m) = flow(i - period);
         positive -= old_p;
         negative -= old_m;
         let (p, m) = flow(i);
         positive += p;
         negative += m;
-        out[i] = index(positive, negative);
+        *out = index(positive, negative);
     }
     out
 }

@@ -67,6 +67,9 @@ pub use wma::wma;
 /// (`sma(rsi(close, 14), 5)`) starts where its input does.
 pub fn from_first_value(values: &[f64], indicator: impl FnOnce(&[f64]) -> Vec<f64>) -> Vec<f64> {
     let start = values.iter().position(|v| !v.is_nan()).unwrap_or(values.len());
+    if start == 0 {
+        return indicator(values);
+    }
     let mut out = vec![f64::NAN; start];
     out.extend(indicator(&values[start..]));
     out

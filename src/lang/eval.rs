@@ -9,7 +9,8 @@ use super::check::{Arg, Callee, Op, Price};
 use super::functions::{self, ArgKind, Candles, Function, Indicator};
 use super::syntax::BinaryOp;
 use super::Definition;
-use crate::indicators::{Column, Indicators};
+use crate::indicators::{Column, ExactValues, IndicatorKey, Indicators, Series};
+use crate::scan::{first_marked, first_zero};
 
 /// The ops the rules reach, and those whose canonical text names a cached series.
 pub(super) fn reach(program: &super::Program, rules: [Option<usize>; 4]) -> (Vec<bool>, Vec<bool>) {
@@ -91,20 +92,34 @@ enum Val {
     Series(Arc<Column>, usize),
     /// All outputs of a multi-output indicator.
     Fields(Arc<Column>),
-    Mask(Arc<Vec<bool>>),
+    /// A bool series as bytes, 1 for true and 0 for false (scanned sixteen at a time).
+    Mask(Arc<Vec<i8>>),
+    /// `sma(close, n)`, as the built-ins keep it (rounded values and rolling totals, four
+    /// computed at a time by a sweep's prepare step): comparisons read it as it is, any
+    /// other use first turns it into a [`Val::Series`].
+    Sma(Arc<Series>),
 }
 
 impl Val {
+    /// The values rounded to `f32`, when the series is a cached one.
+    fn rounded(&self) -> Option<&[f32]> {
+        match self {
+            Val::Series(c, k) => c.rounded.get(*k).map(Vec::as_slice),
+            Val::Sma(s) => Some(&s.rounded),
+            _ => None,
+        }
+    }
+
     fn series(&self) -> &[f64] {
         match self {
-            Val::Series(c, k) => &c[*k],
+            Val::Series(c, k) => &c.exact[*k],
             _ => unreachable!("the checker gave this op a number series"),
         }
     }
 }
 
 fn series(v: Vec<f64>) -> Val {
-    Val::Series(Arc::new(vec![v]), 0)
+    Val::Series(Arc::new(Column::single(v)), 0)
 }
 
 fn number(x: f64) -> String {
@@ -129,7 +144,7 @@ pub(super) fn column(definition: &Definition, id: usize, values: &[f64], indicat
     let n = indicators.len();
     match vals[id].as_ref().expect("the op is needed") {
         Val::Bool(b) => vec![f64::from(u8::from(*b)); n],
-        Val::Mask(m) => m.iter().map(|&b| f64::from(u8::from(b))).collect(),
+        Val::Mask(m) => m.iter().map(|&b| f64::from(b)).collect(),
         other => materialize(other, n),
     }
 }
@@ -140,6 +155,7 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
     let n = indicators.len();
     let mut vals: Vec<Option<Val>> = vec![None; program.ops.len()];
     let mut keys: Vec<String> = vec![String::new(); program.ops.len()];
+    let mut orders = Orders::default();
     for id in 0..program.ops.len() {
         if !definition.needed[id] {
             continue;
@@ -147,6 +163,16 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
         let op = &program.ops[id];
         if definition.keyed[id] {
             keys[id] = key(definition, op, values, &keys);
+        }
+        let through_orders = compares(op) && children(op).iter().all(|&c| vals[c].as_ref().is_some_and(is_series));
+        if !through_orders {
+            for child in children(op) {
+                if let Some(Val::Sma(_)) = vals[child] {
+                    let period = simple_average(definition, &program.ops[child], values).expect("an Sma is an SMA of the close");
+                    let column = indicators.column(&keys[child], || vec![crate::indicators::sma(indicators.close(), period)]);
+                    vals[child] = Some(Val::Series(column, 0));
+                }
+            }
         }
         let get = |i: usize| vals[i].as_ref().expect("children are computed first");
         let value = match op {
@@ -157,16 +183,29 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
             Op::Neg(a) => map_num(get(*a), n, |x| -x),
             Op::Not(a) => match get(*a) {
                 Val::Bool(b) => Val::Bool(!b),
-                Val::Mask(m) => Val::Mask(Arc::new(m.iter().map(|b| !b).collect())),
+                Val::Mask(m) => Val::Mask(Arc::new(m.iter().map(|b| b ^ 1).collect())),
                 _ => unreachable!(),
             },
-            Op::Binary(op, a, b) => binary(*op, get(*a), get(*b), n),
+            Op::Binary(op, a, b) => match Relation::of_comparison(*op) {
+                Some(relation) if is_series(get(*a)) && is_series(get(*b)) => orders.mask(relation, (*a, get(*a)), (*b, get(*b))),
+                _ => binary(*op, get(*a), get(*b), n),
+            },
+            Op::Apply(function @ (Function::Crossover | Function::Crossunder), args)
+                if is_series(get(args[0])) && is_series(get(args[1])) =>
+            {
+                let relation = if *function == Function::Crossover { Relation::CrossesOver } else { Relation::CrossesUnder };
+                orders.mask(relation, (args[0], get(args[0])), (args[1], get(args[1])))
+            }
             Op::Apply(function, args) => apply(*function, &args.iter().map(|&a| get(a)).collect::<Vec<_>>(), n),
             Op::Shift(a, by) => shift(get(*a), arg(*by, values) as usize, n),
             Op::Field(a, k) => match get(*a) {
                 Val::Fields(c) => Val::Series(Arc::clone(c), *k),
                 _ => unreachable!(),
             },
+            op @ Op::Indicator { .. } if simple_average(definition, op, values).is_some() => {
+                let period = simple_average(definition, op, values).expect("checked in the guard");
+                Val::Sma(indicators.sma(period))
+            }
             Op::Indicator { callee, input, args } => {
                 let indicator = resolve(definition, *callee, values);
                 let args: Vec<f64> = args.iter().map(|&a| arg(a, values)).collect();
@@ -188,6 +227,38 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
         vals[id] = Some(value);
     }
     vals
+}
+
+/// Whether `op` reads two series operands through [`Orders`] (where a [`Val::Sma`] serves
+/// as it is).
+fn compares(op: &Op) -> bool {
+    match op {
+        Op::Binary(op, ..) => Relation::of_comparison(*op).is_some(),
+        Op::Apply(f, _) => matches!(f, Function::Crossover | Function::Crossunder),
+        _ => false,
+    }
+}
+
+/// The period of `sma(close, n)` (a called choice included), the one average the
+/// built-ins' cache keeps.
+fn simple_average(definition: &Definition, op: &Op, values: &[f64]) -> Option<usize> {
+    let Op::Indicator { callee, input: Some(input), args } = op else {
+        return None;
+    };
+    let is_close = matches!(definition.program.ops[*input], Op::Price(Price::Close));
+    (is_close && resolve(definition, *callee, values).name == "sma").then(|| arg(args[0], values) as usize)
+}
+
+/// The built-in cache's series a run of these params reads: its SMAs of the close, so a
+/// sweep computes them four at a time before it runs.
+pub(super) fn prepared(definition: &Definition, values: &[f64]) -> Vec<IndicatorKey> {
+    let mut keys: Vec<IndicatorKey> = (0..definition.program.ops.len())
+        .filter(|&id| definition.needed[id])
+        .filter_map(|id| simple_average(definition, &definition.program.ops[id], values))
+        .map(IndicatorKey::Sma)
+        .collect();
+    keys.dedup();
+    keys
 }
 
 /// The canonical text of an op with the params bound: `ema(close, 12)`.
@@ -220,11 +291,11 @@ fn price_column(price: Price, indicators: &Indicators) -> Vec<f64> {
     let close = indicators.close();
     let n = close.len();
     match price {
-        Price::Open => c.open.to_vec(),
-        Price::High => c.high.to_vec(),
-        Price::Low => c.low.to_vec(),
+        Price::Open => c.open.clone(),
+        Price::High => c.high.clone(),
+        Price::Low => c.low.clone(),
         Price::Close => close.to_vec(),
-        Price::Volume => c.volume.to_vec(),
+        Price::Volume => c.volume.clone(),
         Price::Hl2 => (0..n).map(|i| (c.high[i] + c.low[i]) / 2.0).collect(),
         Price::Hlc3 => (0..n).map(|i| (c.high[i] + c.low[i] + close[i]) / 3.0).collect(),
         Price::Ohlc4 => (0..n).map(|i| (c.open[i] + c.high[i] + c.low[i] + close[i]) / 4.0).collect(),
@@ -238,6 +309,10 @@ fn price_column(price: Price, indicators: &Indicators) -> Vec<f64> {
 fn materialize(v: &Val, n: usize) -> Vec<f64> {
     match v {
         Val::Num(x) => vec![*x; n],
+        Val::Sma(s) => {
+            let mut exact = s.exact();
+            (0..n).map(|i| exact.at(i)).collect()
+        }
         other => other.series().to_vec(),
     }
 }
@@ -272,12 +347,144 @@ fn numbers(v: &Val) -> Operand<'_, f64> {
     }
 }
 
-fn bools(v: &Val) -> Operand<'_, bool> {
+fn bools(v: &Val) -> Operand<'_, i8> {
     match v {
-        Val::Bool(b) => Operand::One(*b),
+        Val::Bool(b) => Operand::One(i8::from(*b)),
         Val::Mask(m) => Operand::Each(m),
         _ => unreachable!("the checker gave this op a bool"),
     }
+}
+
+fn is_series(v: &Val) -> bool {
+    matches!(v, Val::Series(..) | Val::Sma(_))
+}
+
+/// A series' exact values at the rare candles a comparison needs them.
+enum Exact<'a> {
+    Values(&'a [f64]),
+    Replayed(ExactValues<'a>),
+}
+
+impl<'a> Exact<'a> {
+    fn of(v: &'a Val) -> Self {
+        match v {
+            Val::Sma(s) => Exact::Replayed(s.exact()),
+            other => Exact::Values(other.series()),
+        }
+    }
+
+    fn at(&mut self, i: usize) -> f64 {
+        match self {
+            Exact::Values(v) => v[i],
+            Exact::Replayed(r) => r.at(i),
+        }
+    }
+}
+
+/// How two series compare at each candle, as bits: one pass over their values serves
+/// every comparison and crossover of the pair (`sma(f) > sma(s)` and `sma(f) < sma(s)`
+/// read the two columns once, not twice: the columns are what a sweep waits for).
+const BELOW: i8 = 1;
+const ABOVE: i8 = 2;
+const EQUAL: i8 = 4;
+
+/// The orders of the series pairs compared so far in one run, by their ops' ids.
+#[derive(Default)]
+struct Orders(Vec<((usize, usize), Vec<i8>)>);
+
+#[derive(Clone, Copy)]
+enum Relation {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    CrossesOver,
+    CrossesUnder,
+}
+
+impl Relation {
+    fn of_comparison(op: BinaryOp) -> Option<Self> {
+        Some(match op {
+            BinaryOp::Lt => Relation::Lt,
+            BinaryOp::Le => Relation::Le,
+            BinaryOp::Gt => Relation::Gt,
+            BinaryOp::Ge => Relation::Ge,
+            BinaryOp::Eq => Relation::Eq,
+            BinaryOp::Ne => Relation::Ne,
+            _ => return None,
+        })
+    }
+
+    /// The same relation with its operands swapped (`b < a` is `a > b`; `b` crossing over
+    /// `a` is `a` crossing under `b`).
+    fn swapped(self) -> Self {
+        match self {
+            Relation::Lt => Relation::Gt,
+            Relation::Le => Relation::Ge,
+            Relation::Gt => Relation::Lt,
+            Relation::Ge => Relation::Le,
+            Relation::CrossesOver => Relation::CrossesUnder,
+            Relation::CrossesUnder => Relation::CrossesOver,
+            same => same,
+        }
+    }
+}
+
+impl Orders {
+    fn mask(&mut self, relation: Relation, (a, va): (usize, &Val), (b, vb): (usize, &Val)) -> Val {
+        let (key, relation) = if a <= b { ((a, b), relation) } else { ((b, a), relation.swapped()) };
+        let index = match self.0.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let (x, y) = if a <= b { (va, vb) } else { (vb, va) };
+                self.0.push((key, order_of(x, y)));
+                self.0.len() - 1
+            }
+        };
+        let order = &self.0[index].1;
+        let has = |bits: i8| -> Vec<i8> { order.iter().map(|&o| i8::from(o & bits != 0)).collect() };
+        // A cross: the relation now, its opposite-or-equal on the candle before (no value
+        // there is no cross).
+        let crossed = |now: i8, before: i8| -> Vec<i8> {
+            let mut out = vec![0; order.len()];
+            if let Some(rest) = out.get_mut(1..) {
+                for ((out, &today), &yesterday) in rest.iter_mut().zip(&order[1..]).zip(order.iter()) {
+                    *out = i8::from((today & now != 0) & (yesterday & before != 0));
+                }
+            }
+            out
+        };
+        Val::Mask(Arc::new(match relation {
+            Relation::Lt => has(BELOW),
+            Relation::Le => has(BELOW | EQUAL),
+            Relation::Gt => has(ABOVE),
+            Relation::Ge => has(ABOVE | EQUAL),
+            Relation::Eq => has(EQUAL),
+            Relation::Ne => has(BELOW | ABOVE),
+            Relation::CrossesOver => crossed(ABOVE, BELOW | EQUAL),
+            Relation::CrossesUnder => crossed(BELOW, ABOVE | EQUAL),
+        }))
+    }
+}
+
+/// The order of two series at each candle. From their rounded values where both have
+/// them (a strict order there is the exact one), the exact values settling rounded ties.
+fn order_of(x: &Val, y: &Val) -> Vec<i8> {
+    let exact = |x: f64, y: f64| i8::from(x < y) | (i8::from(x > y) << 1) | (i8::from(x == y) << 2);
+    let (Some(xr), Some(yr)) = (x.rounded(), y.rounded()) else {
+        return x.series().iter().zip(y.series()).map(|(&x, &y)| exact(x, y)).collect();
+    };
+    let mut order: Vec<i8> = xr.iter().zip(yr).map(|(&x, &y)| i8::from(x < y) | (i8::from(x > y) << 1)).collect();
+    let (mut xs, mut ys) = (Exact::of(x), Exact::of(y));
+    let mut from = 0;
+    while let Some(k) = first_zero(&order[from..]) {
+        let i = from + k;
+        order[i] = exact(xs.at(i), ys.at(i));
+        from = i + 1;
+    }
+    order
 }
 
 fn is_scalar(v: &Val) -> bool {
@@ -296,36 +503,50 @@ fn each<A: Copy, B: Copy, T: Clone>(a: Operand<'_, A>, b: Operand<'_, B>, n: usi
 
 fn binary(op: BinaryOp, a: &Val, b: &Val, n: usize) -> Val {
     let scalar = is_scalar(a) && is_scalar(b);
-    let number = |f: fn(f64, f64) -> f64| match scalar {
-        true => Val::Num(f(numbers(a).at(0), numbers(b).at(0))),
-        false => series(each(numbers(a), numbers(b), n, f)),
-    };
+    // A macro, not a function taking `fn(f64, f64) -> T`: each operation is its own loop,
+    // inlined and vectorized, instead of a call through a pointer per candle.
+    macro_rules! number {
+        ($f:expr) => {
+            match scalar {
+                true => Val::Num($f(numbers(a).at(0), numbers(b).at(0))),
+                false => series(each(numbers(a), numbers(b), n, $f)),
+            }
+        };
+    }
     // Comparisons with NaN are false, as IEEE has them (`!=` too: "no value" is not unequal).
-    let compare = |f: fn(f64, f64) -> bool| match scalar {
-        true => Val::Bool(f(numbers(a).at(0), numbers(b).at(0))),
-        false => Val::Mask(Arc::new(each(numbers(a), numbers(b), n, f))),
-    };
-    let logic = |f: fn(bool, bool) -> bool| match scalar {
-        true => Val::Bool(f(bools(a).at(0), bools(b).at(0))),
-        false => Val::Mask(Arc::new(each(bools(a), bools(b), n, f))),
-    };
+    macro_rules! compare {
+        ($f:expr) => {
+            match scalar {
+                true => Val::Bool($f(numbers(a).at(0), numbers(b).at(0))),
+                false => Val::Mask(Arc::new(each(numbers(a), numbers(b), n, |x, y| i8::from($f(x, y))))),
+            }
+        };
+    }
+    macro_rules! logic {
+        ($f:expr) => {
+            match scalar {
+                true => Val::Bool($f(bools(a).at(0), bools(b).at(0)) != 0),
+                false => Val::Mask(Arc::new(each(bools(a), bools(b), n, $f))),
+            }
+        };
+    }
     let bool_operands = matches!(a, Val::Bool(_) | Val::Mask(_));
     match op {
-        BinaryOp::Add => number(|x, y| x + y),
-        BinaryOp::Sub => number(|x, y| x - y),
-        BinaryOp::Mul => number(|x, y| x * y),
-        BinaryOp::Div => number(|x, y| x / y),
-        BinaryOp::Rem => number(|x, y| x % y),
-        BinaryOp::Lt => compare(|x, y| x < y),
-        BinaryOp::Le => compare(|x, y| x <= y),
-        BinaryOp::Gt => compare(|x, y| x > y),
-        BinaryOp::Ge => compare(|x, y| x >= y),
-        BinaryOp::Eq if bool_operands => logic(|x, y| x == y),
-        BinaryOp::Ne if bool_operands => logic(|x, y| x != y),
-        BinaryOp::Eq => compare(|x, y| x == y),
-        BinaryOp::Ne => compare(|x, y| !x.is_nan() && !y.is_nan() && x != y),
-        BinaryOp::And => logic(|x, y| x && y),
-        BinaryOp::Or => logic(|x, y| x || y),
+        BinaryOp::Add => number!(|x: f64, y: f64| x + y),
+        BinaryOp::Sub => number!(|x: f64, y: f64| x - y),
+        BinaryOp::Mul => number!(|x: f64, y: f64| x * y),
+        BinaryOp::Div => number!(|x: f64, y: f64| x / y),
+        BinaryOp::Rem => number!(|x: f64, y: f64| x % y),
+        BinaryOp::Lt => compare!(|x: f64, y: f64| x < y),
+        BinaryOp::Le => compare!(|x: f64, y: f64| x <= y),
+        BinaryOp::Gt => compare!(|x: f64, y: f64| x > y),
+        BinaryOp::Ge => compare!(|x: f64, y: f64| x >= y),
+        BinaryOp::Eq if bool_operands => logic!(|x: i8, y: i8| i8::from(x == y)),
+        BinaryOp::Ne if bool_operands => logic!(|x: i8, y: i8| i8::from(x != y)),
+        BinaryOp::Eq => compare!(|x: f64, y: f64| x == y),
+        BinaryOp::Ne => compare!(|x: f64, y: f64| !x.is_nan() && !y.is_nan() && x != y),
+        BinaryOp::And => logic!(|x: i8, y: i8| x & y),
+        BinaryOp::Or => logic!(|x: i8, y: i8| x | y),
     }
 }
 
@@ -340,11 +561,11 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
             match a {
                 Val::Bool(_) | Val::Mask(_) => {
                     let (a, b) = (bools(a), bools(b));
-                    Val::Mask(Arc::new((0..n).map(|i| if c.at(i) { a.at(i) } else { b.at(i) }).collect()))
+                    Val::Mask(Arc::new((0..n).map(|i| if c.at(i) != 0 { a.at(i) } else { b.at(i) }).collect()))
                 }
                 _ => {
                     let (a, b) = (numbers(a), numbers(b));
-                    series((0..n).map(|i| if c.at(i) { a.at(i) } else { b.at(i) }).collect())
+                    series((0..n).map(|i| if c.at(i) != 0 { a.at(i) } else { b.at(i) }).collect())
                 }
             }
         }
@@ -355,7 +576,7 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
                 let (now_a, now_b, was_a, was_b) = (a.at(i), b.at(i), a.at(i - 1), b.at(i - 1));
                 if up { now_a > now_b && was_a <= was_b } else { now_a < now_b && was_a >= was_b }
             };
-            Val::Mask(Arc::new((0..n).map(|i| i > 0 && crossed(i)).collect()))
+            Val::Mask(Arc::new((0..n).map(|i| i8::from(i > 0 && crossed(i))).collect()))
         }
         Function::Min | Function::Max | Function::Pow => {
             if is_scalar(args[0]) && is_scalar(args[1]) {
@@ -371,9 +592,9 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
 fn shift(v: &Val, by: usize, n: usize) -> Val {
     let by = by.min(n);
     match v {
-        Val::Bool(b) => Val::Mask(Arc::new((0..n).map(|i| i >= by && *b).collect())),
+        Val::Bool(b) => Val::Mask(Arc::new((0..n).map(|i| i8::from(i >= by && *b)).collect())),
         Val::Mask(m) => {
-            let mut out = vec![false; by];
+            let mut out = vec![0; by];
             out.extend_from_slice(&m[..n - by]);
             Val::Mask(Arc::new(out))
         }
@@ -386,27 +607,80 @@ fn shift(v: &Val, by: usize, n: usize) -> Val {
     }
 }
 
-/// The position rules over the rule columns, candle by candle (the only loop with state).
+/// The position rules over the rule columns (spec: "Positions"). The position only
+/// changes on a candle where a rule that matters in it holds, so the walk jumps from one
+/// such candle to the next (found sixteen candles at a time) and fills the runs between:
+/// the rules' columns are read once, not once per candle through a chain of dependent steps.
 fn walk(rules: [Option<Val>; 4], allow_short: bool, out: &mut [i8]) {
-    fn rule(v: &Option<Val>) -> Operand<'_, bool> {
+    let n = out.len();
+    let column = |v: &Option<Val>| -> Option<Arc<Vec<i8>>> {
         match v {
-            None => Operand::One(false),
-            Some(v) => bools(v),
+            None | Some(Val::Bool(false)) => None,
+            Some(Val::Bool(true)) => Some(Arc::new(vec![1; n])),
+            Some(Val::Mask(m)) => Some(Arc::clone(m)),
+            Some(_) => unreachable!("rules are bools"),
         }
-    }
-    let [long_entry, long_exit, short_entry, short_exit] = [&rules[0], &rules[1], &rules[2], &rules[3]].map(rule);
+    };
+    let [long_entry, long_exit, short_entry, short_exit] = [&rules[0], &rules[1], &rules[2], &rules[3]].map(column);
+    let short_entry = if allow_short { short_entry } else { None };
+    let mut cursors = [&long_entry, &long_exit, &short_entry, &short_exit].map(|c| Cursor::new(c.as_deref().map(|v| &v[..n])));
+    let [le, lx, se, sx] = &mut cursors;
     let mut pos: i8 = 0;
-    for (i, target) in out.iter_mut().enumerate() {
-        if pos == 1 && long_exit.at(i) || pos == -1 && short_exit.at(i) {
+    let mut i = 0;
+    while i < n {
+        let change = match pos {
+            1 => lx.next(i),
+            -1 => sx.next(i),
+            _ => le.next(i).min(se.next(i)),
+        }
+        .min(n);
+        out[i..change].fill(pos);
+        if change == n {
+            break;
+        }
+        if pos == 1 && lx.holds(change) || pos == -1 && sx.holds(change) {
             pos = 0;
         }
         if pos == 0 {
-            if long_entry.at(i) {
+            if le.holds(change) {
                 pos = 1;
-            } else if allow_short && short_entry.at(i) {
+            } else if se.holds(change) {
                 pos = -1;
             }
         }
-        *target = pos;
+        out[change] = pos;
+        i = change + 1;
+    }
+}
+
+/// The next candle at or after a point where one rule holds, remembered: a later question
+/// from a point before that candle has the same answer, so each column is scanned once.
+struct Cursor<'a> {
+    column: Option<&'a [i8]>,
+    /// The first candle >= `from` where it holds (`usize::MAX`: none), once asked.
+    found: Option<(usize, usize)>,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(column: Option<&'a [i8]>) -> Self {
+        Self { column, found: None }
+    }
+
+    fn holds(&self, i: usize) -> bool {
+        self.column.is_some_and(|c| c[i] != 0)
+    }
+
+    fn next(&mut self, from: usize) -> usize {
+        let Some(column) = self.column else {
+            return usize::MAX;
+        };
+        match self.found {
+            Some((asked, at)) if asked <= from && from <= at => at,
+            _ => {
+                let at = first_marked(&column[from..], 0, |word| word).map_or(usize::MAX, |k| from + k);
+                self.found = Some((from, at));
+                at
+            }
+        }
     }
 }

@@ -161,7 +161,7 @@ impl Compiler<'_> {
             return Err(self.fail(name_at, format!("`{}` is a built-in strategy; give the definition another name", raw.name)));
         }
         let params = self.params()?;
-        let let_names: Vec<String> = raw.lets.keys().map(|k| yaml_key(k)).collect();
+        let let_names: Vec<String> = raw.lets.keys().map(yaml_key).collect();
         for (i, name) in let_names.iter().enumerate() {
             let at = self.text.key(Some("let"), name);
             self.check_new_name(name, "let", at)?;
@@ -579,9 +579,9 @@ impl Strategy for Defined {
         eval::targets(&self.definition, params.as_slice(), indicators, allow_short, out);
     }
 
-    fn indicators(&self, _params: &ParamValues) -> Vec<crate::indicators::IndicatorKey> {
-        // A definition's series are computed on demand, each once per market.
-        Vec::new()
+    fn indicators(&self, params: &ParamValues) -> Vec<crate::indicators::IndicatorKey> {
+        // Its SMAs of the close; every other series is computed on demand, once per market.
+        eval::prepared(&self.definition, params.as_slice())
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::indicators::{ExactValues, IndicatorKey, Indicators, Series};
-use crate::scan::first_marked;
+use crate::scan::first_zero;
 
 /// Every strategy the engine knows, in the order `btlab strategies` lists them.
 pub static REGISTRY: &[&dyn Strategy] = &[
@@ -495,14 +495,6 @@ fn signs(above: &[f32], below: &[f32], out: &mut [i8]) {
     portable(above, below, out);
 }
 
-/// The index of the first 0 byte: in `word - ONES & !word & HIGHS` the lowest set bit is
-/// the high bit of the first 0 byte (borrows only run upward).
-fn first_zero(bytes: &[i8]) -> Option<usize> {
-    const ONES: u128 = u128::from_le_bytes([0x01; 16]);
-    const HIGHS: u128 = u128::from_le_bytes([0x80; 16]);
-    first_marked(bytes, 1, |word| word.wrapping_sub(ONES) & !word & HIGHS)
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -672,17 +664,5 @@ mod tests {
         crossover(&one, &two, &mut out);
         // 1: 1+2e-12 over 1+1e-12; 2: 1-2e-12 under 1; 3: 1 over 1-1e-12 (the exact means).
         assert_eq!(out, [0, 1, -1, 1, 1]);
-    }
-
-    #[test]
-    fn first_zero_at_any_position() {
-        for len in [0usize, 1, 7, 8, 9, 30] {
-            for at in 0..len {
-                let mut bytes = vec![1i8; len];
-                bytes[at] = 0;
-                assert_eq!(first_zero(&bytes), Some(at));
-            }
-            assert_eq!(first_zero(&vec![-1i8; len]), None);
-        }
     }
 }
