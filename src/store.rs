@@ -448,6 +448,24 @@ impl<D: Sql> Store<D> {
         Ok(())
     }
 
+    /// Every stored definition: `(hash, name, source)`, by name.
+    pub fn definitions(&mut self) -> Result<Vec<(String, String, String)>> {
+        if self.version < DEFINITIONS_VERSION {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .db
+            .query("SELECT hash, name, source FROM definitions ORDER BY name, hash", &[])
+            .map_err(driver)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let text = |i: usize| r[i].text().unwrap_or_default().to_owned();
+                (text(0), text(1), text(2))
+            })
+            .collect())
+    }
+
     /// The source of a stored definition.
     pub fn definition(&mut self, hash: &str) -> Result<Option<String>> {
         if self.version < DEFINITIONS_VERSION {

@@ -32,6 +32,22 @@ use syntax::{BinaryOp, Expr, Node, UnaryOp, parse_expression};
 pub use functions::MAX_PERIOD;
 pub use syntax::MAX_DEPTH;
 
+/// The definitions shipped in `strategies/`, embedded so every face offers them: the
+/// examples, then the built-ins written as definitions.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("ema_rsi.yaml", include_str!("../../strategies/ema_rsi.yaml")),
+    ("bollinger_reversion.yaml", include_str!("../../strategies/bollinger_reversion.yaml")),
+    ("donchian_breakout.yaml", include_str!("../../strategies/donchian_breakout.yaml")),
+    ("stoch_adx.yaml", include_str!("../../strategies/stoch_adx.yaml")),
+    ("keltner_breakout.yaml", include_str!("../../strategies/keltner_breakout.yaml")),
+    ("sar_trend.yaml", include_str!("../../strategies/sar_trend.yaml")),
+    ("vwap_session.yaml", include_str!("../../strategies/vwap_session.yaml")),
+    ("builtins/sma_cross.yaml", include_str!("../../strategies/builtins/sma_cross.yaml")),
+    ("builtins/rsi_reversion.yaml", include_str!("../../strategies/builtins/rsi_reversion.yaml")),
+    ("builtins/macd_cross.yaml", include_str!("../../strategies/builtins/macd_cross.yaml")),
+    ("builtins/convergence_votes.yaml", include_str!("../../strategies/builtins/convergence_votes.yaml")),
+];
+
 /// The largest definition file.
 pub const MAX_FILE_BYTES: usize = 64 * 1024;
 /// The most expression nodes in one definition.
@@ -108,6 +124,43 @@ pub struct Definition {
 impl std::fmt::Debug for Definition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Definition").field("name", &self.name).field("hash", &self.hash).finish()
+    }
+}
+
+impl Definition {
+    /// What `btlab strategies --json` shows of it (the shape of
+    /// [`strategy::StrategyInfo`]), without keeping the definition.
+    pub fn catalog_entry(&self) -> Value {
+        let params: Vec<Value> = self
+            .params
+            .iter()
+            .map(|p| {
+                let kind = match p.kind {
+                    ParamType::Int => "int",
+                    ParamType::Float => "float",
+                    ParamType::Choice => "choice",
+                };
+                let default = match p.kind {
+                    ParamType::Int => json!(p.default as i64),
+                    ParamType::Float => json!(p.default),
+                    ParamType::Choice => json!(p.choices[p.default as usize]),
+                };
+                let mut spec = json!({"name": p.name, "type": kind, "default": default, "min": p.min, "max": p.max,
+                    "exclusive": false, "description": p.description});
+                if p.kind == ParamType::Choice {
+                    spec["choices"] = json!(p.choices);
+                }
+                spec
+            })
+            .collect();
+        let side = |s: &Side| match s {
+            Side::Param(p) => p.clone(),
+            Side::Number(n) => crate::error::readable(*n),
+        };
+        let constraints: Vec<String> =
+            self.constraints.iter().map(|(a, op, b)| format!("{} {} {}", side(a), op.symbol(), side(b))).collect();
+        json!({"name": self.name, "description": self.description, "params": params, "constraints": constraints,
+            "definition": self.hash})
     }
 }
 

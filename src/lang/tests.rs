@@ -189,3 +189,25 @@ fn a_definition_is_kept_once_and_found_by_hash_and_name() {
     assert!(std::ptr::eq(defined_named("kept_once").unwrap(), newer));
     assert!(std::ptr::eq(defined(a.hash()).unwrap(), a));
 }
+
+#[test]
+fn every_shipped_definition_is_embedded_and_compiles() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/strategies");
+    let mut files: Vec<String> = Vec::new();
+    for sub in ["", "builtins/"] {
+        for entry in std::fs::read_dir(format!("{folder}/{sub}")).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".yaml") {
+                files.push(format!("{sub}{name}"));
+            }
+        }
+    }
+    files.sort();
+    let mut embedded: Vec<String> = EXAMPLES.iter().map(|(f, _)| (*f).to_owned()).collect();
+    embedded.sort();
+    assert_eq!(files, embedded);
+    for (file, source) in EXAMPLES {
+        let definition = compile(source).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        assert_eq!(definition.catalog_entry()["definition"], definition.hash.as_str());
+    }
+}

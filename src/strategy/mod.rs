@@ -59,10 +59,10 @@ pub enum ParamKind {
 }
 
 /// One parameter: its type, default and hard bounds (inclusive unless `exclusive`).
-#[derive(Debug, Clone, Copy, Serialize)]
+/// Serialized with `default` as a params value (a choice's: its name).
+#[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     pub name: &'static str,
-    #[serde(rename = "type")]
     pub kind: ParamKind,
     pub default: f64,
     pub min: f64,
@@ -70,8 +70,25 @@ pub struct ParamSpec {
     pub exclusive: bool,
     pub description: &'static str,
     /// A `Choice` parameter's values, in order (`default` is an index); empty otherwise.
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub choices: &'static [&'static str],
+}
+
+impl Serialize for ParamSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", self.name)?;
+        map.serialize_entry("type", &self.kind)?;
+        map.serialize_entry("default", &self.default_value())?;
+        map.serialize_entry("min", &self.min)?;
+        map.serialize_entry("max", &self.max)?;
+        map.serialize_entry("exclusive", &self.exclusive)?;
+        map.serialize_entry("description", self.description)?;
+        if !self.choices.is_empty() {
+            map.serialize_entry("choices", self.choices)?;
+        }
+        map.end()
+    }
 }
 
 impl ParamSpec {

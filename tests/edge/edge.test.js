@@ -174,3 +174,31 @@ test('the page runs a sweep on the edge worker and stores what it would store lo
     await context.close();
   }
 });
+
+test('a strategy definition in the body runs as `btlab run --strategy-file` runs it', async () => {
+  const file = path.join(ROOT, 'strategies', 'ema_rsi.yaml');
+  const source = fs.readFileSync(file, 'utf8');
+  const params = { fast: 20, slow: 120, rsi_len: 14, rsi_max: 70, ma: 'ema' };
+  const body = { symbol: 'BTCUSDT', timeframe: '15m', strategy_def: source, params, start: '2025-04-01', end: '2025-07-01' };
+  const response = await post('/backtest', body);
+  assert.equal(response.status, 200);
+  const edge = await response.json();
+  const native = JSON.parse(await btlab('run', '--json', '--data', DATA_15M, '--symbol', 'BTCUSDT', '--strategy-file', file,
+    '--params', JSON.stringify(params), '--start', '2025-04-01', '--end', '2025-07-01'));
+  assert.equal(edge.config_hash, native.config_hash);
+  assert.equal(edge.config.definition, native.config.definition);
+  assert.deepEqual(edge.metrics, native.metrics);
+
+  const batch = await (await post('/batch-backtest', { strategy_def: source, configs: [
+    { ...body, strategy_def: undefined, strategy: 'ema_rsi' }, { ...body, strategy_def: undefined, strategy: 'sma', params: { fast_period: 20, slow_period: 50 } },
+  ] })).json();
+  assert.equal(batch.results[0].result.config_hash, native.config_hash);
+  assert.equal(batch.results[1].ok, true, 'a built-in beside a shared definition');
+
+  const bad = await post('/backtest', { ...body, strategy_def: 'name: x\nlong_entry: emma(close, 3) > close\n' });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /line 2, column 13: unknown function `emma`/);
+  const mismatch = await post('/backtest', { ...body, strategy: 'other' });
+  assert.equal(mismatch.status, 400);
+  assert.match((await mismatch.json()).error, /does not match strategy_def/);
+});

@@ -86,6 +86,10 @@ struct Job {
     items: Vec<Result<BacktestConfig, String>>,
     /// Candles sent in the body (Binance klines arrays), for every config of the request.
     inline: Option<Value>,
+    /// The strategy definitions of the request (`strategy_def`), defined again before the
+    /// run so the job needs nothing of the step that planned it.
+    #[serde(default)]
+    definitions: Vec<String>,
 }
 
 fn need_of(config: &BacktestConfig) -> Need {
@@ -101,9 +105,39 @@ fn need_of(config: &BacktestConfig) -> Need {
     }
 }
 
-/// A config from a request body, the field at fault named in the error.
-fn parse_config(mut value: Value) -> Result<(BacktestConfig, Option<Value>), String> {
+/// A config from a request body, the field at fault named in the error. A
+/// `"strategy_def": "<yaml>"` field (or the batch's, `shared`) is a strategy definition:
+/// compiled, and the config runs it (`strategy` may be left out; given, it must match).
+fn parse_config(
+    mut value: Value,
+    shared: Option<&str>,
+    definitions: &mut Vec<String>,
+) -> Result<(BacktestConfig, Option<Value>), String> {
     let inline = value.as_object_mut().and_then(|o| o.remove("candles"));
+    let own = value.as_object_mut().and_then(|o| o.remove("strategy_def"));
+    let source = match &own {
+        Some(Value::String(text)) => Some(text.as_str()),
+        Some(_) => return Err("strategy_def: expected the definition's YAML as a string".into()),
+        None => shared.filter(|_| value.get("definition").is_none()),
+    };
+    if let (Some(source), Some(fields)) = (source, value.as_object_mut()) {
+        let defined = btlab::lang::define(source).map_err(|e| format!("strategy_def: {e}"))?;
+        let name = defined.definition().name.clone();
+        match fields.get("strategy").and_then(Value::as_str) {
+            Some(given) if given != name && own.is_some() => {
+                return Err(format!("strategy: `{given}` does not match strategy_def, which defines `{name}`"));
+            }
+            // A batch's shared definition serves the configs that name it.
+            Some(given) if given != name => {}
+            _ => {
+                fields.insert("strategy".into(), name.into());
+                fields.insert("definition".into(), defined.hash().into());
+                if !definitions.iter().any(|d| d == source) {
+                    definitions.push(source.to_owned());
+                }
+            }
+        }
+    }
     let config: BacktestConfig = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
@@ -141,11 +175,14 @@ pub fn edge_prepare(method: &str, path: &str, body: &[u8]) -> Result<JsValue, Er
         ("POST", "/backtest") => match serde_json::from_slice::<Value>(body) {
             Err(e) => error(400, format!("malformed JSON: {e}")),
             Ok(value) if !value.is_object() => error(400, "the body must be a JSON object (a backtest config)"),
-            Ok(value) => match parse_config(value) {
-                Err(message) => error(400, message),
-                Ok((config, _)) if let Err(message) = check_span(&config) => error(422, message),
-                Ok((config, inline)) => return plan(Kind::Backtest, vec![Ok(config)], inline),
-            },
+            Ok(value) => {
+                let mut definitions = Vec::new();
+                match parse_config(value, None, &mut definitions) {
+                    Err(message) => error(400, message),
+                    Ok((config, _)) if let Err(message) = check_span(&config) => error(422, message),
+                    Ok((config, inline)) => return plan(Kind::Backtest, vec![Ok(config)], inline, definitions),
+                }
+            }
         },
         ("POST", "/batch-backtest") => match serde_json::from_slice::<Value>(body) {
             Err(e) => error(400, format!("malformed JSON: {e}")),
@@ -155,9 +192,14 @@ pub fn edge_prepare(method: &str, path: &str, body: &[u8]) -> Result<JsValue, Er
                     format!("a batch holds at most {MAX_BATCH} configs, got {}", configs.len()),
                 ),
                 Some(Value::Array(configs)) => {
+                    let shared = value.get("strategy_def").and_then(Value::as_str).map(str::to_owned);
+                    let mut definitions = Vec::new();
                     let items: Vec<Result<BacktestConfig, String>> = configs
                         .into_iter()
-                        .map(|c| parse_config(c).and_then(|(config, _)| check_span(&config).map(|()| config)))
+                        .map(|c| {
+                            parse_config(c, shared.as_deref(), &mut definitions)
+                                .and_then(|(config, _)| check_span(&config).map(|()| config))
+                        })
                         .collect();
                     let total: i64 = items.iter().flatten().map(span).sum();
                     if total > MAX_BATCH_CANDLES {
@@ -170,7 +212,7 @@ pub fn edge_prepare(method: &str, path: &str, body: &[u8]) -> Result<JsValue, Er
                         )
                     } else {
                         let inline = value.get_mut("candles").map(Value::take);
-                        return plan(Kind::Batch, items, inline);
+                        return plan(Kind::Batch, items, inline, definitions);
                     }
                 }
                 _ => error(400, "configs: expected an array of backtest configs"),
@@ -192,7 +234,12 @@ pub fn edge_prepare(method: &str, path: &str, body: &[u8]) -> Result<JsValue, Er
     to_js(&reply)
 }
 
-fn plan(kind: Kind, items: Vec<Result<BacktestConfig, String>>, inline: Option<Value>) -> Result<JsValue, Error> {
+fn plan(
+    kind: Kind,
+    items: Vec<Result<BacktestConfig, String>>,
+    inline: Option<Value>,
+    definitions: Vec<String>,
+) -> Result<JsValue, Error> {
     let mut fetch: Vec<Need> = Vec::new();
     if inline.is_none() {
         for config in items.iter().flatten() {
@@ -202,7 +249,12 @@ fn plan(kind: Kind, items: Vec<Result<BacktestConfig, String>>, inline: Option<V
             }
         }
     }
-    let job = Job { kind, items, inline };
+    let job = Job {
+        kind,
+        items,
+        inline,
+        definitions,
+    };
     to_js(&json!({ "fetch": fetch, "job": serde_json::to_string(&job).map_err(crate::into_error)? }))
 }
 
@@ -211,6 +263,9 @@ fn plan(kind: Kind, items: Vec<Result<BacktestConfig, String>>, inline: Option<V
 #[wasm_bindgen(js_name = edgeFinish)]
 pub fn edge_finish(job: &str, fetched: JsValue) -> Result<JsValue, Error> {
     let job: Job = serde_json::from_str(job).map_err(crate::into_error)?;
+    for source in &job.definitions {
+        btlab::lang::define(source).map_err(crate::into_error)?;
+    }
     let mut series: BTreeMap<String, Result<Candles, String>> = BTreeMap::new();
     let inline = job
         .inline

@@ -189,6 +189,53 @@ pub fn strategies() -> Result<JsValue, Error> {
     to_js(&catalog())
 }
 
+/// What the editor shows of a definition as it is typed: its errors at their lines and
+/// columns, or (when it compiles) its name, hash, parameter schema and constraints. Checked
+/// by the same compiler that runs it; nothing is kept.
+#[derive(Serialize)]
+struct CheckedDefinition {
+    ok: bool,
+    diagnostics: Vec<btlab::lang::Diagnostic>,
+    strategy: Option<Value>,
+}
+
+#[wasm_bindgen(js_name = checkDefinition)]
+pub fn check_definition(source: &str) -> Result<JsValue, Error> {
+    let checked = match btlab::lang::compile(source) {
+        Ok(definition) => CheckedDefinition {
+            ok: true,
+            diagnostics: Vec::new(),
+            strategy: Some(definition.catalog_entry()),
+        },
+        Err(diagnostics) => CheckedDefinition {
+            ok: false,
+            diagnostics,
+            strategy: None,
+        },
+    };
+    to_js(&checked)
+}
+
+/// Compiles and keeps a definition in this wasm instance (the main thread's or a
+/// worker's), so configs naming its hash run; returns its catalog entry. An error names
+/// the line and column.
+#[wasm_bindgen(js_name = defineStrategy)]
+pub fn define_strategy(source: &str) -> Result<JsValue, Error> {
+    let defined = btlab::lang::define(source).map_err(into_error)?;
+    to_js(&btlab::strategy::StrategyInfo::from(defined as &dyn btlab::strategy::Strategy))
+}
+
+/// The definitions shipped in `strategies/` (the examples, then the built-ins written as
+/// definitions): `{file, source}`.
+#[wasm_bindgen(js_name = exampleDefinitions)]
+pub fn example_definitions() -> Result<JsValue, Error> {
+    let examples: Vec<_> = btlab::lang::EXAMPLES
+        .iter()
+        .map(|(file, source)| serde_json::json!({"file": file, "source": source}))
+        .collect();
+    to_js(&examples)
+}
+
 /// The predefined grids of `config/param_grids.yaml`.
 #[wasm_bindgen(js_name = predefinedGrids)]
 pub fn predefined_grids_js() -> Result<JsValue, Error> {
@@ -690,6 +737,19 @@ impl WebStore {
         Ok(WebStore {
             store: Store::open(driver).map_err(into_error)?,
         })
+    }
+
+    /// Every definition the store keeps (`{hash, name, source}`): the page hands them to its
+    /// workers, so any stored experiment re-runs.
+    pub fn definitions(&mut self) -> Result<JsValue, Error> {
+        let rows: Vec<_> = self
+            .store
+            .definitions()
+            .map_err(into_error)?
+            .into_iter()
+            .map(|(hash, name, source)| serde_json::json!({"hash": hash, "name": name, "source": source}))
+            .collect();
+        to_js(&rows)
     }
 
     /// The core's plan of a sweep chunk (`Sweep.nextChunk`'s JSON) on data of

@@ -2,7 +2,10 @@
 //! equal to the core's own.
 #![cfg(target_arch = "wasm32")]
 
-use btlab_web::{Engine, Sweep, config_hash_js, dataset_info, demo_candles, parse_candles};
+use btlab_web::{
+    Engine, Sweep, check_definition, config_hash_js, dataset_info, define_strategy, demo_candles, example_definitions,
+    parse_candles,
+};
 use js_sys::Error;
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
@@ -105,4 +108,55 @@ fn a_sweep_streams_its_configs_with_hashes() {
     assert_eq!(first[0]["params"], json!({"fast_period": 5, "slow_period": 20}));
     let bad = Sweep::new(js(&json!({"symbol": "X"}))).err().unwrap();
     assert!(String::from(bad.message()).contains("missing field"));
+}
+
+#[wasm_bindgen_test]
+fn the_editor_check_marks_errors_at_their_line_and_column_and_survives_deep_nesting() {
+    let checked = rust(check_definition("name: t\nlong_entry: emma(close, 3) > close\n").unwrap());
+    assert_eq!(checked["ok"], false);
+    assert_eq!(
+        checked["diagnostics"][0],
+        json!({"line": 2, "column": 13, "message": "unknown function `emma` (did you mean `ema`?)"})
+    );
+    // 64 KiB of parentheses: refused at once, the wasm stack intact.
+    let deep = format!("name: t\nlong_entry: {}close{} > 0\n", "(".repeat(32_000), ")".repeat(32_000));
+    let checked = rust(check_definition(&deep).unwrap());
+    assert!(checked["diagnostics"][0]["message"].as_str().unwrap().contains("nests deeper than 64"), "{checked}");
+    let fine = rust(check_definition(btlab::lang::EXAMPLES[0].1).unwrap());
+    assert_eq!(fine["ok"], true);
+    assert_eq!(fine["strategy"]["name"], "ema_rsi");
+    assert_eq!(rust(example_definitions().unwrap()).as_array().unwrap().len(), btlab::lang::EXAMPLES.len());
+}
+
+#[wasm_bindgen_test]
+fn each_builtin_written_as_a_definition_gives_the_builtin_result_in_the_browser() {
+    let start = 1_704_067_200_000.0;
+    let columns = demo_candles("1h", start, start + 120.0 * 86_400_000.0, 7).unwrap();
+    let mut engine = Engine::new(columns).unwrap();
+    let cases = [
+        ("sma", "builtins/sma_cross.yaml", json!({"fast_period": 10, "slow_period": 30})),
+        ("rsi", "builtins/rsi_reversion.yaml", json!({"period": 14, "oversold": 35, "overbought": 65})),
+        ("macd", "builtins/macd_cross.yaml", json!({"fast_period": 12, "slow_period": 26, "signal_period": 9})),
+        (
+            "convergence",
+            "builtins/convergence_votes.yaml",
+            json!({"fast_period": 10, "slow_period": 30, "rsi_period": 40, "oversold": 40, "overbought": 60,
+                   "macd_fast": 5, "macd_slow": 13, "macd_signal": 4, "threshold": 1}),
+        ),
+    ];
+    for (builtin, file, params) in cases {
+        let source = btlab::lang::EXAMPLES.iter().find(|(f, _)| *f == file).unwrap().1;
+        let defined = rust(define_strategy(source).unwrap());
+        for allow_short in [false, true] {
+            let mut config = json!({"symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-05-01",
+                                    "strategy": builtin, "params": params, "allow_short": allow_short});
+            let theirs = rust(engine.run_detail(js(&config)).unwrap());
+            config["strategy"] = defined["name"].clone();
+            config["definition"] = defined["definition"].clone();
+            let ours = rust(engine.run_detail(js(&config)).unwrap());
+            assert!(theirs["metrics"]["total_trades"].as_u64().unwrap() > 0, "{builtin}");
+            assert_eq!(ours["metrics"], theirs["metrics"], "{builtin} shorts {allow_short}");
+            assert_eq!(ours["trades"], theirs["trades"], "{builtin} shorts {allow_short}");
+        }
+    }
 }
