@@ -35,7 +35,11 @@ fn sma_grid(strategy: &str, definition: Option<&str>) -> Vec<ValidConfig> {
     let mut configs = Vec::with_capacity(1000);
     for fast in 5..105 {
         for gap in (10..=100).step_by(10) {
-            configs.push(config(strategy, definition, format!(r#"{{"fast_period":{fast},"slow_period":{}}}"#, fast + gap)));
+            configs.push(config(
+                strategy,
+                definition,
+                format!(r#"{{"fast_period":{fast},"slow_period":{}}}"#, fast + gap),
+            ));
         }
     }
     configs
@@ -108,7 +112,9 @@ fn sweeps(c: &mut Criterion) {
 }
 
 fn compile(c: &mut Criterion) {
-    c.bench_function("compile/ema_rsi", |b| b.iter(|| black_box(btlab::lang::compile(black_box(EMA_RSI)).unwrap())));
+    c.bench_function("compile/ema_rsi", |b| {
+        b.iter(|| black_box(btlab::lang::compile(black_box(EMA_RSI)).unwrap()));
+    });
     let convergence = include_str!("../strategies/builtins/convergence_votes.yaml");
     c.bench_function("compile/convergence_votes", |b| {
         b.iter(|| black_box(btlab::lang::compile(black_box(convergence)).unwrap()));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the static page into www/ (pkg/, vendor/, sample/ are generated, not committed):
-# the wasm face with wasm-bindgen, sql.js and lightweight-charts from npm, a real sample series.
+# the wasm face with wasm-bindgen, sql.js, lightweight-charts and CodeMirror from npm, a real
+# sample series.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,8 @@ rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup ta
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
-[ -d node_modules/sql.js ] && [ -d node_modules/playwright-core ] && [ -d node_modules/typescript ] || npm ci --no-audit --no-fund
+[ -d node_modules/sql.js ] && [ -d node_modules/playwright-core ] && [ -d node_modules/typescript ] \
+  && [ -d node_modules/codemirror ] && [ -d node_modules/esbuild ] || npm ci --no-audit --no-fund
 
 cargo build --locked --release -p btlab-web --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/btlab_web.wasm
@@ -18,6 +20,8 @@ wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/releas
 mkdir -p www/vendor www/sample
 cp node_modules/sql.js/dist/sql-wasm.js node_modules/sql.js/dist/sql-wasm.wasm www/vendor/
 cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs www/vendor/lightweight-charts.mjs
+# CodeMirror 6 is many small modules with bare imports: bundled into one.
+npx esbuild scripts/codemirror.entry.js --bundle --format=esm --minify --log-level=warning --outfile=www/vendor/codemirror.mjs
 cp tests/data/BTCUSDT-15m-2025.csv www/sample/
 echo "built www/ ($(du -sh www | cut -f1))"
 # The edge worker embeds the same wasm.

@@ -13,7 +13,9 @@ pub enum Error {
     #[error("unknown strategy `{name}` (known: {known})")]
     UnknownStrategy { name: String, known: String },
     /// A config naming a definition this process was not given.
-    #[error("strategy `{name}`: definition {hash} is not loaded (give its file, e.g. --strategy-file, or the store it ran from)")]
+    #[error(
+        "strategy `{name}`: definition {hash} is not loaded (give its file, e.g. --strategy-file, or the store it ran from)"
+    )]
     UnknownDefinition { name: String, hash: String },
     #[error("strategy `{strategy}`, parameter `{param}`: {message}")]
     Param {

@@ -173,9 +173,12 @@ impl SweepSpec {
             let grid = match self.param_grids.get(name) {
                 Some(grid) => grid,
                 None if strategy.definition().is_some() && strategy.params().is_empty() => &empty,
-                None => predefined.get_or_insert_with(predefined_grids).get(name).ok_or_else(|| {
-                    Error::Search(format!("no param grid for `{name}` (give one in param_grids.{name})"))
-                })?,
+                None => predefined
+                    .get_or_insert_with(predefined_grids)
+                    .get(name)
+                    .ok_or_else(|| {
+                        Error::Search(format!("no param grid for `{name}` (give one in param_grids.{name})"))
+                    })?,
             };
             let space = Space::new(strategy, grid, self.search)?;
             let cursor = match self.search {
@@ -355,7 +358,10 @@ impl Space {
     }
 
     fn position(&self, name: &str) -> usize {
-        self.axes.iter().position(|a| a.0 == name).expect("constraints name params")
+        self.axes
+            .iter()
+            .position(|a| a.0 == name)
+            .expect("constraints name params")
     }
 
     /// Combinations the constraints allow, counted without visiting the grid where it can
@@ -366,7 +372,12 @@ impl Space {
     /// touch are walked (up to [`MAX_WALKED`] combinations; the rest multiply). Values that
     /// are not numbers pass, as `allowed` lets them.
     fn allowed_count(&self) -> Result<u128> {
-        let tied: Vec<usize> = self.constraints.iter().flat_map(Constraint::params).map(|p| self.position(p)).collect();
+        let tied: Vec<usize> = self
+            .constraints
+            .iter()
+            .flat_map(Constraint::params)
+            .map(|p| self.position(p))
+            .collect();
         let mut touched = tied.clone();
         touched.sort_unstable();
         touched.dedup();
@@ -375,9 +386,10 @@ impl Space {
             .map(|i| self.axes[i].2.len() as u128)
             .product();
         let pairwise = touched.len() == tied.len()
-            && self.constraints.iter().all(|c| {
-                c.op == Comparison::Lt && matches!((c.left, c.right), (Term::Param(_), Term::Param(_)))
-            });
+            && self
+                .constraints
+                .iter()
+                .all(|c| c.op == Comparison::Lt && matches!((c.left, c.right), (Term::Param(_), Term::Param(_))));
         if !pairwise {
             return Ok(free * self.walk_touched(&touched)?);
         }
@@ -471,8 +483,6 @@ impl Space {
             .collect()
     }
 }
-
-
 
 impl Range {
     /// The axis's points for a grid (random search draws floats from the range itself).

@@ -430,7 +430,11 @@ impl<D: Sql> Store<D> {
     }
 
     fn columns(&self) -> &'static str {
-        if self.version >= DEFINITIONS_VERSION { COLUMNS } else { COLUMNS_V2 }
+        if self.version >= DEFINITIONS_VERSION {
+            COLUMNS
+        } else {
+            COLUMNS_V2
+        }
     }
 
     /// Gives the process every definition the store keeps, so its experiments re-run. One
@@ -617,7 +621,10 @@ impl<D: Sql> Store<D> {
             let rows = other
                 .db
                 .query(
-                    &format!("SELECT {} FROM experiments WHERE id > ? ORDER BY id LIMIT ?", other.columns()),
+                    &format!(
+                        "SELECT {} FROM experiments WHERE id > ? ORDER BY id LIMIT ?",
+                        other.columns()
+                    ),
                     &[after.into(), PAGE.into()],
                 )
                 .map_err(driver)?;
@@ -1128,7 +1135,11 @@ fn keep_definition<D: Sql>(db: &mut D, hash: &str) -> Result<(), String> {
     let defined = crate::lang::defined(hash).ok_or_else(|| format!("definition {hash} is not loaded"))?;
     db.execute(
         "INSERT INTO definitions (hash, name, source) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-        &[hash.into(), defined.definition().name.as_str().into(), defined.source().into()],
+        &[
+            hash.into(),
+            defined.definition().name.as_str().into(),
+            defined.source().into(),
+        ],
     )?;
     Ok(())
 }

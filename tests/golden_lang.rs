@@ -11,7 +11,11 @@ use serde_json::Value;
 #[test]
 fn every_indicator_matches_talib_on_real_candles() {
     let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden/talib_lang.json")).unwrap(),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/golden/talib_lang.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     let rows = fixture["rows"].as_u64().unwrap() as usize;
@@ -34,7 +38,9 @@ fn every_indicator_matches_talib_on_real_candles() {
         let first_ours = ours.iter().position(|v| !v.is_nan());
         let first_talib = expected.iter().position(|v| !v.is_null());
         if first_ours != first_talib {
-            failures.push(format!("{expression}: first value at {first_ours:?}, TA-Lib's at {first_talib:?}"));
+            failures.push(format!(
+                "{expression}: first value at {first_ours:?}, TA-Lib's at {first_talib:?}"
+            ));
             continue;
         }
         for (i, (o, e)) in ours.iter().zip(expected).enumerate() {
@@ -46,6 +52,12 @@ fn every_indicator_matches_talib_on_real_candles() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), series.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        series.len(),
+        failures.join("\n")
+    );
     assert_eq!(series.len(), 63);
 }

@@ -9,8 +9,10 @@ use proptest::prelude::*;
 /// A random number expression, at most `depth` levels deep.
 fn number(depth: u32) -> BoxedStrategy<String> {
     let leaf = prop_oneof![
-        prop::sample::select(vec!["open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4", "hour", "weekday"])
-            .prop_map(str::to_owned),
+        prop::sample::select(vec![
+            "open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4", "hour", "weekday"
+        ])
+        .prop_map(str::to_owned),
         (1u32..500).prop_map(|n| format!("{}", f64::from(n) * 100.0)),
         (1usize..30).prop_map(|n| format!("atr({n})")),
         (2usize..30).prop_map(|n| format!("adx({n})")),
@@ -23,11 +25,29 @@ fn number(depth: u32) -> BoxedStrategy<String> {
     ];
     leaf.prop_recursive(depth, 24, 3, |inner| {
         let function = prop::sample::select(vec![
-            "sma", "ema", "wma", "dema", "tema", "trima", "kama", "rsi", "stddev", "roc", "mom", "linearreg", "highest",
-            "lowest", "sum",
+            "sma",
+            "ema",
+            "wma",
+            "dema",
+            "tema",
+            "trima",
+            "kama",
+            "rsi",
+            "stddev",
+            "roc",
+            "mom",
+            "linearreg",
+            "highest",
+            "lowest",
+            "sum",
         ]);
         prop_oneof![
-            (inner.clone(), prop::sample::select(vec!["+", "-", "*", "/"]), inner.clone()).prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            (
+                inner.clone(),
+                prop::sample::select(vec!["+", "-", "*", "/"]),
+                inner.clone()
+            )
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             (function, inner.clone(), 2usize..25).prop_map(|(f, a, n)| format!("{f}({a}, {n})")),
             (inner.clone(), 0usize..10).prop_map(|(a, n)| format!("{a}[{n}]")),
             (inner.clone(), 1usize..10).prop_map(|(a, n)| format!("change({a}, {n})")),
@@ -40,13 +60,23 @@ fn number(depth: u32) -> BoxedStrategy<String> {
 }
 
 fn condition() -> BoxedStrategy<String> {
-    let compare = (number(3), prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]), number(3))
+    let compare = (
+        number(3),
+        prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]),
+        number(3),
+    )
         .prop_map(|(a, op, b)| format!("{a} {op} {b}"));
     let cross = (number(2), number(2), any::<bool>())
         .prop_map(|(a, b, up)| format!("{}({a}, {b})", if up { "crossover" } else { "crossunder" }));
     let one = prop_oneof![compare, cross];
     (one.clone(), prop::sample::select(vec!["and", "or"]), one, any::<bool>())
-        .prop_map(|(a, op, b, negate)| if negate { format!("not ({a}) {op} {b}") } else { format!("{a} {op} {b}") })
+        .prop_map(|(a, op, b, negate)| {
+            if negate {
+                format!("not ({a}) {op} {b}")
+            } else {
+                format!("{a} {op} {b}")
+            }
+        })
         .boxed()
 }
 

@@ -19,6 +19,8 @@ export function createContext({ wasm, store, persist, pool, datasets }) {
     datasets,
     strategies: wasm.strategies(),
     grids: wasm.predefinedGrids(),
+    // The definitions the builders offer, by strategy name (see definitions.js).
+    definitionSources: new Map(),
     // Every list of metrics is the core's: names, direction, format.
     metrics: wasm.metrics(),
     // The datasets as last listed, and the experiments ticked for the comparison.

@@ -23,8 +23,10 @@ import * as overfit from './views/overfit.js';
 import * as datasetsView from './views/datasets.js';
 import * as compare from './views/compare.js';
 import * as detail from './views/detail.js';
+import * as strategy from './views/strategy.js';
+import { define } from './definitions.js';
 
-const VIEWS = { sweep, results, top, summary, errors, heatmap, optimize, walkforward, overfit, datasets: datasetsView, compare, detail };
+const VIEWS = { sweep, strategy, results, top, summary, errors, heatmap, optimize, walkforward, overfit, datasets: datasetsView, compare, detail };
 
 async function main() {
   window.sqlReady = window.initSqlJs({ locateFile: (f) => new URL(`vendor/${f}`, import.meta.url).href });
@@ -35,7 +37,15 @@ async function main() {
   const datasets = new Datasets(handle, wasm);
   await datasets.ensureDemo();
   const ctx = createContext({ wasm, store, persist, pool: new Pool(), datasets });
-  window.btlab = { wasm, store, persist, pool: ctx.pool, datasets };
+  window.btlab = { wasm, store, persist, pool: ctx.pool, datasets, ctx };
+  // Every definition the store ran: offered again, and its experiments re-run anywhere.
+  for (const d of store.definitions()) {
+    try {
+      define(ctx, d.source);
+    } catch (e) {
+      console.warn(`stored definition ${d.hash} does not compile here:`, e);
+    }
+  }
 
   const current = () => $('#tabs button.active').dataset.view;
   ctx.show = (view) => {

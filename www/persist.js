@@ -16,12 +16,15 @@ const LOCK = 'btlab-snapshot';
 
 export function idb(name = DB_NAME) {
   return new Promise((resolve, reject) => {
-    const open = indexedDB.open(name, 1);
+    // Version 2 added the user's strategy definitions; each store is created if missing.
+    const open = indexedDB.open(name, 2);
     open.onupgradeneeded = () => {
       const db = open.result;
-      db.createObjectStore('snapshot');
-      db.createObjectStore('log', { autoIncrement: true });
-      db.createObjectStore('datasets', { keyPath: 'id' });
+      const has = (store) => db.objectStoreNames.contains(store);
+      if (!has('snapshot')) db.createObjectStore('snapshot');
+      if (!has('log')) db.createObjectStore('log', { autoIncrement: true });
+      if (!has('datasets')) db.createObjectStore('datasets', { keyPath: 'id' });
+      if (!has('definitions')) db.createObjectStore('definitions', { keyPath: 'name' });
     };
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
@@ -85,19 +88,21 @@ export class Persistence {
   }
 
   // An entry: a worker's outcomes (JSON) with their hashes, configs refused before running,
-  // and, for a sweep keeping returns, its spec and members. Recorded by the core's
-  // recordChunk; returns [new experiments, already stored, failed configs]: every outcome
-  // and refusal is in exactly one.
+  // the strategy definitions they ran and, for a sweep keeping returns, its spec and
+  // members. Recorded by the core's recordChunk (the definitions first, so the store can
+  // keep them beside the rows); returns [new experiments, already stored, failed
+  // configs]: every outcome and refusal is in exactly one.
   apply(key, entry) {
     if (this.applied.has(key)) return [0, 0, 0];
     this.applied.add(key);
+    for (const source of entry.definitions || []) this.wasm.defineStrategy(source);
     const sweepId = entry.sweep ? this.store.openSweep(entry.sweep.spec, entry.sweep.fingerprint, entry.created_at) : undefined;
     return this.store.recordChunk(entry.outcomes || '[]', entry.hashes, entry.errors, sweepId, entry.sweep ? entry.sweep.members : [], entry.created_at);
   }
 
   // Durably logs a chunk's outcomes, then adds them to the database.
-  async append(outcomes, hashes, errors, sweep = null) {
-    const entry = { outcomes, hashes, errors, sweep, created_at: Date.now() };
+  async append(outcomes, hashes, errors, sweep = null, definitions = []) {
+    const entry = { outcomes, hashes, errors, sweep, definitions, created_at: Date.now() };
     const tx = this.idb.transaction('log', 'readwrite', { durability: 'strict' });
     const key = await request(tx.objectStore('log').add(entry));
     await done(tx);

@@ -6,6 +6,10 @@
 export class Pool {
   constructor(size = navigator.hardwareConcurrency || 2) {
     this.size = Math.max(1, size);
+    // Strategy definitions every message carries (a worker compiles each once, and a
+    // restarted one again): any config naming one of them runs anywhere.
+    /** @type {Set<string>} */
+    this.definitions = new Set();
     this.start();
   }
 
@@ -35,7 +39,7 @@ export class Pool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...message, id }, transfer);
+      slot.worker.postMessage({ ...message, id, definitions: [...this.definitions] }, transfer);
     });
   }
 
@@ -47,6 +51,11 @@ export class Pool {
       return this.call(slot, { type: 'load', columns: copy }, Object.values(copy).map((a) => a.buffer));
     }));
     this.loaded = dataset.id;
+  }
+
+  /** @param {string} source */
+  addDefinition(source) {
+    this.definitions.add(source);
   }
 
   async acquire() {

@@ -2,11 +2,13 @@
 // The sweep builder's form: what the sweep, the optimizer and walk-forward all read their
 // spec from (dataset, range, strategy, one axis per parameter, costs).
 import { $, h, replace, isoDate } from './util.js';
+import { define } from './definitions.js';
 
 // An axis as typed: `5, 10, 20` (values), `5..50 step 5` (ints), `0.1..0.9 num 5` (floats),
 // `10..400 log 8` (log-spaced), or one value.
 export function parseAxis(text, kind) {
   const t = text.trim();
+  if (kind === 'choice') return t.split(',').map((v) => v.trim()).filter(Boolean);
   let m;
   if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+step\s+([\d.]+)$/.exec(t))) return { type: 'int', min: +m[1], max: +m[2], step: +m[3] };
   if ((m = /^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s+log\s+(\d+)$/.exec(t))) return { type: 'loguniform', min: +m[1], max: +m[2], num: +m[3] };
@@ -43,7 +45,10 @@ export function readSpec(ctx) {
   const strategy = String(f.get('strategy'));
   const axes = {};
   for (const input of form.querySelectorAll('#param-axes input')) axes[input.name.slice(5)] = parseAxis(input.value, input.dataset.kind);
+  // A defined strategy's definition travels in the spec (and so in a shared link).
+  const source = ctx.definitionSources.get(strategy);
   return {
+    ...(source ? { definitions: [source] } : {}),
     symbol: dataset ? dataset.symbol : 'DEMO-BTC',
     timeframe: String(f.get('timeframe')),
     start: String(f.get('start')),
@@ -88,6 +93,7 @@ export function chooseDataset(ctx) {
 // A spec (a shared sweep link's) back in the form, on `dataset`.
 /** @param {import('./context.js').Context} ctx */
 export function fillFromSpec(ctx, spec, dataset) {
+  for (const source of spec.definitions || []) define(ctx, source);
   const form = $('#sweep-form');
   $('#sweep-dataset').value = dataset.id;
   $('#sweep-timeframe').value = spec.timeframe;

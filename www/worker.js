@@ -1,15 +1,22 @@
 // @ts-check
 // One engine per worker: the wasm is loaded once, candles arrive once per dataset, then
 // each message is routed to one method of the Engine.
-import init, { Engine } from './pkg/btlab_web.js';
+import init, { Engine, defineStrategy } from './pkg/btlab_web.js';
 
 const ready = init();
 let engine = null;
+const defined = new Set(); // the definitions this worker's wasm has compiled
 
 self.onmessage = async ({ data }) => {
   await ready;
   const { id, type } = data;
   try {
+    for (const source of data.definitions || []) {
+      if (!defined.has(source)) {
+        defineStrategy(source);
+        defined.add(source);
+      }
+    }
     if (type === 'load') {
       engine?.free();
       engine = new Engine(data.columns);

@@ -18,6 +18,9 @@ pub fn ad(high: &[f64], low: &[f64], close: &[f64], volume: &[f64]) -> Vec<f64> 
 mod tests {
     #[test]
     fn a_close_at_the_high_adds_all_volume() {
-        assert_eq!(super::ad(&[2.0, 2.0, 3.0], &[1.0, 2.0, 1.0], &[2.0, 2.0, 1.0], &[10.0, 7.0, 4.0]), vec![10.0, 10.0, 6.0]);
+        assert_eq!(
+            super::ad(&[2.0, 2.0, 3.0], &[1.0, 2.0, 1.0], &[2.0, 2.0, 1.0], &[10.0, 7.0, 4.0]),
+            vec![10.0, 10.0, 6.0]
+        );
     }
 }

@@ -17,7 +17,9 @@ pub fn aroon(high: &[f64], low: &[f64], period: usize) -> Aroon {
     let factor = 100.0 / period as f64;
     for today in period..n {
         let window = today - period..=today;
-        let highest = window.clone().fold(today - period, |best, i| if high[i] >= high[best] { i } else { best });
+        let highest = window
+            .clone()
+            .fold(today - period, |best, i| if high[i] >= high[best] { i } else { best });
         let lowest = window.fold(today - period, |best, i| if low[i] <= low[best] { i } else { best });
         up[today] = factor * (period - (today - highest)) as f64;
         down[today] = factor * (period - (today - lowest)) as f64;

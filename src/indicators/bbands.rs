@@ -14,7 +14,15 @@ pub fn bbands(values: &[f64], period: usize, k: f64) -> Bbands {
     let middle = sma(values, period);
     let widths: Vec<f64> = variances(values, period)
         .into_iter()
-        .map(|v| if v.is_nan() { v } else if k == 1.0 { deviation(v) } else { deviation(v) * k })
+        .map(|v| {
+            if v.is_nan() {
+                v
+            } else if k == 1.0 {
+                deviation(v)
+            } else {
+                deviation(v) * k
+            }
+        })
         .collect();
     let upper = middle.iter().zip(&widths).map(|(m, w)| m + w).collect();
     let lower = middle.iter().zip(&widths).map(|(m, w)| m - w).collect();

@@ -148,7 +148,8 @@ impl Indicators {
     /// A defined strategy's series named `key` (all outputs of one call), computed once
     /// by `compute` while cached.
     pub fn column(&self, key: &str, compute: impl FnOnce() -> Vec<Vec<f64>>) -> Arc<Column> {
-        self.columns.get(Arc::from(key), || Column::cached(self.count(compute())))
+        self.columns
+            .get(Arc::from(key), || Column::cached(self.count(compute())))
     }
 
     pub fn len(&self) -> usize {

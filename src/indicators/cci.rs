@@ -14,7 +14,11 @@ pub fn cci(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> 
         let mean = window.iter().sum::<f64>() / p;
         let deviation: f64 = window.iter().map(|t| (t - mean).abs()).sum();
         let distance = typical[i] - mean;
-        out[i] = if distance != 0.0 && deviation != 0.0 { distance / (0.015 * (deviation / p)) } else { 0.0 };
+        out[i] = if distance != 0.0 && deviation != 0.0 {
+            distance / (0.015 * (deviation / p))
+        } else {
+            0.0
+        };
     }
     out
 }

@@ -55,7 +55,11 @@ fn directional(high: &[f64], low: &[f64], close: &[f64], period: usize, pick: fn
                 let (plus, minus, range) = totals[i];
                 // TA-Lib gives period 1 as the plain ratio, not in percent.
                 let scale = if period == 1 { 1.0 } else { 100.0 };
-                if is_zero(range) { 0.0 } else { scale * (pick(plus, minus) / range) }
+                if is_zero(range) {
+                    0.0
+                } else {
+                    scale * (pick(plus, minus) / range)
+                }
             }
             false => f64::NAN,
         })

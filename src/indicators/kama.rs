@@ -11,7 +11,11 @@ pub fn kama(values: &[f64], period: usize) -> Vec<f64> {
     let fastest = 2.0 / 3.0;
     let slowest = 2.0 / 31.0;
     let factor = |net: f64, path: f64| {
-        let ratio = if path <= net || path.abs() < 1e-14 { 1.0 } else { (net / path).abs() };
+        let ratio = if path <= net || path.abs() < 1e-14 {
+            1.0
+        } else {
+            (net / path).abs()
+        };
         let f = ratio * (fastest - slowest) + slowest;
         f * f
     };

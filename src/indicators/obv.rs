@@ -22,6 +22,9 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Vec<f64> {
 mod tests {
     #[test]
     fn volume_signed_by_the_close() {
-        assert_eq!(super::obv(&[1.0, 2.0, 2.0, 1.0], &[5.0, 3.0, 4.0, 1.0]), vec![5.0, 8.0, 8.0, 7.0]);
+        assert_eq!(
+            super::obv(&[1.0, 2.0, 2.0, 1.0], &[5.0, 3.0, 4.0, 1.0]),
+            vec![5.0, 8.0, 8.0, 7.0]
+        );
     }
 }

@@ -4,7 +4,11 @@ pub fn roc(values: &[f64], period: usize) -> Vec<f64> {
         .map(|i| match i.checked_sub(period) {
             Some(j) if period > 0 => {
                 let before = values[j];
-                if before != 0.0 { (values[i] / before - 1.0) * 100.0 } else { 0.0 }
+                if before != 0.0 {
+                    (values[i] / before - 1.0) * 100.0
+                } else {
+                    0.0
+                }
             }
             _ => f64::NAN,
         })

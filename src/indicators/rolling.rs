@@ -32,7 +32,11 @@ fn extreme(values: &[f64], period: usize, dominates: impl Fn(f64, f64) -> bool) 
         }
         if i + 1 >= period {
             // A NaN in the window makes the extreme NaN, as it does in TA-Lib.
-            out[i] = if nans_in_window > 0 { f64::NAN } else { values[window[0]] };
+            out[i] = if nans_in_window > 0 {
+                f64::NAN
+            } else {
+                values[window[0]]
+            };
         }
     }
     out

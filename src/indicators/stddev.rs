@@ -53,7 +53,9 @@ mod tests {
 
     #[test]
     fn the_sliding_update_stays_exact_over_long_series() {
-        let values: Vec<f64> = (0..5000).map(|i| 90_000.0 + (f64::from(i) * 0.37).sin() * 500.0).collect();
+        let values: Vec<f64> = (0..5000)
+            .map(|i| 90_000.0 + (f64::from(i) * 0.37).sin() * 500.0)
+            .collect();
         let out = super::stddev(&values, 20);
         for i in [19, 600, 4999] {
             let window = &values[i - 19..=i];

@@ -202,7 +202,10 @@ impl Checker<'_> {
                 let got = program.types[a];
                 if got != want {
                     let symbol = if *op == UnaryOp::Neg { "-" } else { "not" };
-                    return Err(at(node.span, format!("`{symbol}` needs a {}, got {}", want.describe(), got.describe())));
+                    return Err(at(
+                        node.span,
+                        format!("`{symbol}` needs a {}, got {}", want.describe(), got.describe()),
+                    ));
                 }
                 let constant = program.constant[a];
                 program.push(make(a), want, constant)
@@ -212,7 +215,9 @@ impl Checker<'_> {
                 let (ta, tb) = (program.types[a], program.types[b]);
                 let result = match op {
                     BinaryOp::And | BinaryOp::Or => (ta == Ty::Bool && tb == Ty::Bool).then_some(Ty::Bool),
-                    BinaryOp::Eq | BinaryOp::Ne => (ta == tb && matches!(ta, Ty::Number | Ty::Bool)).then_some(Ty::Bool),
+                    BinaryOp::Eq | BinaryOp::Ne => {
+                        (ta == tb && matches!(ta, Ty::Number | Ty::Bool)).then_some(Ty::Bool)
+                    }
                     op if op.is_comparison() => (ta == Ty::Number && tb == Ty::Number).then_some(Ty::Bool),
                     _ => (ta == Ty::Number && tb == Ty::Number).then_some(Ty::Number),
                 };
@@ -239,9 +244,21 @@ impl Checker<'_> {
             Expr::Index(base, index) => {
                 let x = self.expression(program, base)?;
                 if let Ty::Fields(..) = program.types[x] {
-                    return Err(at(base.span, format!("`[ ]` needs a series, got {}", program.types[x].describe())));
+                    return Err(at(
+                        base.span,
+                        format!("`[ ]` needs a series, got {}", program.types[x].describe()),
+                    ));
                 }
-                let n = self.argument(program, index, ArgKind::Period { min: 0.0, max: functions::MAX_PERIOD }, "`[ ]` offset", None)?;
+                let n = self.argument(
+                    program,
+                    index,
+                    ArgKind::Period {
+                        min: 0.0,
+                        max: functions::MAX_PERIOD,
+                    },
+                    "`[ ]` offset",
+                    None,
+                )?;
                 let (ty, constant) = (program.types[x], program.constant[x]);
                 program.push(Op::Shift(x, n), ty, constant)
             }
@@ -250,13 +267,19 @@ impl Checker<'_> {
                 let Ty::Fields(function, fields) = program.types[x] else {
                     return Err(at(
                         node.span,
-                        format!("`.{field}` picks an output of an indicator with several; this is a {}", program.types[x].describe()),
+                        format!(
+                            "`.{field}` picks an output of an indicator with several; this is a {}",
+                            program.types[x].describe()
+                        ),
                     ));
                 };
                 let Some(k) = fields.iter().position(|f| f == field) else {
                     return Err(at(
                         node.span,
-                        format!("`{function}` has no output `.{field}` (its outputs: {})", dotted(fields)),
+                        format!(
+                            "`{function}` has no output `.{field}` (its outputs: {})",
+                            dotted(fields)
+                        ),
                     ));
                 };
                 program.push(Op::Field(x, k), Ty::Number, false)
@@ -286,10 +309,16 @@ impl Checker<'_> {
             return Err(at(span, format!("`{name}` is defined in terms of itself (a cycle)")));
         }
         if self.all_lets.iter().any(|l| l == name) {
-            return Err(at(span, format!("`{name}` is used before its `let` (a `let` may use only the ones above it)")));
+            return Err(at(
+                span,
+                format!("`{name}` is used before its `let` (a `let` may use only the ones above it)"),
+            ));
         }
         if functions::indicator(name).is_some() || functions::function(name).is_some() {
-            return Err(at(span, format!("`{name}` is a function: call it, as in `{name}(...)`")));
+            return Err(at(
+                span,
+                format!("`{name}` is a function: call it, as in `{name}(...)`"),
+            ));
         }
         let known = program
             .lets
@@ -336,7 +365,10 @@ impl Checker<'_> {
         {
             let param = &self.params[index];
             return match (param.kind, integer) {
-                (ParamType::Choice, _) => Err(at(node.span, format!("the {what} must be a number, `{name}` is a choice"))),
+                (ParamType::Choice, _) => Err(at(
+                    node.span,
+                    format!("the {what} must be a number, `{name}` is a choice"),
+                )),
                 (ParamType::Float, true) => Err(at(
                     node.span,
                     format!("the {what} must be an integer: `{name}` is a float param (make it `type: int`)"),
@@ -352,17 +384,31 @@ impl Checker<'_> {
                 format!("the {what} must be a number or a param known before the run; `{name}` is a series"),
             ));
         }
-        Err(at(node.span, format!("the {what} must be a number or a param known before the run")))
+        Err(at(
+            node.span,
+            format!("the {what} must be a number or a param known before the run"),
+        ))
     }
 
-    fn call(&self, program: &mut Program, name: &str, name_span: Span, args: &[Node], span: Span) -> Result<Id, Located> {
+    fn call(
+        &self,
+        program: &mut Program,
+        name: &str,
+        name_span: Span,
+        args: &[Node],
+        span: Span,
+    ) -> Result<Id, Located> {
         let arity = |want: usize| {
             if args.len() == want {
                 Ok(())
             } else {
                 Err(at(
                     span,
-                    format!("`{name}` takes {want} argument{}, got {}", if want == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{name}` takes {want} argument{}, got {}",
+                        if want == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 ))
             }
         };
@@ -371,7 +417,10 @@ impl Checker<'_> {
             if program.types[id] != Ty::Number {
                 return Err(at(
                     node.span,
-                    format!("argument {position} of `{name}` must be a number, got {}", program.types[id].describe()),
+                    format!(
+                        "argument {position} of `{name}` must be a number, got {}",
+                        program.types[id].describe()
+                    ),
                 ));
             }
             Ok(id)
@@ -399,7 +448,10 @@ impl Checker<'_> {
                     if program.types[c] != Ty::Bool {
                         return Err(at(
                             args[0].span,
-                            format!("the condition of `if` must be a bool, got {}", program.types[c].describe()),
+                            format!(
+                                "the condition of `if` must be a bool, got {}",
+                                program.types[c].describe()
+                            ),
                         ));
                     }
                     let (a, b) = (self.expression(program, &args[1])?, self.expression(program, &args[2])?);
@@ -407,7 +459,11 @@ impl Checker<'_> {
                     if ta != tb || !matches!(ta, Ty::Number | Ty::Bool) {
                         return Err(at(
                             span,
-                            format!("both branches of `if` must be numbers or both bools, got {} and {}", ta.describe(), tb.describe()),
+                            format!(
+                                "both branches of `if` must be numbers or both bools, got {} and {}",
+                                ta.describe(),
+                                tb.describe()
+                            ),
                         ));
                     }
                     (Op::Apply(If, vec![c, a, b]), ta)
@@ -415,8 +471,26 @@ impl Checker<'_> {
                 Change => {
                     arity(2)?;
                     let x = series(program, &args[0], 1)?;
-                    let n = self.argument(program, &args[1], ArgKind::Period { min: 1.0, max: functions::MAX_PERIOD }, "`change` period", None)?;
-                    self.bound(program, n, "`change` period", ArgKind::Period { min: 1.0, max: functions::MAX_PERIOD }, None);
+                    let n = self.argument(
+                        program,
+                        &args[1],
+                        ArgKind::Period {
+                            min: 1.0,
+                            max: functions::MAX_PERIOD,
+                        },
+                        "`change` period",
+                        None,
+                    )?;
+                    self.bound(
+                        program,
+                        n,
+                        "`change` period",
+                        ArgKind::Period {
+                            min: 1.0,
+                            max: functions::MAX_PERIOD,
+                        },
+                        None,
+                    );
                     let constant = program.constant[x];
                     let shifted = program.push(Op::Shift(x, n), Ty::Number, constant);
                     (Op::Binary(BinaryOp::Sub, x, shifted), Ty::Number)
@@ -431,7 +505,11 @@ impl Checker<'_> {
         }
         let (callee, indicator, choice) = if let Some(indicator) = functions::indicator(name) {
             (Callee::Indicator(indicator), indicator, None)
-        } else if let Some(index) = self.params.iter().position(|p| p.name == name && p.kind == ParamType::Choice) {
+        } else if let Some(index) = self
+            .params
+            .iter()
+            .position(|p| p.name == name && p.kind == ParamType::Choice)
+        {
             let ema = functions::indicator("ema").expect("ema is an indicator");
             (Callee::Choice(index), ema, Some(index))
         } else {
@@ -440,7 +518,10 @@ impl Checker<'_> {
             for function in functions::all_names() {
                 known.push(function);
             }
-            return Err(at(name_span, format!("unknown function `{name}`{}", suggest(name, known.into_iter()))));
+            return Err(at(
+                name_span,
+                format!("unknown function `{name}`{}", suggest(name, known.into_iter())),
+            ));
         };
         let expected = usize::from(indicator.takes_series) + indicator.args.len();
         arity(expected)?;

@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
+use super::Definition;
 use super::check::{Arg, Callee, Op, Price};
 use super::functions::{self, ArgKind, Candles, Function, Indicator};
 use super::syntax::BinaryOp;
-use super::Definition;
 use crate::indicators::{Column, ExactValues, IndicatorKey, Indicators, Series};
 use crate::scan::{first_marked, first_zero};
 
@@ -77,7 +77,10 @@ pub(super) fn check_bounds(definition: &Definition, values: &[f64]) -> Result<()
             ArgKind::Series => continue,
         };
         if !(min..=max).contains(&value) {
-            return Err((bound.param, format!("{value} is outside the {function}'s bounds [{min}, {max}]")));
+            return Err((
+                bound.param,
+                format!("{value} is outside the {function}'s bounds [{min}, {max}]"),
+            ));
         }
     }
     Ok(())
@@ -127,12 +130,23 @@ fn number(x: f64) -> String {
 }
 
 /// Writes the target of every candle (spec: "Positions").
-pub(super) fn targets(definition: &Definition, values: &[f64], indicators: &Indicators, allow_short: bool, out: &mut [i8]) {
+pub(super) fn targets(
+    definition: &Definition,
+    values: &[f64],
+    indicators: &Indicators,
+    allow_short: bool,
+    out: &mut [i8],
+) {
     let vals = compute(definition, values, indicators);
     let rule = |id: Option<usize>| id.map(|i| vals[i].clone().expect("rules are computed"));
     let r = &definition.rules;
     walk(
-        [rule(Some(r.long_entry)), rule(r.long_exit), rule(r.short_entry), rule(r.short_exit)],
+        [
+            rule(Some(r.long_entry)),
+            rule(r.long_exit),
+            rule(r.short_entry),
+            rule(r.short_exit),
+        ],
         allow_short,
         out,
     );
@@ -168,8 +182,11 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
         if !through_orders {
             for child in children(op) {
                 if let Some(Val::Sma(_)) = vals[child] {
-                    let period = simple_average(definition, &program.ops[child], values).expect("an Sma is an SMA of the close");
-                    let column = indicators.column(&keys[child], || vec![crate::indicators::sma(indicators.close(), period)]);
+                    let period =
+                        simple_average(definition, &program.ops[child], values).expect("an Sma is an SMA of the close");
+                    let column = indicators.column(&keys[child], || {
+                        vec![crate::indicators::sma(indicators.close(), period)]
+                    });
                     vals[child] = Some(Val::Series(column, 0));
                 }
             }
@@ -179,7 +196,10 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
             Op::Number(x) => Val::Num(*x),
             Op::Bool(b) => Val::Bool(*b),
             Op::Param(p) => Val::Num(values[*p]),
-            Op::Price(price) => Val::Series(indicators.column(price.name(), || vec![price_column(*price, indicators)]), 0),
+            Op::Price(price) => Val::Series(
+                indicators.column(price.name(), || vec![price_column(*price, indicators)]),
+                0,
+            ),
             Op::Neg(a) => map_num(get(*a), n, |x| -x),
             Op::Not(a) => match get(*a) {
                 Val::Bool(b) => Val::Bool(!b),
@@ -187,13 +207,19 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
                 _ => unreachable!(),
             },
             Op::Binary(op, a, b) => match Relation::of_comparison(*op) {
-                Some(relation) if is_series(get(*a)) && is_series(get(*b)) => orders.mask(relation, (*a, get(*a)), (*b, get(*b))),
+                Some(relation) if is_series(get(*a)) && is_series(get(*b)) => {
+                    orders.mask(relation, (*a, get(*a)), (*b, get(*b)))
+                }
                 _ => binary(*op, get(*a), get(*b), n),
             },
             Op::Apply(function @ (Function::Crossover | Function::Crossunder), args)
                 if is_series(get(args[0])) && is_series(get(args[1])) =>
             {
-                let relation = if *function == Function::Crossover { Relation::CrossesOver } else { Relation::CrossesUnder };
+                let relation = if *function == Function::Crossover {
+                    Relation::CrossesOver
+                } else {
+                    Relation::CrossesUnder
+                };
                 orders.mask(relation, (args[0], get(args[0])), (args[1], get(args[1])))
             }
             Op::Apply(function, args) => apply(*function, &args.iter().map(|&a| get(a)).collect::<Vec<_>>(), n),
@@ -221,7 +247,11 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
                     };
                     (indicator.compute)(input.as_deref().unwrap_or(&[]), &candles, &args)
                 });
-                if indicator.fields.is_empty() { Val::Series(column, 0) } else { Val::Fields(column) }
+                if indicator.fields.is_empty() {
+                    Val::Series(column, 0)
+                } else {
+                    Val::Fields(column)
+                }
             }
         };
         vals[id] = Some(value);
@@ -242,7 +272,12 @@ fn compares(op: &Op) -> bool {
 /// The period of `sma(close, n)` (a called choice included), the one average the
 /// built-ins' cache keeps.
 fn simple_average(definition: &Definition, op: &Op, values: &[f64]) -> Option<usize> {
-    let Op::Indicator { callee, input: Some(input), args } = op else {
+    let Op::Indicator {
+        callee,
+        input: Some(input),
+        args,
+    } = op
+    else {
         return None;
     };
     let is_close = matches!(definition.program.ops[*input], Op::Price(Price::Close));
@@ -271,7 +306,11 @@ fn key(definition: &Definition, op: &Op, values: &[f64], keys: &[String]) -> Str
         Op::Neg(a) => format!("(-{})", keys[*a]),
         Op::Not(a) => format!("(not {})", keys[*a]),
         Op::Binary(op, a, b) => format!("({} {} {})", keys[*a], op.symbol(), keys[*b]),
-        Op::Apply(f, args) => format!("{}({})", f.name(), args.iter().map(|&a| keys[a].as_str()).collect::<Vec<_>>().join(", ")),
+        Op::Apply(f, args) => format!(
+            "{}({})",
+            f.name(),
+            args.iter().map(|&a| keys[a].as_str()).collect::<Vec<_>>().join(", ")
+        ),
         Op::Shift(a, by) => format!("{}[{}]", keys[*a], number(arg(*by, values))),
         Op::Field(a, k) => format!("{}.{k}", keys[*a]),
         Op::Indicator { callee, input, args } => {
@@ -298,10 +337,20 @@ fn price_column(price: Price, indicators: &Indicators) -> Vec<f64> {
         Price::Volume => c.volume.clone(),
         Price::Hl2 => (0..n).map(|i| (c.high[i] + c.low[i]) / 2.0).collect(),
         Price::Hlc3 => (0..n).map(|i| (c.high[i] + c.low[i] + close[i]) / 3.0).collect(),
-        Price::Ohlc4 => (0..n).map(|i| (c.open[i] + c.high[i] + c.low[i] + close[i]) / 4.0).collect(),
-        Price::Hour => c.open_time.iter().map(|t| (t.rem_euclid(86_400_000) / 3_600_000) as f64).collect(),
+        Price::Ohlc4 => (0..n)
+            .map(|i| (c.open[i] + c.high[i] + c.low[i] + close[i]) / 4.0)
+            .collect(),
+        Price::Hour => c
+            .open_time
+            .iter()
+            .map(|t| (t.rem_euclid(86_400_000) / 3_600_000) as f64)
+            .collect(),
         // 1970-01-01 was a Thursday (3, with Monday 0).
-        Price::Weekday => c.open_time.iter().map(|t| ((t.div_euclid(86_400_000) + 3).rem_euclid(7)) as f64).collect(),
+        Price::Weekday => c
+            .open_time
+            .iter()
+            .map(|t| ((t.div_euclid(86_400_000) + 3).rem_euclid(7)) as f64)
+            .collect(),
     }
 }
 
@@ -434,7 +483,11 @@ impl Relation {
 
 impl Orders {
     fn mask(&mut self, relation: Relation, (a, va): (usize, &Val), (b, vb): (usize, &Val)) -> Val {
-        let (key, relation) = if a <= b { ((a, b), relation) } else { ((b, a), relation.swapped()) };
+        let (key, relation) = if a <= b {
+            ((a, b), relation)
+        } else {
+            ((b, a), relation.swapped())
+        };
         let index = match self.0.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
@@ -476,7 +529,11 @@ fn order_of(x: &Val, y: &Val) -> Vec<i8> {
     let (Some(xr), Some(yr)) = (x.rounded(), y.rounded()) else {
         return x.series().iter().zip(y.series()).map(|(&x, &y)| exact(x, y)).collect();
     };
-    let mut order: Vec<i8> = xr.iter().zip(yr).map(|(&x, &y)| i8::from(x < y) | (i8::from(x > y) << 1)).collect();
+    let mut order: Vec<i8> = xr
+        .iter()
+        .zip(yr)
+        .map(|(&x, &y)| i8::from(x < y) | (i8::from(x > y) << 1))
+        .collect();
     let (mut xs, mut ys) = (Exact::of(x), Exact::of(y));
     let mut from = 0;
     while let Some(k) = first_zero(&order[from..]) {
@@ -518,7 +575,9 @@ fn binary(op: BinaryOp, a: &Val, b: &Val, n: usize) -> Val {
         ($f:expr) => {
             match scalar {
                 true => Val::Bool($f(numbers(a).at(0), numbers(b).at(0))),
-                false => Val::Mask(Arc::new(each(numbers(a), numbers(b), n, |x, y| i8::from($f(x, y))))),
+                false => Val::Mask(Arc::new(each(numbers(a), numbers(b), n, |x, y| {
+                    i8::from($f(x, y))
+                }))),
             }
         };
     }
@@ -561,7 +620,9 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
             match a {
                 Val::Bool(_) | Val::Mask(_) => {
                     let (a, b) = (bools(a), bools(b));
-                    Val::Mask(Arc::new((0..n).map(|i| if c.at(i) != 0 { a.at(i) } else { b.at(i) }).collect()))
+                    Val::Mask(Arc::new(
+                        (0..n).map(|i| if c.at(i) != 0 { a.at(i) } else { b.at(i) }).collect(),
+                    ))
                 }
                 _ => {
                     let (a, b) = (numbers(a), numbers(b));
@@ -574,7 +635,11 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
             let up = function == Function::Crossover;
             let crossed = |i: usize| {
                 let (now_a, now_b, was_a, was_b) = (a.at(i), b.at(i), a.at(i - 1), b.at(i - 1));
-                if up { now_a > now_b && was_a <= was_b } else { now_a < now_b && was_a >= was_b }
+                if up {
+                    now_a > now_b && was_a <= was_b
+                } else {
+                    now_a < now_b && was_a >= was_b
+                }
             };
             Val::Mask(Arc::new((0..n).map(|i| i8::from(i > 0 && crossed(i))).collect()))
         }
@@ -582,7 +647,9 @@ fn apply(function: Function, args: &[&Val], n: usize) -> Val {
             if is_scalar(args[0]) && is_scalar(args[1]) {
                 return Val::Num(function.binary(numbers(args[0]).at(0), numbers(args[1]).at(0)));
             }
-            series(each(numbers(args[0]), numbers(args[1]), n, |x, y| function.binary(x, y)))
+            series(each(numbers(args[0]), numbers(args[1]), n, |x, y| {
+                function.binary(x, y)
+            }))
         }
         _ => map_num(args[0], n, |x| function.unary(x)),
     }
@@ -623,7 +690,8 @@ fn walk(rules: [Option<Val>; 4], allow_short: bool, out: &mut [i8]) {
     };
     let [long_entry, long_exit, short_entry, short_exit] = [&rules[0], &rules[1], &rules[2], &rules[3]].map(column);
     let short_entry = if allow_short { short_entry } else { None };
-    let mut cursors = [&long_entry, &long_exit, &short_entry, &short_exit].map(|c| Cursor::new(c.as_deref().map(|v| &v[..n])));
+    let mut cursors =
+        [&long_entry, &long_exit, &short_entry, &short_exit].map(|c| Cursor::new(c.as_deref().map(|v| &v[..n])));
     let [le, lx, se, sx] = &mut cursors;
     let mut pos: i8 = 0;
     let mut i = 0;

@@ -76,7 +76,11 @@ impl Source<'_> {
     /// Where the value of `key` starts, for a top-level key (`long_entry`) or one under a
     /// section (`let` then `f`): the key's line, or the file's start if it is not found.
     pub(super) fn key(&self, section: Option<&str>, key: &str) -> usize {
-        let top = |name: &str| self.lines().find(|(_, l)| is_key_line(l, name, false)).map(|(at, _)| at);
+        let top = |name: &str| {
+            self.lines()
+                .find(|(_, l)| is_key_line(l, name, false))
+                .map(|(at, _)| at)
+        };
         match section {
             None => top(key),
             Some(section) => top(section).and_then(|start| {
@@ -122,7 +126,10 @@ impl Source<'_> {
 fn is_key_line(line: &str, key: &str, nested: bool) -> bool {
     let body = line.trim_start();
     let indented = body.len() != line.len();
-    nested == indented && body.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))
+    nested == indented
+        && body
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
 }
 
 /// Walks `expression` against `text`; `Some(byte offset in text)` of `offset` when the

@@ -342,5 +342,8 @@ impl Function {
 
 /// Every name a call may use, for "did you mean".
 pub fn all_names() -> impl Iterator<Item = &'static str> {
-    INDICATORS.iter().map(|i| i.name).chain(FUNCTIONS.iter().map(|(n, _)| *n))
+    INDICATORS
+        .iter()
+        .map(|i| i.name)
+        .chain(FUNCTIONS.iter().map(|(n, _)| *n))
 }

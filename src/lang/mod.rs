@@ -36,16 +36,37 @@ pub use syntax::MAX_DEPTH;
 /// examples, then the built-ins written as definitions.
 pub const EXAMPLES: &[(&str, &str)] = &[
     ("ema_rsi.yaml", include_str!("../../strategies/ema_rsi.yaml")),
-    ("bollinger_reversion.yaml", include_str!("../../strategies/bollinger_reversion.yaml")),
-    ("donchian_breakout.yaml", include_str!("../../strategies/donchian_breakout.yaml")),
+    (
+        "bollinger_reversion.yaml",
+        include_str!("../../strategies/bollinger_reversion.yaml"),
+    ),
+    (
+        "donchian_breakout.yaml",
+        include_str!("../../strategies/donchian_breakout.yaml"),
+    ),
     ("stoch_adx.yaml", include_str!("../../strategies/stoch_adx.yaml")),
-    ("keltner_breakout.yaml", include_str!("../../strategies/keltner_breakout.yaml")),
+    (
+        "keltner_breakout.yaml",
+        include_str!("../../strategies/keltner_breakout.yaml"),
+    ),
     ("sar_trend.yaml", include_str!("../../strategies/sar_trend.yaml")),
     ("vwap_session.yaml", include_str!("../../strategies/vwap_session.yaml")),
-    ("builtins/sma_cross.yaml", include_str!("../../strategies/builtins/sma_cross.yaml")),
-    ("builtins/rsi_reversion.yaml", include_str!("../../strategies/builtins/rsi_reversion.yaml")),
-    ("builtins/macd_cross.yaml", include_str!("../../strategies/builtins/macd_cross.yaml")),
-    ("builtins/convergence_votes.yaml", include_str!("../../strategies/builtins/convergence_votes.yaml")),
+    (
+        "builtins/sma_cross.yaml",
+        include_str!("../../strategies/builtins/sma_cross.yaml"),
+    ),
+    (
+        "builtins/rsi_reversion.yaml",
+        include_str!("../../strategies/builtins/rsi_reversion.yaml"),
+    ),
+    (
+        "builtins/macd_cross.yaml",
+        include_str!("../../strategies/builtins/macd_cross.yaml"),
+    ),
+    (
+        "builtins/convergence_votes.yaml",
+        include_str!("../../strategies/builtins/convergence_votes.yaml"),
+    ),
 ];
 
 /// The largest definition file.
@@ -123,7 +144,10 @@ pub struct Definition {
 
 impl std::fmt::Debug for Definition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Definition").field("name", &self.name).field("hash", &self.hash).finish()
+        f.debug_struct("Definition")
+            .field("name", &self.name)
+            .field("hash", &self.hash)
+            .finish()
     }
 }
 
@@ -157,8 +181,11 @@ impl Definition {
             Side::Param(p) => p.clone(),
             Side::Number(n) => crate::error::readable(*n),
         };
-        let constraints: Vec<String> =
-            self.constraints.iter().map(|(a, op, b)| format!("{} {} {}", side(a), op.symbol(), side(b))).collect();
+        let constraints: Vec<String> = self
+            .constraints
+            .iter()
+            .map(|(a, op, b)| format!("{} {} {}", side(a), op.symbol(), side(b)))
+            .collect();
         json!({"name": self.name, "description": self.description, "params": params, "constraints": constraints,
             "definition": self.hash})
     }
@@ -170,7 +197,10 @@ pub fn compile(source: &str) -> Result<Definition, Vec<Diagnostic>> {
     if source.len() > MAX_FILE_BYTES {
         return Err(vec![text.diagnostic(
             0,
-            format!("the file is {} bytes; a definition may have at most {MAX_FILE_BYTES}", source.len()),
+            format!(
+                "the file is {} bytes; a definition may have at most {MAX_FILE_BYTES}",
+                source.len()
+            ),
         )]);
     }
     let raw: RawDefinition = serde_yaml_ng::from_str(source).map_err(|e| {
@@ -207,11 +237,20 @@ impl Compiler<'_> {
         if !valid_strategy_name(&raw.name) {
             return Err(self.fail(
                 name_at,
-                format!("the name `{}` must be a lower-case letter then up to 39 of a-z, 0-9, _", raw.name),
+                format!(
+                    "the name `{}` must be a lower-case letter then up to 39 of a-z, 0-9, _",
+                    raw.name
+                ),
             ));
         }
         if strategy::REGISTRY.iter().any(|s| s.name() == raw.name) {
-            return Err(self.fail(name_at, format!("`{}` is a built-in strategy; give the definition another name", raw.name)));
+            return Err(self.fail(
+                name_at,
+                format!(
+                    "`{}` is a built-in strategy; give the definition another name",
+                    raw.name
+                ),
+            ));
         }
         let params = self.params()?;
         let let_names: Vec<String> = raw.lets.keys().map(yaml_key).collect();
@@ -230,7 +269,10 @@ impl Compiler<'_> {
         let mut nodes = 0;
         let mut parse = |from: usize, value: &serde_yaml_ng::Value, what: &str| -> Option<Written> {
             let Some(text) = expression_text(value) else {
-                diagnostics.push(self.text.diagnostic(from, format!("{what} must be an expression, as text")));
+                diagnostics.push(
+                    self.text
+                        .diagnostic(from, format!("{what} must be an expression, as text")),
+                );
                 return None;
             };
             match parse_expression(&text) {
@@ -259,7 +301,9 @@ impl Compiler<'_> {
             .zip(&let_names)
             .map(|((_, v), name)| parse(self.text.key(Some("let"), name), v, &format!("`let {name}`")))
             .collect();
-        let rule = |key: &str, value: Option<&serde_yaml_ng::Value>, parse: &mut dyn FnMut(usize, &serde_yaml_ng::Value, &str) -> Option<Written>| {
+        let rule = |key: &str,
+                    value: Option<&serde_yaml_ng::Value>,
+                    parse: &mut dyn FnMut(usize, &serde_yaml_ng::Value, &str) -> Option<Written>| {
             value.map(|v| parse(self.text.key(None, key), v, &format!("`{key}`")))
         };
         let rules = [
@@ -272,7 +316,10 @@ impl Compiler<'_> {
             return Err(diagnostics);
         }
         if nodes > MAX_NODES {
-            return Err(self.fail(0, format!("the definition has {nodes} expression nodes; at most {MAX_NODES} are allowed")));
+            return Err(self.fail(
+                0,
+                format!("the definition has {nodes} expression nodes; at most {MAX_NODES} are allowed"),
+            ));
         }
         let unwrap = |w: Option<Written>| w.expect("parse errors returned above");
         let constraints: Vec<Written> = constraints.into_iter().map(unwrap).collect();
@@ -289,12 +336,16 @@ impl Compiler<'_> {
         let locate = |w: &Written, e: check::Located| self.fail(self.text.locate(w.from, &w.text, e.offset), e.message);
         for (index, (name, written)) in let_names.iter().zip(&lets).enumerate() {
             checker.defining.set(Some(index));
-            let id = checker.expression(&mut program, &written.node).map_err(|e| locate(written, e))?;
+            let id = checker
+                .expression(&mut program, &written.node)
+                .map_err(|e| locate(written, e))?;
             program.define_let(name, id);
         }
         checker.defining.set(None);
         let mut rule_id = |key: &str, written: &Written| -> Result<Id, Vec<Diagnostic>> {
-            let id = checker.expression(&mut program, &written.node).map_err(|e| locate(written, e))?;
+            let id = checker
+                .expression(&mut program, &written.node)
+                .map_err(|e| locate(written, e))?;
             match program.types[id] {
                 Ty::Bool => Ok(id),
                 other => Err(self.fail(
@@ -314,14 +365,29 @@ impl Compiler<'_> {
             .map(|w| self.constraint(w, &params))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let canonical = to_canonical(raw, &params, &constraints, &let_names, &lets, [
-            ("long_entry", Some(&long_entry)),
-            ("long_exit", long_exit.as_ref()),
-            ("short_entry", short_entry.as_ref()),
-            ("short_exit", short_exit.as_ref()),
-        ]);
+        let canonical = to_canonical(
+            raw,
+            &params,
+            &constraints,
+            &let_names,
+            &lets,
+            [
+                ("long_entry", Some(&long_entry)),
+                ("long_exit", long_exit.as_ref()),
+                ("short_entry", short_entry.as_ref()),
+                ("short_exit", short_exit.as_ref()),
+            ],
+        );
         let hash = hex(&Sha256::digest(canonical.as_bytes()));
-        let (needed, keyed) = eval::reach(&program, [Some(rules.long_entry), rules.long_exit, rules.short_entry, rules.short_exit]);
+        let (needed, keyed) = eval::reach(
+            &program,
+            [
+                Some(rules.long_entry),
+                rules.long_exit,
+                rules.short_entry,
+                rules.short_exit,
+            ],
+        );
         Ok(Definition {
             name: raw.name.clone(),
             description: raw.description.clone(),
@@ -366,36 +432,71 @@ impl Compiler<'_> {
             if params.iter().any(|p| p.name == name) {
                 return Err(self.fail(at, format!("param `{name}` is declared twice")));
             }
-            let raw: RawParam = serde_yaml_ng::from_value(value.clone())
-                .map_err(|e| self.fail(at, format!("param `{name}`: {e}")))?;
+            let raw: RawParam =
+                serde_yaml_ng::from_value(value.clone()).map_err(|e| self.fail(at, format!("param `{name}`: {e}")))?;
             let bad = |message: String| self.fail(at, format!("param `{name}`: {message}"));
             let decl = match raw.kind.as_str() {
                 "int" | "float" => {
-                    let kind = if raw.kind == "int" { ParamType::Int } else { ParamType::Float };
+                    let kind = if raw.kind == "int" {
+                        ParamType::Int
+                    } else {
+                        ParamType::Float
+                    };
                     let (Some(min), Some(max)) = (raw.min, raw.max) else {
                         return Err(bad("needs `min` and `max`".into()));
                     };
-                    let default = raw.default.as_f64().ok_or_else(|| bad("`default` must be a number".into()))?;
+                    let default = raw
+                        .default
+                        .as_f64()
+                        .ok_or_else(|| bad("`default` must be a number".into()))?;
                     let integer = |v: f64| kind == ParamType::Float || v.fract() == 0.0;
                     if ![min, max, default].iter().all(|v| v.is_finite() && integer(*v)) {
-                        return Err(bad(format!("`default`, `min` and `max` must be finite {}", if kind == ParamType::Int { "integers" } else { "numbers" })));
+                        return Err(bad(format!(
+                            "`default`, `min` and `max` must be finite {}",
+                            if kind == ParamType::Int { "integers" } else { "numbers" }
+                        )));
                     }
                     if !(min <= default && default <= max) {
                         return Err(bad(format!("needs min <= default <= max, got {min}, {default}, {max}")));
                     }
-                    ParamDecl { name, kind, default, min, max, choices: Vec::new(), description: raw.description }
+                    ParamDecl {
+                        name,
+                        kind,
+                        default,
+                        min,
+                        max,
+                        choices: Vec::new(),
+                        description: raw.description,
+                    }
                 }
                 "choice" => {
                     if raw.values.is_empty() {
                         return Err(bad("a choice needs `values`".into()));
                     }
-                    if let Some(v) = raw.values.iter().find(|v| !functions::indicator(v).is_some_and(|i| i.moving_average)) {
-                        let averages: Vec<&str> = functions::INDICATORS.iter().filter(|i| i.moving_average).map(|i| i.name).collect();
-                        return Err(bad(format!("`{v}` is not a moving average (choices are of: {})", averages.join(", "))));
+                    if let Some(v) = raw
+                        .values
+                        .iter()
+                        .find(|v| !functions::indicator(v).is_some_and(|i| i.moving_average))
+                    {
+                        let averages: Vec<&str> = functions::INDICATORS
+                            .iter()
+                            .filter(|i| i.moving_average)
+                            .map(|i| i.name)
+                            .collect();
+                        return Err(bad(format!(
+                            "`{v}` is not a moving average (choices are of: {})",
+                            averages.join(", ")
+                        )));
                     }
-                    let default = raw.default.as_str().and_then(|d| raw.values.iter().position(|v| v == d));
+                    let default = raw
+                        .default
+                        .as_str()
+                        .and_then(|d| raw.values.iter().position(|v| v == d));
                     let Some(default) = default else {
-                        return Err(bad(format!("`default` must be one of its values ({})", raw.values.join(", "))));
+                        return Err(bad(format!(
+                            "`default` must be one of its values ({})",
+                            raw.values.join(", ")
+                        )));
                     };
                     ParamDecl {
                         name,
@@ -417,7 +518,10 @@ impl Compiler<'_> {
     fn constraint(&self, written: &Written, params: &[ParamDecl]) -> Result<(Side, Comparison, Side), Vec<Diagnostic>> {
         let at = |offset: usize| self.text.locate(written.from, &written.text, offset);
         let Expr::Binary(op, a, b) = &written.node.expr else {
-            return Err(self.fail(at(0), "a constraint compares two params, or a param and a number, as in `fast < slow`"));
+            return Err(self.fail(
+                at(0),
+                "a constraint compares two params, or a param and a number, as in `fast < slow`",
+            ));
         };
         let comparison = match op {
             BinaryOp::Lt => Comparison::Lt,
@@ -426,7 +530,12 @@ impl Compiler<'_> {
             BinaryOp::Ge => Comparison::Ge,
             BinaryOp::Eq => Comparison::Eq,
             BinaryOp::Ne => Comparison::Ne,
-            _ => return Err(self.fail(at(0), format!("a constraint is a comparison; `{}` is not one", op.symbol()))),
+            _ => {
+                return Err(self.fail(
+                    at(0),
+                    format!("a constraint is a comparison; `{}` is not one", op.symbol()),
+                ));
+            }
         };
         let side = |node: &Node| -> Result<Side, Vec<Diagnostic>> {
             match &node.expr {
@@ -437,10 +546,16 @@ impl Compiler<'_> {
                 },
                 Expr::Name(name) => match params.iter().find(|p| &p.name == name) {
                     Some(p) if p.kind != ParamType::Choice => Ok(Side::Param(name.clone())),
-                    Some(_) => Err(self.fail(at(node.span.start), format!("`{name}` is a choice; constraints compare numbers"))),
+                    Some(_) => Err(self.fail(
+                        at(node.span.start),
+                        format!("`{name}` is a choice; constraints compare numbers"),
+                    )),
                     None => Err(self.fail(
                         at(node.span.start),
-                        format!("unknown param `{name}`{}", check::suggest(name, params.iter().map(|p| p.name.as_str()))),
+                        format!(
+                            "unknown param `{name}`{}",
+                            check::suggest(name, params.iter().map(|p| p.name.as_str()))
+                        ),
                     )),
                 },
                 _ => Err(self.fail(at(node.span.start), "a constraint compares params and numbers only")),
@@ -491,7 +606,10 @@ fn to_canonical(
                     spec.insert("values".into(), p.choices.clone().into());
                 }
                 kind => {
-                    spec.insert("type".into(), if kind == ParamType::Int { "int" } else { "float" }.into());
+                    spec.insert(
+                        "type".into(),
+                        if kind == ParamType::Int { "int" } else { "float" }.into(),
+                    );
                     spec.insert("default".into(), number(p.default));
                     spec.insert("min".into(), number(p.min));
                     spec.insert("max".into(), number(p.max));
@@ -513,7 +631,10 @@ fn to_canonical(
     out.insert("params".into(), Value::Object(params));
     out.insert(
         "constraints".into(),
-        constraints.iter().map(|(a, op, b)| format!("{} {} {}", side(a), op.symbol(), side(b))).collect(),
+        constraints
+            .iter()
+            .map(|(a, op, b)| format!("{} {} {}", side(a), op.symbol(), side(b)))
+            .collect(),
     );
     out.insert(
         "let".into(),
@@ -625,7 +746,8 @@ impl Strategy for Defined {
     }
 
     fn check_params(&self, values: &ParamValues) -> Result<(), (&'static str, String)> {
-        eval::check_bounds(&self.definition, values.as_slice()).map_err(|(param, message)| (self.specs[param].name, message))
+        eval::check_bounds(&self.definition, values.as_slice())
+            .map_err(|(param, message)| (self.specs[param].name, message))
     }
 
     fn targets(&self, params: &ParamValues, indicators: &Indicators, allow_short: bool, out: &mut [i8]) {
@@ -687,7 +809,9 @@ pub fn defined_named(name: &str) -> Option<&'static Defined> {
 /// of an expression draws, and how the indicators are checked against TA-Lib.
 pub fn evaluate(expression: &str, indicators: &Indicators) -> Result<Vec<f64>, Vec<Diagnostic>> {
     let quoted = expression.replace('\'', "''");
-    let definition = compile(&format!("name: expression\nlet:\n  x: '{quoted}'\nlong_entry: x == x\n"))?;
+    let definition = compile(&format!(
+        "name: expression\nlet:\n  x: '{quoted}'\nlong_entry: x == x\n"
+    ))?;
     let Some(Op::Binary(_, x, _)) = definition.program.ops.get(definition.rules.long_entry) else {
         unreachable!("long_entry is `x == x`")
     };

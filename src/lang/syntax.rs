@@ -175,7 +175,10 @@ fn expected(what: &'static str) -> StrContext {
 }
 
 fn identifier<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
-    (one_of(|c: char| c.is_ascii_alphabetic() || c == '_'), take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'))
+    (
+        one_of(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
+    )
         .take()
         .parse_next(input)
 }
@@ -186,19 +189,29 @@ fn keyword<'a>(word: &'static str) -> impl FnMut(&mut Input<'a>) -> ModalResult<
 }
 
 fn number(input: &mut Input<'_>) -> ModalResult<f64> {
-    (digit1, opt(('.', digit0)), opt((one_of(['e', 'E']), opt(one_of(['+', '-'])), cut_err(digit1))))
+    (
+        digit1,
+        opt(('.', digit0)),
+        opt((one_of(['e', 'E']), opt(one_of(['+', '-'])), cut_err(digit1))),
+    )
         .take()
         .try_map(str::parse::<f64>)
         .parse_next(input)
 }
 
-fn spaced<'a, O>(inner: impl Parser<Input<'a>, O, ErrMode<ContextError>>) -> impl Parser<Input<'a>, O, ErrMode<ContextError>> {
+fn spaced<'a, O>(
+    inner: impl Parser<Input<'a>, O, ErrMode<ContextError>>,
+) -> impl Parser<Input<'a>, O, ErrMode<ContextError>> {
     delimited(multispace0, inner, multispace0)
 }
 
 impl Grammar {
     /// Enters one nesting level; past [`MAX_DEPTH`] the parse stops with that message.
-    fn nest<'a, T>(&self, input: &mut Input<'a>, inner: impl FnOnce(&mut Input<'a>) -> ModalResult<T>) -> ModalResult<T> {
+    fn nest<'a, T>(
+        &self,
+        input: &mut Input<'a>,
+        inner: impl FnOnce(&mut Input<'a>) -> ModalResult<T>,
+    ) -> ModalResult<T> {
         let depth = self.depth.get() + 1;
         if depth > MAX_DEPTH {
             self.fatal.borrow_mut().get_or_insert(SyntaxError {
@@ -243,7 +256,9 @@ impl Grammar {
                 return Ok(left);
             };
             multispace0.parse_next(input)?;
-            let right = cut_err(|i: &mut Input<'a>| next(self, i)).context(expected("an operand")).parse_next(input)?;
+            let right = cut_err(|i: &mut Input<'a>| next(self, i))
+                .context(expected("an operand"))
+                .parse_next(input)?;
             // Only the comparison level has comparison operators: a second one in the same
             // loop is a chain (a parenthesized comparison is an operand, parsed below).
             if op.is_comparison() && compared {
@@ -277,7 +292,11 @@ impl Grammar {
         let start = input.current_token_start();
         if opt(keyword("not")).parse_next(input)?.is_some() {
             multispace0.parse_next(input)?;
-            let operand = self.nest(input, |i| cut_err(|i: &mut Input<'_>| self.not(i)).context(expected("an operand")).parse_next(i))?;
+            let operand = self.nest(input, |i| {
+                cut_err(|i: &mut Input<'_>| self.not(i))
+                    .context(expected("an operand"))
+                    .parse_next(i)
+            })?;
             let span = Span {
                 start,
                 end: operand.span.end,
@@ -318,7 +337,11 @@ impl Grammar {
         let start = input.current_token_start();
         if opt('-').parse_next(input)?.is_some() {
             multispace0.parse_next(input)?;
-            let operand = self.nest(input, |i| cut_err(|i: &mut Input<'_>| self.negation(i)).context(expected("an operand")).parse_next(i))?;
+            let operand = self.nest(input, |i| {
+                cut_err(|i: &mut Input<'_>| self.negation(i))
+                    .context(expected("an operand"))
+                    .parse_next(i)
+            })?;
             let span = Span {
                 start,
                 end: operand.span.end,
@@ -350,7 +373,9 @@ impl Grammar {
                     span,
                 };
             } else if opt('.').parse_next(input)?.is_some() {
-                let field = cut_err(identifier).context(expected("a field name")).parse_next(input)?;
+                let field = cut_err(identifier)
+                    .context(expected("a field name"))
+                    .parse_next(input)?;
                 let span = Span {
                     start: node.span.start,
                     end: input.current_token_start(),
@@ -396,7 +421,9 @@ impl Grammar {
 
     fn name_or_call(&self, input: &mut Input<'_>) -> ModalResult<Expr> {
         let start = input.current_token_start();
-        let name = identifier.verify(|w: &str| !["and", "or", "not"].contains(&w)).parse_next(input)?;
+        let name = identifier
+            .verify(|w: &str| !["and", "or", "not"].contains(&w))
+            .parse_next(input)?;
         let name_span = Span {
             start,
             end: input.current_token_start(),

@@ -11,40 +11,139 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn each_bad_definition_gets_its_message_at_its_place() {
     let cases = [
-        ("name: t\nlong_entry: emma(close, 3) > close\n", "line 2, column 13: unknown function `emma` (did you mean `ema`?)"),
-        ("name: t\nlong_entry: clsoe > 3\n", "line 2, column 13: unknown name `clsoe` (did you mean `close`?)"),
-        ("name: t\nlong_entry: close + 3\n", "line 2, column 13: `long_entry` must be a bool (a condition), got a number"),
-        ("name: t\nlong_entry: close > 3 and 4\n", "line 2, column 13: `and` needs bools on both sides, got bool and number"),
-        ("name: t\nlong_entry: sma(close) > 3\n", "line 2, column 13: `sma` takes 2 arguments, got 1"),
-        ("name: t\nlong_entry: sma(close, 2.5) > 3\n", "line 2, column 24: the `sma` period must be an integer, got 2.5"),
-        ("name: t\nlong_entry: rsi(close, 1) > 3\n", "line 2, column 24: the `rsi` period must be in [2, 100000], got 1"),
-        ("name: t\nlet:\n  a: b + 1\n  b: close\nlong_entry: a > 3\n", "line 3, column 6: `b` is used before its `let` (a `let` may use only the ones above it)"),
-        ("name: t\nlet:\n  a: a + 1\nlong_entry: a > 3\n", "line 3, column 6: `a` is defined in terms of itself (a cycle)"),
-        ("name: t\nlong_entry: close > (3\n", "line 2, column 23: unexpected end of the expression, expected `)`"),
-        ("name: t\nlong_entry: close >\n", "line 2, column 20: unexpected end of the expression, expected an expression"),
-        ("name: t\nlong_entry: 1 < 2 < 3\n", "line 2, column 21: comparisons do not chain: write `a < b and b < c`"),
-        ("name: t\nlong_entry: macd(close, 12, 26, 9) > 0\n", "line 2, column 13: `>` needs numbers on both sides, got the outputs of `macd` (pick one: .line, .signal, .hist) and number"),
-        ("name: t\nlong_entry: macd(close, 12, 26, 9).lines > 0\n", "line 2, column 13: `macd` has no output `.lines` (its outputs: .line, .signal, .hist)"),
-        ("name: t\nlong_entry: close[-1] > 0\n", "line 2, column 19: the `[ ]` offset must be in [0, 100000], got -1"),
-        ("name: t\nlong_entry: close[close] > 0\n", "line 2, column 19: the `[ ]` offset must be a number or a param known before the run"),
-        ("name: sma\nlong_entry: close > 0\n", "line 1, column 1: `sma` is a built-in strategy; give the definition another name"),
-        ("name: Bad\nlong_entry: close > 0\n", "line 1, column 1: the name `Bad` must be a lower-case letter then up to 39 of a-z, 0-9, _"),
-        ("name: t\nparams:\n  close: {type: int, default: 1, min: 1, max: 2}\nlong_entry: close > 0\n", "line 3, column 3: param `close` is a price series; choose another name"),
-        ("name: t\nparams:\n  n: {type: float, default: 1, min: 1, max: 2}\nlong_entry: sma(close, n) > 0\n", "line 4, column 24: the `sma` period must be an integer: `n` is a float param (make it `type: int`)"),
-        ("name: t\nparams:\n  n: {type: int, default: 5, min: 1, max: 2}\nlong_entry: close > 0\n", "line 3, column 3: param `n`: needs min <= default <= max, got 1, 5, 2"),
-        ("name: t\nparams:\n  n: {type: intt, default: 5, min: 1, max: 9}\nlong_entry: close > 0\n", "line 3, column 3: param `n`: unknown type `intt` (int, float or choice)"),
-        ("name: t\nparams:\n  ma: {type: choice, default: ema, values: [ema, rsi]}\nlong_entry: close > 0\n", "line 3, column 3: param `ma`: `rsi` is not a moving average (choices are of: sma, ema, wma, dema, tema, trima, kama)"),
-        ("name: t\nlong_entry: close > 0\nlong_exitt: true\n", "line 3, column 1: unknown field `long_exitt`, expected one of `name`, `description`, `params`, `constraints`, `let`, `long_entry`, `long_exit`, `short_entry`, `short_exit`"),
-        ("name: t\nlong_entry: if(close, 1, 0) > 0\n", "line 2, column 16: the condition of `if` must be a bool, got number"),
-        ("name: t\nlong_entry: not close\n", "line 2, column 13: `not` needs a bool, got number"),
-        ("name: t\nconstraints: [fast + 1 < slow]\nlong_entry: close > 0\n", "line 2, column 15: a constraint compares params and numbers only"),
-        ("name: t\nconstraints: [fats < 3]\nparams:\n  fast: {type: int, default: 1, min: 1, max: 2}\nlong_entry: close > 0\n", "line 2, column 15: unknown param `fats` (did you mean `fast`?)"),
-        ("name: t\nlong_entry: close > 0 )\n", "line 2, column 23: unexpected `)`, expected an operator or the end of the expression"),
-        ("name: t\nlong_entry: close > 0\n  extra: 1\n", "line 3, column 8: mapping values are not allowed in this context"),
-        ("name: t\nlong_entry: ema > 0\n", "line 2, column 13: `ema` is a function: call it, as in `ema(...)`"),
-        ("name: t\nparams:\n  ma: {type: choice, default: ema, values: [ema, sma]}\nlong_entry: ma > 0\n", "line 4, column 13: `ma` is a choice of moving averages: call it, as in `ma(close, 20)`"),
+        (
+            "name: t\nlong_entry: emma(close, 3) > close\n",
+            "line 2, column 13: unknown function `emma` (did you mean `ema`?)",
+        ),
+        (
+            "name: t\nlong_entry: clsoe > 3\n",
+            "line 2, column 13: unknown name `clsoe` (did you mean `close`?)",
+        ),
+        (
+            "name: t\nlong_entry: close + 3\n",
+            "line 2, column 13: `long_entry` must be a bool (a condition), got a number",
+        ),
+        (
+            "name: t\nlong_entry: close > 3 and 4\n",
+            "line 2, column 13: `and` needs bools on both sides, got bool and number",
+        ),
+        (
+            "name: t\nlong_entry: sma(close) > 3\n",
+            "line 2, column 13: `sma` takes 2 arguments, got 1",
+        ),
+        (
+            "name: t\nlong_entry: sma(close, 2.5) > 3\n",
+            "line 2, column 24: the `sma` period must be an integer, got 2.5",
+        ),
+        (
+            "name: t\nlong_entry: rsi(close, 1) > 3\n",
+            "line 2, column 24: the `rsi` period must be in [2, 100000], got 1",
+        ),
+        (
+            "name: t\nlet:\n  a: b + 1\n  b: close\nlong_entry: a > 3\n",
+            "line 3, column 6: `b` is used before its `let` (a `let` may use only the ones above it)",
+        ),
+        (
+            "name: t\nlet:\n  a: a + 1\nlong_entry: a > 3\n",
+            "line 3, column 6: `a` is defined in terms of itself (a cycle)",
+        ),
+        (
+            "name: t\nlong_entry: close > (3\n",
+            "line 2, column 23: unexpected end of the expression, expected `)`",
+        ),
+        (
+            "name: t\nlong_entry: close >\n",
+            "line 2, column 20: unexpected end of the expression, expected an expression",
+        ),
+        (
+            "name: t\nlong_entry: 1 < 2 < 3\n",
+            "line 2, column 21: comparisons do not chain: write `a < b and b < c`",
+        ),
+        (
+            "name: t\nlong_entry: macd(close, 12, 26, 9) > 0\n",
+            "line 2, column 13: `>` needs numbers on both sides, got the outputs of `macd` (pick one: .line, .signal, .hist) and number",
+        ),
+        (
+            "name: t\nlong_entry: macd(close, 12, 26, 9).lines > 0\n",
+            "line 2, column 13: `macd` has no output `.lines` (its outputs: .line, .signal, .hist)",
+        ),
+        (
+            "name: t\nlong_entry: close[-1] > 0\n",
+            "line 2, column 19: the `[ ]` offset must be in [0, 100000], got -1",
+        ),
+        (
+            "name: t\nlong_entry: close[close] > 0\n",
+            "line 2, column 19: the `[ ]` offset must be a number or a param known before the run",
+        ),
+        (
+            "name: sma\nlong_entry: close > 0\n",
+            "line 1, column 1: `sma` is a built-in strategy; give the definition another name",
+        ),
+        (
+            "name: Bad\nlong_entry: close > 0\n",
+            "line 1, column 1: the name `Bad` must be a lower-case letter then up to 39 of a-z, 0-9, _",
+        ),
+        (
+            "name: t\nparams:\n  close: {type: int, default: 1, min: 1, max: 2}\nlong_entry: close > 0\n",
+            "line 3, column 3: param `close` is a price series; choose another name",
+        ),
+        (
+            "name: t\nparams:\n  n: {type: float, default: 1, min: 1, max: 2}\nlong_entry: sma(close, n) > 0\n",
+            "line 4, column 24: the `sma` period must be an integer: `n` is a float param (make it `type: int`)",
+        ),
+        (
+            "name: t\nparams:\n  n: {type: int, default: 5, min: 1, max: 2}\nlong_entry: close > 0\n",
+            "line 3, column 3: param `n`: needs min <= default <= max, got 1, 5, 2",
+        ),
+        (
+            "name: t\nparams:\n  n: {type: intt, default: 5, min: 1, max: 9}\nlong_entry: close > 0\n",
+            "line 3, column 3: param `n`: unknown type `intt` (int, float or choice)",
+        ),
+        (
+            "name: t\nparams:\n  ma: {type: choice, default: ema, values: [ema, rsi]}\nlong_entry: close > 0\n",
+            "line 3, column 3: param `ma`: `rsi` is not a moving average (choices are of: sma, ema, wma, dema, tema, trima, kama)",
+        ),
+        (
+            "name: t\nlong_entry: close > 0\nlong_exitt: true\n",
+            "line 3, column 1: unknown field `long_exitt`, expected one of `name`, `description`, `params`, `constraints`, `let`, `long_entry`, `long_exit`, `short_entry`, `short_exit`",
+        ),
+        (
+            "name: t\nlong_entry: if(close, 1, 0) > 0\n",
+            "line 2, column 16: the condition of `if` must be a bool, got number",
+        ),
+        (
+            "name: t\nlong_entry: not close\n",
+            "line 2, column 13: `not` needs a bool, got number",
+        ),
+        (
+            "name: t\nconstraints: [fast + 1 < slow]\nlong_entry: close > 0\n",
+            "line 2, column 15: a constraint compares params and numbers only",
+        ),
+        (
+            "name: t\nconstraints: [fats < 3]\nparams:\n  fast: {type: int, default: 1, min: 1, max: 2}\nlong_entry: close > 0\n",
+            "line 2, column 15: unknown param `fats` (did you mean `fast`?)",
+        ),
+        (
+            "name: t\nlong_entry: close > 0 )\n",
+            "line 2, column 23: unexpected `)`, expected an operator or the end of the expression",
+        ),
+        (
+            "name: t\nlong_entry: close > 0\n  extra: 1\n",
+            "line 3, column 8: mapping values are not allowed in this context",
+        ),
+        (
+            "name: t\nlong_entry: ema > 0\n",
+            "line 2, column 13: `ema` is a function: call it, as in `ema(...)`",
+        ),
+        (
+            "name: t\nparams:\n  ma: {type: choice, default: ema, values: [ema, sma]}\nlong_entry: ma > 0\n",
+            "line 4, column 13: `ma` is a choice of moving averages: call it, as in `ma(close, 20)`",
+        ),
         // A folded expression: the error is found on its second line.
-        ("name: t\nlet:\n  v: sign(close)\n    + sgn(open)\nlong_entry: v > 0\n", "line 4, column 7: unknown function `sgn` (did you mean `sign`?)"),
+        (
+            "name: t\nlet:\n  v: sign(close)\n    + sgn(open)\nlong_entry: v > 0\n",
+            "line 4, column 7: unknown function `sgn` (did you mean `sign`?)",
+        ),
     ];
     for (source, expected) in cases {
         assert_eq!(errors(source), vec![expected.to_owned()], "{source:?}");
@@ -60,7 +159,10 @@ fn syntax_errors_of_every_rule_are_reported_together() {
 
 #[test]
 fn the_limits_of_size_nesting_and_nodes_are_refused_quickly() {
-    let big = format!("name: t\ndescription: {}\nlong_entry: close > 0\n", "x".repeat(MAX_FILE_BYTES));
+    let big = format!(
+        "name: t\ndescription: {}\nlong_entry: close > 0\n",
+        "x".repeat(MAX_FILE_BYTES)
+    );
     assert!(errors(&big)[0].contains("at most 65536"), "{:?}", errors(&big));
     // 64 KiB of parentheses, of minus signs and of `not`: an error, never a stack overflow.
     for (open, close) in [("(", ")"), ("-", ""), ("not ", "")] {
@@ -75,7 +177,11 @@ fn the_limits_of_size_nesting_and_nodes_are_refused_quickly() {
     let deep_ok = format!("name: t\nlong_entry: {}close{} > 0\n", "(".repeat(60), ")".repeat(60));
     assert_eq!(errors(&deep_ok), Vec::<String>::new());
     let many = format!("name: t\nlong_entry: close > 0{}\n", " + 1".repeat(6000));
-    assert!(errors(&many)[0].contains("expression nodes; at most 10000"), "{:?}", errors(&many));
+    assert!(
+        errors(&many)[0].contains("expression nodes; at most 10000"),
+        "{:?}",
+        errors(&many)
+    );
 }
 
 fn hash(source: &str) -> String {
@@ -120,12 +226,18 @@ fn no_value_yet_is_nan_and_every_comparison_with_it_is_false() {
     assert_eq!(at("close[2] < 100"), [0.0, 0.0, 1.0, 1.0, 1.0]);
     assert_eq!(at("close[2] != 100"), [0.0, 0.0, 1.0, 1.0, 1.0]);
     assert_eq!(at("not (close[2] > 100)"), [1.0, 1.0, 1.0, 1.0, 1.0]);
-    assert!(nan_eq(&at("if(close > 1, close[3], 0)"), &[0.0, f64::NAN, f64::NAN, 1.0, 0.0]));
+    assert!(nan_eq(
+        &at("if(close > 1, close[3], 0)"),
+        &[0.0, f64::NAN, f64::NAN, 1.0, 0.0]
+    ));
     // `crossover(a, b)`: a > b now and a[1] <= b[1]; false where either lacks a value.
     assert_eq!(at("crossover(close, 1.5)"), [0.0, 1.0, 0.0, 0.0, 0.0]);
     assert_eq!(at("crossunder(close, 2.5)"), [0.0, 0.0, 0.0, 1.0, 0.0]);
     assert_eq!(at("crossover(sma(close, 2), 1.6)"), [0.0, 0.0, 1.0, 0.0, 0.0]);
-    assert!(nan_eq(&at("sign(close - 2) + abs(-2) * max(1, 3) % 4"), &[1.0, 2.0, 3.0, 2.0, 1.0]));
+    assert!(nan_eq(
+        &at("sign(close - 2) + abs(-2) * max(1, 3) % 4"),
+        &[1.0, 2.0, 3.0, 2.0, 1.0]
+    ));
     assert_eq!(at("hour"), [0.0, 1.0, 2.0, 3.0, 4.0]);
     assert_eq!(at("weekday"), [3.0; 5]); // 1970-01-01 was a Thursday
     assert_eq!(at("hl2 == close and hlc3 == close and ohlc4 == close"), [1.0; 5]);
@@ -156,7 +268,9 @@ fn params_are_checked_against_the_functions_they_feed() {
     let source = "name: t\nparams:\n  n: {type: int, default: 14, min: 1, max: 50}\n  ma: {type: choice, default: ema, values: [ema, kama]}\nconstraints: [n >= 2, n != 7]\nlong_entry: rsi(close, n) < 30 and ma(close, n) > 0\n";
     let defined = define(source).unwrap();
     let check = |params: Value| {
-        strategy::validate_params(defined, params.as_object().unwrap()).map(|_| ()).map_err(|e| e.to_string())
+        strategy::validate_params(defined, params.as_object().unwrap())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     };
     assert_eq!(check(serde_json::json!({"n": 14, "ma": "kama"})), Ok(()));
     assert_eq!(
@@ -173,8 +287,12 @@ fn params_are_checked_against_the_functions_they_feed() {
     );
     // The definition's own bounds allow 1, but `rsi` needs 2: named with both.
     let loose = define(&source.replace("constraints: [n >= 2, n != 7]\n", "")).unwrap();
-    let e = strategy::validate_params(loose, serde_json::json!({"n": 1, "ma": "ema"}).as_object().unwrap()).unwrap_err();
-    assert_eq!(e.to_string(), "strategy `t`, parameter `n`: 1 is outside the `rsi` period's bounds [2, 100000]");
+    let e =
+        strategy::validate_params(loose, serde_json::json!({"n": 1, "ma": "ema"}).as_object().unwrap()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "strategy `t`, parameter `n`: 1 is outside the `rsi` period's bounds [2, 100000]"
+    );
 }
 
 #[test]

@@ -165,7 +165,10 @@ impl SearchSpace {
         }
         let strategy = strategy::find(strategy_name)?;
         if strategy.definition().is_none() {
-            return Err(Error::config("strategy", format!("`{strategy_name}` has no predefined grid")));
+            return Err(Error::config(
+                "strategy",
+                format!("`{strategy_name}` has no predefined grid"),
+            ));
         }
         let grid: ParamGrid = strategy
             .params()

@@ -1,4 +1,4 @@
-use super::{Gap, Constraint, ParamSpec, ParamValues, Strategy};
+use super::{Constraint, Gap, ParamSpec, ParamValues, Strategy};
 use crate::indicators::{IndicatorKey, Indicators};
 
 /// Three votes, SMA cross, MACD cross and RSI extremes; acts when `threshold` of them agree.

@@ -283,7 +283,10 @@ pub fn resolve(name: &str, definition: Option<&str>) -> Result<&'static dyn Stra
     if defined.name() != name {
         return Err(Error::config(
             "strategy",
-            format!("`{name}` does not match the name `{}` of definition {hash}", defined.name()),
+            format!(
+                "`{name}` does not match the name `{}` of definition {hash}",
+                defined.name()
+            ),
         ));
     }
     Ok(defined)
@@ -368,7 +371,9 @@ pub fn validate_params(
         }
     }
     let values = ParamValues(values);
-    strategy.check_params(&values).map_err(|(param, message)| fail(param, message))?;
+    strategy
+        .check_params(&values)
+        .map_err(|(param, message)| fail(param, message))?;
     Ok((values, normal))
 }
 

@@ -195,12 +195,14 @@ test('a database stored by an older btlab (schema 1) is migrated on the next vis
   try {
     const { page, errors } = await openApp(context, server.url);
     await runSweep(page, { axes: { fast_period: '5, 10', slow_period: '50, 100' } });
-    // Rewrite the stored snapshot as schema 1 had it (no sweep tables), as an old page left it.
+    // Rewrite the stored snapshot as schema 1 had it (no sweep tables, no definitions), as an
+    // old page left it.
     await page.evaluate(async () => {
       const SQL = await window.sqlReady;
       await window.btlab.persist.fold();
       const old = new SQL.Database(window.btlab.store.exportBytes());
-      old.run('DROP TABLE sweep_members; DROP TABLE period_returns; DROP TABLE sweeps; PRAGMA user_version = 1;');
+      old.run('DROP TABLE sweep_members; DROP TABLE period_returns; DROP TABLE sweeps; DROP TABLE definitions; '
+        + 'ALTER TABLE experiments DROP COLUMN definition; PRAGMA user_version = 1;');
       const bytes = old.export();
       const idb = await new Promise((resolve, reject) => { const r = indexedDB.open('btlab'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
       const tx = idb.transaction('snapshot', 'readwrite');
@@ -216,7 +218,7 @@ test('a database stored by an older btlab (schema 1) is migrated on the next vis
       const db = new SQL.Database(window.btlab.store.exportBytes());
       return { count: window.btlab.store.count(null), version: db.exec('PRAGMA user_version')[0].values[0][0], sweeps: window.btlab.store.sweeps().length };
     });
-    assert.deepEqual(after, { count: 4, version: 2, sweeps: 0 });
+    assert.deepEqual(after, { count: 4, version: 3, sweeps: 0 });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -34,6 +34,7 @@ async function runOptimizer(ctx, event) {
     const strategy = ctx.strategies.find((x) => x.name === spec.strategies[0]);
     template = {
       symbol: spec.symbol, timeframe: spec.timeframe, start: spec.start, end: spec.end, strategy: strategy.name,
+      ...(strategy.definition ? { definition: strategy.definition } : {}),
       params: Object.fromEntries(strategy.params.map((p) => [p.name, p.default])),
       initial_capital: spec.initial_capital, fee_bps: spec.fee_bps, slippage_bps: spec.slippage_bps, allow_short: spec.allow_short,
     };
@@ -56,7 +57,7 @@ async function runOptimizer(ctx, event) {
       if (chunk === '[]') break;
       const plan = store.planChunk(chunk, fingerprint, false);
       const outcomes = plan.hashes.length ? await pool.run(plan.to_run) : null;
-      await persist.append(outcomes, plan.hashes, plan.refused);
+      await persist.append(outcomes, plan.hashes, plan.refused, null, spec.definitions || []);
       const step = optimizer.observe(store);
       trajectory.push({ iteration, evaluated: step.evaluated, best: step.best });
       drawProgress($('#opt-chart'), trajectory.map((t) => t.best));

@@ -11,7 +11,14 @@ let running = null; // the sweep in flight: { cancelled }
 
 /** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
-  replace($('#sweep-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
+  renderStrategyChoice(ctx);
+  ctx.on('strategies-changed', () => renderStrategyChoice(ctx));
+  // "Sweep this" in the Strategy tab: its definition's params become the axes.
+  ctx.on('sweep-strategy', (name) => {
+    ctx.show('sweep');
+    $('#sweep-strategy').value = name;
+    renderAxes(ctx, true);
+  });
   replace($('#sweep-timeframe'), ctx.wasm.timeframes().map((tf) => h('option', { value: tf.name }, tf.name)));
   $('#sweep-strategy').addEventListener('change', () => renderAxes(ctx));
   $('#preset').addEventListener('click', () => renderAxes(ctx, true));
@@ -37,6 +44,14 @@ export function mount(ctx) {
 }
 
 export function render() {}
+
+/** @param {import('../context.js').Context} ctx */
+function renderStrategyChoice(ctx) {
+  const select = $('#sweep-strategy');
+  const chosen = select.value;
+  replace(select, ctx.strategies.map((s) => h('option', { value: s.name }, s.definition ? `${s.name} (defined)` : s.name)));
+  if (ctx.strategies.some((s) => s.name === chosen)) select.value = chosen;
+}
 
 // The builder's dataset choice, kept when the list changes.
 /** @param {import('../context.js').Context} ctx */
@@ -115,7 +130,7 @@ async function runSweep(ctx, event) {
         const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
         if (run.cancelled) return;
         const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
-        const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members);
+        const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members, spec.definitions || []);
         counts.stored += inserted;
         counts.failed += failed;
         counts.skipped += plan.already_stored + already;

@@ -62,7 +62,11 @@ pub(crate) fn resolve(name: Option<&str>, file: Option<&Path>) -> Result<&'stati
         if let Some(name) = name
             && name != defined.name()
         {
-            bail!("--strategy {name} does not match {}, which defines `{}`", path.display(), defined.name());
+            bail!(
+                "--strategy {name} does not match {}, which defines `{}`",
+                path.display(),
+                defined.name()
+            );
         }
         return Ok(defined);
     }
@@ -75,7 +79,9 @@ pub(crate) fn resolve(name: Option<&str>, file: Option<&Path>) -> Result<&'stati
         return Ok(d);
     }
     let mut message = strategy::builtin(name).err().map(|e| e.to_string()).unwrap_or_default();
-    message.push_str(&format!("; no definition named `{name}` in {FOLDER}/ either (or give --strategy-file FILE)"));
+    message.push_str(&format!(
+        "; no definition named `{name}` in {FOLDER}/ either (or give --strategy-file FILE)"
+    ));
     for e in broken {
         message.push_str(&format!("\n{e}"));
     }

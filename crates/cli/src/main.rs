@@ -336,7 +336,11 @@ pub(crate) fn all_failed(failed: usize, taken: usize) -> Result<()> {
 fn list_strategies(json: bool) -> Result<()> {
     let mut strategies = catalog();
     let (defined, broken) = definitions::folder();
-    strategies.extend(defined.iter().map(|(_, d)| strategy::StrategyInfo::from(*d as &dyn strategy::Strategy)));
+    strategies.extend(
+        defined
+            .iter()
+            .map(|(_, d)| strategy::StrategyInfo::from(*d as &dyn strategy::Strategy)),
+    );
     for e in &broken {
         note!("{e}");
     }
@@ -351,7 +355,9 @@ fn list_strategies(json: bool) -> Result<()> {
             .params
             .iter()
             .map(|p| match p.kind {
-                strategy::ParamKind::Choice => format!("{} = {} of {}", p.name, p.default_value(), p.choices.join(", ")),
+                strategy::ParamKind::Choice => {
+                    format!("{} = {} of {}", p.name, p.default_value(), p.choices.join(", "))
+                }
                 _ => {
                     let (open, close) = if p.exclusive { ("(", ")") } else { ("[", "]") };
                     format!("{} = {} {open}{}, {}{close}", p.name, p.default, p.min, p.max)
@@ -363,12 +369,7 @@ fn list_strategies(json: bool) -> Result<()> {
             Some(hash) => format!("{}\n(defined, {})", s.name, &hash[..12]),
             None => s.name.to_owned(),
         };
-        table.add_row([
-            name,
-            s.description.to_owned(),
-            params,
-            s.constraints.join("\n"),
-        ]);
+        table.add_row([name, s.description.to_owned(), params, s.constraints.join("\n")]);
     }
     say!("{table}");
     Ok(())

@@ -125,7 +125,9 @@ fn parse_config(
         let name = defined.definition().name.clone();
         match fields.get("strategy").and_then(Value::as_str) {
             Some(given) if given != name && own.is_some() => {
-                return Err(format!("strategy: `{given}` does not match strategy_def, which defines `{name}`"));
+                return Err(format!(
+                    "strategy: `{given}` does not match strategy_def, which defines `{name}`"
+                ));
             }
             // A batch's shared definition serves the configs that name it.
             Some(given) if given != name => {}

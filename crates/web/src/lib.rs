@@ -222,7 +222,9 @@ pub fn check_definition(source: &str) -> Result<JsValue, Error> {
 #[wasm_bindgen(js_name = defineStrategy)]
 pub fn define_strategy(source: &str) -> Result<JsValue, Error> {
     let defined = btlab::lang::define(source).map_err(into_error)?;
-    to_js(&btlab::strategy::StrategyInfo::from(defined as &dyn btlab::strategy::Strategy))
+    to_js(&btlab::strategy::StrategyInfo::from(
+        defined as &dyn btlab::strategy::Strategy,
+    ))
 }
 
 /// The definitions shipped in `strategies/` (the examples, then the built-ins written as

@@ -119,13 +119,26 @@ fn the_editor_check_marks_errors_at_their_line_and_column_and_survives_deep_nest
         json!({"line": 2, "column": 13, "message": "unknown function `emma` (did you mean `ema`?)"})
     );
     // 64 KiB of parentheses: refused at once, the wasm stack intact.
-    let deep = format!("name: t\nlong_entry: {}close{} > 0\n", "(".repeat(32_000), ")".repeat(32_000));
+    let deep = format!(
+        "name: t\nlong_entry: {}close{} > 0\n",
+        "(".repeat(32_000),
+        ")".repeat(32_000)
+    );
     let checked = rust(check_definition(&deep).unwrap());
-    assert!(checked["diagnostics"][0]["message"].as_str().unwrap().contains("nests deeper than 64"), "{checked}");
+    assert!(
+        checked["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nests deeper than 64"),
+        "{checked}"
+    );
     let fine = rust(check_definition(btlab::lang::EXAMPLES[0].1).unwrap());
     assert_eq!(fine["ok"], true);
     assert_eq!(fine["strategy"]["name"], "ema_rsi");
-    assert_eq!(rust(example_definitions().unwrap()).as_array().unwrap().len(), btlab::lang::EXAMPLES.len());
+    assert_eq!(
+        rust(example_definitions().unwrap()).as_array().unwrap().len(),
+        btlab::lang::EXAMPLES.len()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -134,9 +147,21 @@ fn each_builtin_written_as_a_definition_gives_the_builtin_result_in_the_browser(
     let columns = demo_candles("1h", start, start + 120.0 * 86_400_000.0, 7).unwrap();
     let mut engine = Engine::new(columns).unwrap();
     let cases = [
-        ("sma", "builtins/sma_cross.yaml", json!({"fast_period": 10, "slow_period": 30})),
-        ("rsi", "builtins/rsi_reversion.yaml", json!({"period": 14, "oversold": 35, "overbought": 65})),
-        ("macd", "builtins/macd_cross.yaml", json!({"fast_period": 12, "slow_period": 26, "signal_period": 9})),
+        (
+            "sma",
+            "builtins/sma_cross.yaml",
+            json!({"fast_period": 10, "slow_period": 30}),
+        ),
+        (
+            "rsi",
+            "builtins/rsi_reversion.yaml",
+            json!({"period": 14, "oversold": 35, "overbought": 65}),
+        ),
+        (
+            "macd",
+            "builtins/macd_cross.yaml",
+            json!({"fast_period": 12, "slow_period": 26, "signal_period": 9}),
+        ),
         (
             "convergence",
             "builtins/convergence_votes.yaml",
