@@ -53,29 +53,27 @@ fn p(args: &[f64], i: usize) -> usize {
     args[i] as usize
 }
 
-macro_rules! average {
+/// An indicator of one series and a period (`average`: a moving average, which a `choice`
+/// param may name).
+macro_rules! over_series {
     ($name:literal, $f:path, $min:expr) => {
+        over_series!($name, $f, $min, false)
+    };
+    ($name:literal, $f:path, $min:expr, $average:expr) => {
         Indicator {
             name: $name,
             takes_series: true,
             args: &[("period", period($min))],
             fields: &[],
             compute: |x, _, a| one(ta::from_first_value(x, |x| $f(x, p(a, 0)))),
-            moving_average: true,
+            moving_average: $average,
         }
     };
 }
 
-macro_rules! over_series {
+macro_rules! average {
     ($name:literal, $f:path, $min:expr) => {
-        Indicator {
-            name: $name,
-            takes_series: true,
-            args: &[("period", period($min))],
-            fields: &[],
-            compute: |x, _, a| one(ta::from_first_value(x, |x| $f(x, p(a, 0)))),
-            moving_average: false,
-        }
+        over_series!($name, $f, $min, true)
     };
 }
 

@@ -291,22 +291,33 @@ impl Grammar {
     fn not(&self, input: &mut Input<'_>) -> ModalResult<Node> {
         let start = input.current_token_start();
         if opt(keyword("not")).parse_next(input)?.is_some() {
-            multispace0.parse_next(input)?;
-            let operand = self.nest(input, |i| {
-                cut_err(|i: &mut Input<'_>| self.not(i))
-                    .context(expected("an operand"))
-                    .parse_next(i)
-            })?;
-            let span = Span {
-                start,
-                end: operand.span.end,
-            };
-            return Ok(Node {
-                expr: Expr::Unary(UnaryOp::Not, Box::new(operand)),
-                span,
-            });
+            return self.prefixed(input, start, UnaryOp::Not, Self::not);
         }
         self.comparison(input)
+    }
+
+    /// The operand of a prefix operator (parsed by `operand`, one level deeper) and the node.
+    fn prefixed<'a>(
+        &self,
+        input: &mut Input<'a>,
+        start: usize,
+        op: UnaryOp,
+        operand: impl Fn(&Self, &mut Input<'a>) -> ModalResult<Node>,
+    ) -> ModalResult<Node> {
+        multispace0.parse_next(input)?;
+        let operand = self.nest(input, |i| {
+            cut_err(|i: &mut Input<'a>| operand(self, i))
+                .context(expected("an operand"))
+                .parse_next(i)
+        })?;
+        let span = Span {
+            start,
+            end: operand.span.end,
+        };
+        Ok(Node {
+            expr: Expr::Unary(op, Box::new(operand)),
+            span,
+        })
     }
 
     fn comparison(&self, input: &mut Input<'_>) -> ModalResult<Node> {
@@ -336,20 +347,7 @@ impl Grammar {
     fn negation(&self, input: &mut Input<'_>) -> ModalResult<Node> {
         let start = input.current_token_start();
         if opt('-').parse_next(input)?.is_some() {
-            multispace0.parse_next(input)?;
-            let operand = self.nest(input, |i| {
-                cut_err(|i: &mut Input<'_>| self.negation(i))
-                    .context(expected("an operand"))
-                    .parse_next(i)
-            })?;
-            let span = Span {
-                start,
-                end: operand.span.end,
-            };
-            return Ok(Node {
-                expr: Expr::Unary(UnaryOp::Neg, Box::new(operand)),
-                span,
-            });
+            return self.prefixed(input, start, UnaryOp::Neg, Self::negation);
         }
         self.postfix(input)
     }
