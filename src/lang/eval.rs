@@ -178,7 +178,12 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
         if definition.keyed[id] {
             keys[id] = key(definition, op, values, &keys);
         }
-        let through_orders = compares(op) && children(op).iter().all(|&c| vals[c].as_ref().is_some_and(is_series));
+        // An SMA kept as the built-ins keep it has no exact slice: compared with a series
+        // that has no rounded values (one config's own), it is made a plain series first.
+        let operands: Vec<&Val> = children(op).iter().filter_map(|&c| vals[c].as_ref()).collect();
+        let through_orders = compares(op)
+            && operands.iter().all(|v| is_series(v))
+            && (operands.iter().all(|v| v.rounded().is_some()) || !operands.iter().any(|v| matches!(v, Val::Sma(_))));
         if !through_orders {
             for child in children(op) {
                 if let Some(Val::Sma(_)) = vals[child] {

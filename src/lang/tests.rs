@@ -238,6 +238,9 @@ fn no_value_yet_is_nan_and_every_comparison_with_it_is_false() {
         &at("sign(close - 2) + abs(-2) * max(1, 3) % 4"),
         &[1.0, 2.0, 3.0, 2.0, 1.0]
     ));
+    // An SMA of the close (kept as the built-ins keep it) against one config's own series.
+    assert_eq!(at("close * 1 <= sma(close, 2)"), [0.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(at("crossunder(close + 0, sma(close, 2))"), [0.0, 0.0, 0.0, 1.0, 0.0]);
     assert_eq!(at("hour"), [0.0, 1.0, 2.0, 3.0, 4.0]);
     assert_eq!(at("weekday"), [3.0; 5]); // 1970-01-01 was a Thursday
     assert_eq!(at("hl2 == close and hlc3 == close and ohlc4 == close"), [1.0; 5]);
