@@ -5,6 +5,7 @@
 import { $ } from './util.js';
 import { encodeLink, decodeLink } from './links.js';
 import { downloadPlan } from './datasets.js';
+import { define } from './definitions.js';
 
 /** @param {import('./context.js').Context} ctx */
 export async function copyLink(ctx, payload) {
@@ -56,6 +57,15 @@ export async function openLink(ctx, hash) {
     return;
   }
   if (!payload) return;
+  // An experiment of a defined strategy carries its definition (a sweep's, in its spec).
+  if (payload.definition) {
+    try {
+      define(ctx, payload.definition);
+    } catch (e) {
+      ctx.setStatus(`this link's strategy definition does not compile: ${e.message}`);
+      return;
+    }
+  }
   let dataset;
   try {
     dataset = await linkedDataset(ctx, payload.dataset);

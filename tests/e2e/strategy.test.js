@@ -63,7 +63,37 @@ test('a definition typed in the editor is checked, swept like btlab run, kept an
     await loadSample(page);
     await page.evaluate((hash) => window.btlab.ctx.emit('open-experiment', window.btlab.store.get(hash).id), native.config_hash);
     await page.waitForFunction(() => /re-run matches/.test(document.querySelector('#detail-check').textContent), null, { timeout: 30_000 });
+
+    // Links carry the definition: an experiment's and the sweep's open in a fresh profile.
+    await page.click('#copy-link');
+    await page.waitForFunction(() => window.btlab.lastLink);
+    const experimentLink = await page.$eval('#link-out', (el) => el.value);
+    await page.click('#tabs button[data-view=sweep]');
+    await page.selectOption('#sweep-strategy', 'ema_rsi');
+    for (const [name, text] of Object.entries({ fast: '10, 20', slow: '60, 120', rsi_len: '14', rsi_max: '70', ma: 'ema, sma' })) {
+      await page.fill(`input[name=axis-${name}]`, text);
+    }
+    await page.evaluate(() => { window.btlab.lastLink = null; });
+    await page.click('#sweep-link');
+    await page.waitForFunction(() => window.btlab.lastLink);
+    const sweepLink = await page.evaluate(() => window.btlab.lastLink);
     assert.deepEqual(errors, []);
+
+    const fresh = await launch();
+    try {
+      const { page: other, errors: otherErrors } = await openApp(fresh.context, experimentLink);
+      await other.waitForFunction(() => window.btlab.linkResult, null, { timeout: 60_000 });
+      const { result, ok } = await other.evaluate(() => window.btlab.linkResult);
+      assert.equal(ok, true, await other.textContent('#detail-check'));
+      assert.equal(result.config_hash, native.config_hash);
+      await other.goto(sweepLink);
+      await other.waitForFunction(() => /sweep loaded from a link/.test(document.querySelector('#sweep-link-status').textContent), null, { timeout: 60_000 });
+      assert.equal(await other.inputValue('#sweep-strategy'), 'ema_rsi');
+      assert.match(await other.textContent('#sweep-count'), /^8 configs/);
+      assert.deepEqual(otherErrors, []);
+    } finally {
+      await fresh.context.close();
+    }
   } finally {
     await context.close();
   }

@@ -109,7 +109,10 @@ async function copyExperimentLink(ctx, e) {
   const c = e.config;
   const dataset = ctx.datasetFor(e);
   if (!dataset) throw new Error('the candles of this experiment are not among the datasets: a link could not bring them');
-  await copyLink(ctx, { v: 1, kind: 'experiment', config: c, config_hash: e.config_hash, dataset: datasetIdentity(ctx.wasm, dataset, c.timeframe, c.start, c.end) });
+  // A defined strategy's definition travels in the link: the receiving page has none.
+  const definition = c.definition ? ctx.store.definitions().find((d) => d.hash === c.definition)?.source : undefined;
+  await copyLink(ctx, { v: 1, kind: 'experiment', config: c, config_hash: e.config_hash, ...(definition ? { definition } : {}),
+    dataset: datasetIdentity(ctx.wasm, dataset, c.timeframe, c.start, c.end) });
 }
 
 // A promotion bundle: the experiment with its config, metrics and data identity, and the
