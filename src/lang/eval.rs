@@ -11,6 +11,7 @@ use super::functions::{self, ArgKind, Candles, Function, Indicator};
 use super::syntax::BinaryOp;
 use crate::indicators::{Column, ExactValues, IndicatorKey, Indicators, Series};
 use crate::scan::{first_marked, first_zero};
+use crate::strategy::Comparison;
 
 /// The ops the rules reach, and those whose canonical text names a cached series.
 pub(super) fn reach(program: &super::Program, rules: [Option<usize>; 4]) -> (Vec<bool>, Vec<bool>) {
@@ -211,7 +212,7 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
                 Val::Mask(m) => Val::Mask(Arc::new(m.iter().map(|b| b ^ 1).collect())),
                 _ => unreachable!(),
             },
-            Op::Binary(op, a, b) => match Relation::of_comparison(*op) {
+            Op::Binary(op, a, b) => match op.comparison().map(Relation::Compare) {
                 Some(relation) if is_series(get(*a)) && is_series(get(*b)) => {
                     orders.mask(relation, (*a, get(*a)), (*b, get(*b)))
                 }
@@ -268,7 +269,7 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
 /// as it is).
 fn compares(op: &Op) -> bool {
     match op {
-        Op::Binary(op, ..) => Relation::of_comparison(*op).is_some(),
+        Op::Binary(op, ..) => op.is_comparison(),
         Op::Apply(f, _) => matches!(f, Function::Crossover | Function::Crossunder),
         _ => false,
     }
@@ -448,40 +449,25 @@ struct Orders(Vec<((usize, usize), Vec<i8>)>);
 
 #[derive(Clone, Copy)]
 enum Relation {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
+    Compare(Comparison),
     CrossesOver,
     CrossesUnder,
 }
 
 impl Relation {
-    fn of_comparison(op: BinaryOp) -> Option<Self> {
-        Some(match op {
-            BinaryOp::Lt => Relation::Lt,
-            BinaryOp::Le => Relation::Le,
-            BinaryOp::Gt => Relation::Gt,
-            BinaryOp::Ge => Relation::Ge,
-            BinaryOp::Eq => Relation::Eq,
-            BinaryOp::Ne => Relation::Ne,
-            _ => return None,
-        })
-    }
-
     /// The same relation with its operands swapped (`b < a` is `a > b`; `b` crossing over
     /// `a` is `a` crossing under `b`).
     fn swapped(self) -> Self {
         match self {
-            Relation::Lt => Relation::Gt,
-            Relation::Le => Relation::Ge,
-            Relation::Gt => Relation::Lt,
-            Relation::Ge => Relation::Le,
+            Relation::Compare(c) => Relation::Compare(match c {
+                Comparison::Lt => Comparison::Gt,
+                Comparison::Le => Comparison::Ge,
+                Comparison::Gt => Comparison::Lt,
+                Comparison::Ge => Comparison::Le,
+                same => same,
+            }),
             Relation::CrossesOver => Relation::CrossesUnder,
             Relation::CrossesUnder => Relation::CrossesOver,
-            same => same,
         }
     }
 }
@@ -515,12 +501,12 @@ impl Orders {
             out
         };
         Val::Mask(Arc::new(match relation {
-            Relation::Lt => has(BELOW),
-            Relation::Le => has(BELOW | EQUAL),
-            Relation::Gt => has(ABOVE),
-            Relation::Ge => has(ABOVE | EQUAL),
-            Relation::Eq => has(EQUAL),
-            Relation::Ne => has(BELOW | ABOVE),
+            Relation::Compare(Comparison::Lt) => has(BELOW),
+            Relation::Compare(Comparison::Le) => has(BELOW | EQUAL),
+            Relation::Compare(Comparison::Gt) => has(ABOVE),
+            Relation::Compare(Comparison::Ge) => has(ABOVE | EQUAL),
+            Relation::Compare(Comparison::Eq) => has(EQUAL),
+            Relation::Compare(Comparison::Ne) => has(BELOW | ABOVE),
             Relation::CrossesOver => crossed(ABOVE, BELOW | EQUAL),
             Relation::CrossesUnder => crossed(BELOW, ABOVE | EQUAL),
         }))

@@ -27,7 +27,7 @@ use crate::indicators::Indicators;
 use crate::strategy::{self, Comparison, Constraint, ParamKind, ParamSpec, ParamValues, Strategy, Term};
 use check::{Checker, Id, Op, Program, Ty};
 use file::{RawDefinition, RawParam, Source, expression_text};
-use syntax::{BinaryOp, Expr, Node, UnaryOp, parse_expression};
+use syntax::{Expr, Node, UnaryOp, parse_expression};
 
 pub use functions::MAX_PERIOD;
 pub use syntax::MAX_DEPTH;
@@ -523,19 +523,11 @@ impl Compiler<'_> {
                 "a constraint compares two params, or a param and a number, as in `fast < slow`",
             ));
         };
-        let comparison = match op {
-            BinaryOp::Lt => Comparison::Lt,
-            BinaryOp::Le => Comparison::Le,
-            BinaryOp::Gt => Comparison::Gt,
-            BinaryOp::Ge => Comparison::Ge,
-            BinaryOp::Eq => Comparison::Eq,
-            BinaryOp::Ne => Comparison::Ne,
-            _ => {
-                return Err(self.fail(
-                    at(0),
-                    format!("a constraint is a comparison; `{}` is not one", op.symbol()),
-                ));
-            }
+        let Some(comparison) = op.comparison() else {
+            return Err(self.fail(
+                at(0),
+                format!("a constraint is a comparison; `{}` is not one", op.symbol()),
+            ));
         };
         let side = |node: &Node| -> Result<Side, Vec<Diagnostic>> {
             match &node.expr {

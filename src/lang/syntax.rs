@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use crate::strategy::Comparison;
 use winnow::ascii::{digit0, digit1, multispace0};
 use winnow::combinator::{alt, cut_err, delimited, opt, preceded, separated};
 use winnow::error::{ContextError, ErrMode, ModalResult, StrContext, StrContextValue};
@@ -62,11 +63,21 @@ impl BinaryOp {
         }
     }
 
+    /// The comparison this operator is, if it is one.
+    pub(super) fn comparison(self) -> Option<Comparison> {
+        Some(match self {
+            BinaryOp::Lt => Comparison::Lt,
+            BinaryOp::Le => Comparison::Le,
+            BinaryOp::Gt => Comparison::Gt,
+            BinaryOp::Ge => Comparison::Ge,
+            BinaryOp::Eq => Comparison::Eq,
+            BinaryOp::Ne => Comparison::Ne,
+            _ => return None,
+        })
+    }
+
     pub(super) fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
-        )
+        self.comparison().is_some()
     }
 }
 
