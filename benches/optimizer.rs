@@ -43,6 +43,7 @@ impl Evaluator {
             fee_bps: 10.0,
             slippage_bps: 0.0,
             allow_short: false,
+            orders: Default::default(),
         };
         let valid = config.validate().expect("samplers suggest valid configs");
         let metrics = self.market.run(&valid, Detail::summary(2), &mut self.scratch).metrics;

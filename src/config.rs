@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::candles::hex;
 use crate::canonical::to_canonical_json;
 use crate::error::{Error, Result, readable};
+use crate::orders::{Level, Orders, Rules};
 use crate::strategy::{self, ParamValues, Strategy};
 use crate::time::Timestamp;
 use crate::timeframe::Timeframe;
@@ -42,10 +43,10 @@ pub fn check_costs(initial_capital: f64, fee_bps: f64, slippage_bps: f64) -> Res
     Ok(())
 }
 
-/// One backtest: the seed's fields plus costs and shorting. Unknown fields are refused so a
-/// typo never becomes a silent default.
+/// One backtest: the seed's fields plus costs, shorting and the order fields. Unknown
+/// fields are refused so a typo never becomes a silent default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "WrittenConfig")]
 pub struct BacktestConfig {
     pub symbol: String,
     pub timeframe: Timeframe,
@@ -65,6 +66,73 @@ pub struct BacktestConfig {
     pub slippage_bps: f64,
     #[serde(default)]
     pub allow_short: bool,
+    /// Stops, take-profit, time exit, sizing and leverage, written flat beside the others.
+    #[serde(flatten)]
+    pub orders: Orders,
+}
+
+/// A config as written: the same fields, the order fields flat among them. serde refuses
+/// unknown fields only on a struct without a flattened one, hence this twin.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenConfig {
+    symbol: String,
+    timeframe: Timeframe,
+    start: Timestamp,
+    end: Timestamp,
+    strategy: String,
+    #[serde(default)]
+    definition: Option<String>,
+    params: Map<String, Value>,
+    #[serde(default = "default_capital")]
+    initial_capital: f64,
+    #[serde(default = "default_fee_bps")]
+    fee_bps: f64,
+    #[serde(default)]
+    slippage_bps: f64,
+    #[serde(default)]
+    allow_short: bool,
+    #[serde(default)]
+    stop_loss: Option<Level>,
+    #[serde(default)]
+    take_profit: Option<Level>,
+    #[serde(default)]
+    trailing_stop: Option<Level>,
+    #[serde(default)]
+    max_bars: Option<u32>,
+    #[serde(default)]
+    size: Option<f64>,
+    #[serde(default)]
+    risk_pct: Option<f64>,
+    #[serde(default)]
+    leverage: Option<f64>,
+}
+
+impl From<WrittenConfig> for BacktestConfig {
+    fn from(w: WrittenConfig) -> Self {
+        BacktestConfig {
+            symbol: w.symbol,
+            timeframe: w.timeframe,
+            start: w.start,
+            end: w.end,
+            strategy: w.strategy,
+            definition: w.definition,
+            params: w.params,
+            initial_capital: w.initial_capital,
+            fee_bps: w.fee_bps,
+            slippage_bps: w.slippage_bps,
+            allow_short: w.allow_short,
+            orders: Orders {
+                stop_loss: w.stop_loss,
+                take_profit: w.take_profit,
+                trailing_stop: w.trailing_stop,
+                max_bars: w.max_bars,
+                size: w.size,
+                risk_pct: w.risk_pct,
+                leverage: w.leverage,
+            },
+        }
+    }
 }
 
 pub(crate) fn default_capital() -> f64 {
@@ -81,6 +149,7 @@ pub struct ValidConfig {
     pub config: BacktestConfig,
     pub strategy: &'static dyn Strategy,
     pub params: ParamValues,
+    pub rules: Rules,
 }
 
 impl std::fmt::Debug for ValidConfig {
@@ -111,13 +180,16 @@ impl BacktestConfig {
         check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
         let strategy = strategy::resolve(&self.strategy, self.definition.as_deref())?;
         let (params, normal) = strategy::validate_params(strategy, &self.params)?;
+        let (orders, rules) = self.orders.check()?;
         Ok(ValidConfig {
             config: BacktestConfig {
                 params: normal,
+                orders,
                 ..self.clone()
             },
             strategy,
             params,
+            rules,
         })
     }
 }

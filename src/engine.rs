@@ -1,5 +1,8 @@
 //! Execution: targets computed at candle `i`'s close are filled at candle `i + 1`'s open,
-//! all equity per position, fees and slippage on every fill, equity marked at every close.
+//! fees and slippage on every fill, equity marked at every close; stops, take-profits,
+//! trailing stops, time exits, sizing and leverage as ENGINE.md's "Orders and risk" says.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -7,8 +10,11 @@ use crate::candles::Candles;
 use crate::close_index::CloseIndex;
 use crate::config::{BacktestConfig, ValidConfig};
 use crate::error::{Error, Result};
-use crate::indicators::{Held, Indicators};
-use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats, TradeTally};
+use crate::indicators::{Column, Held, Indicators};
+use crate::metrics::{
+    DrawdownPeriods, MarketReturns, MaxDrawdown, Metrics, ReturnSums, Totals, TradeStats, TradeTally, market_return,
+};
+use crate::orders::{Distance, Rules};
 use crate::scan::first_marked;
 use crate::timeframe::Timeframe;
 
@@ -19,8 +25,47 @@ pub enum Side {
     Short,
 }
 
+/// Why a trade ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    Signal,
+    StopLoss,
+    TakeProfit,
+    TrailingStop,
+    MaxBars,
+    Liquidation,
+    /// Still open after the last candle, closed at its close.
+    End,
+}
+
+impl ExitReason {
+    pub const ALL: [ExitReason; 7] = [
+        ExitReason::Signal,
+        ExitReason::StopLoss,
+        ExitReason::TakeProfit,
+        ExitReason::TrailingStop,
+        ExitReason::MaxBars,
+        ExitReason::Liquidation,
+        ExitReason::End,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitReason::Signal => "signal",
+            ExitReason::StopLoss => "stop_loss",
+            ExitReason::TakeProfit => "take_profit",
+            ExitReason::TrailingStop => "trailing_stop",
+            ExitReason::MaxBars => "max_bars",
+            ExitReason::Liquidation => "liquidation",
+            ExitReason::End => "end",
+        }
+    }
+}
+
 /// One round trip, entry to exit. `pnl` is net of both fees; `return_pct` is `pnl` over
-/// the equity at entry, in percent.
+/// the equity at entry, in percent. A fill inside a candle (a stop, a take-profit, a
+/// liquidation) is timed at that candle's open.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trade {
     pub side: Side,
@@ -31,6 +76,7 @@ pub struct Trade {
     pub units: f64,
     pub pnl: f64,
     pub return_pct: f64,
+    pub exit_reason: ExitReason,
 }
 
 /// Equity marked at a candle's close (`time` is the candle's `open_time`).
@@ -90,7 +136,8 @@ pub struct BacktestResult {
 }
 
 /// The candles of one range with everything every config over them shares: the data
-/// fingerprint and the indicator cache. Build it once per (series, range) of a sweep.
+/// fingerprint, the indicator cache and the market's own returns. Build it once per
+/// (series, range) of a sweep.
 pub struct Market {
     candles: Candles,
     timeframe: Timeframe,
@@ -98,6 +145,7 @@ pub struct Market {
     indicators: Indicators,
     /// A long position's returns and drawdown over any range, in O(log n).
     close_index: CloseIndex,
+    market: MarketReturns,
 }
 
 impl Market {
@@ -105,13 +153,15 @@ impl Market {
     pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
         let fingerprint = candles.fingerprint();
         let indicators = Indicators::of_candles(&candles);
-        let close_index = CloseIndex::new(&candles.close);
+        let close_index = CloseIndex::new(&candles.close, &candles.open_time);
+        let market = MarketReturns::new(&candles.open, &candles.close);
         Self {
             candles,
             timeframe,
             fingerprint,
             indicators,
             close_index,
+            market,
         }
     }
 
@@ -149,8 +199,24 @@ impl Market {
     /// where that is faster, and holds them while the guard lives. Optional: `run`
     /// computes what is missing on demand.
     pub fn prepare<'a>(&self, configs: impl IntoIterator<Item = &'a ValidConfig>) -> Held {
+        let configs: Vec<&ValidConfig> = configs.into_iter().collect();
+        let mut periods: Vec<usize> = configs.iter().flat_map(|c| c.rules.atr_periods()).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        for period in periods {
+            self.atr(period);
+        }
         self.indicators
             .prepare(configs.into_iter().flat_map(|c| c.strategy.indicators(&c.params)))
+    }
+
+    /// ATR(`period`) for the ATR distances, in the same cache (and under the same name)
+    /// as a defined strategy's `atr(period)`.
+    fn atr(&self, period: usize) -> Arc<Column> {
+        self.indicators.column(&format!("atr({period})"), || {
+            let c = self.indicators.candles();
+            vec![crate::indicators::atr(&c.high, &c.low, self.indicators.close(), period)]
+        })
     }
 
     /// The targets of `config`, one per candle, into `out` (resized, reused across runs).
@@ -170,15 +236,24 @@ impl Market {
     pub fn run(&self, config: &ValidConfig, detail: Detail, scratch: &mut Vec<i8>) -> BacktestResult {
         self.targets(config, scratch);
         let c = &config.config;
-        let sim = simulate(
-            &self.candles,
-            &self.close_index,
-            scratch,
-            c.initial_capital,
-            c.fee_bps,
-            c.slippage_bps,
-            detail,
-        );
+        let rules = &config.rules;
+        let atr = |d: Option<Distance>| match d {
+            Some(Distance::Atr { period, .. }) => Some(self.atr(period)),
+            _ => None,
+        };
+        let plan = Plan {
+            rules,
+            atr: [atr(rules.stop_loss), atr(rules.take_profit), atr(rules.trailing_stop)],
+        };
+        let tape = Tape {
+            open_time: &self.candles.open_time,
+            open: &self.candles.open,
+            high: &self.candles.high,
+            low: &self.candles.low,
+            close: self.close_index.closes(),
+            close_index: &self.close_index,
+        };
+        let sim = simulate(&tape, scratch, c.initial_capital, c.fee_bps, c.slippage_bps, &plan, detail);
         let first = self.candles.open_time[0];
         let last = self.candles.open_time[self.candles.len() - 1];
         let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
@@ -187,9 +262,13 @@ impl Market {
             final_equity: sim.final_equity,
             span_days,
             bars_per_year: self.timeframe.bars_per_year(),
-            sharpe: &sim.sharpe,
-            drawdown: &sim.drawdown,
+            returns: &sim.marks.returns,
+            drawdown: &sim.marks.drawdown,
+            periods: &sim.marks.periods,
             trades: sim.trade_stats,
+            candles_held: Some(sim.marks.held),
+            candles: self.candles.len(),
+            market: Some(&self.market),
         });
         BacktestResult {
             config_hash: config.hash(&self.fingerprint),
@@ -199,7 +278,7 @@ impl Market {
             first_candle: first,
             last_candle: last,
             metrics,
-            equity_curve: sim.curve,
+            equity_curve: sim.marks.curve,
             trades: sim.trades,
         }
     }
@@ -241,13 +320,117 @@ pub fn run_batch(configs: &[BacktestConfig], series: &Candles, detail: Detail) -
         .collect()
 }
 
+/// The market's columns the execution loop reads.
+struct Tape<'a> {
+    open_time: &'a [i64],
+    open: &'a [f64],
+    high: &'a [f64],
+    low: &'a [f64],
+    close: &'a [f64],
+    close_index: &'a CloseIndex,
+}
+
+/// A config's order rules with the ATR series its distances read (stop-loss,
+/// take-profit, trailing stop).
+struct Plan<'a> {
+    rules: &'a Rules,
+    atr: [Option<Arc<Column>>; 3],
+}
+
+impl Plan<'_> {
+    /// A distance in price from `fill`, for the position entered on candle `entry`; `None`
+    /// for an ATR distance before the ATR has a value at the signal candle.
+    fn distance(&self, which: usize, distance: Option<Distance>, fill: f64, entry: usize) -> Option<f64> {
+        match distance? {
+            Distance::Pct(pct) => Some(fill * pct),
+            Distance::Atr { mult, .. } => {
+                let atr = self.atr[which].as_ref()?.exact[0][entry - 1];
+                atr.is_finite().then_some(atr * mult)
+            }
+            Distance::RiskReward(_) => None,
+        }
+    }
+}
+
+/// The levels a position is watched for, in the long frame (a short's prices negated, so
+/// that one comparison serves both): the stop below, the take-profit above. An unset level
+/// is infinitely far.
+#[derive(Clone, Copy)]
+struct Levels {
+    sign: f64,
+    stop_loss: f64,
+    take_profit: f64,
+    /// Where the account's marked equity reaches 0.
+    liquidation: f64,
+    /// The trailing level for a best price `b` so far: `b * factor - minus`.
+    trail_factor: f64,
+    trail_minus: f64,
+    entry_fill: f64,
+}
+
+impl Levels {
+    const NONE: Levels = Levels {
+        sign: 1.0,
+        stop_loss: f64::NEG_INFINITY,
+        take_profit: f64::INFINITY,
+        liquidation: f64::NEG_INFINITY,
+        trail_factor: 0.0,
+        trail_minus: f64::INFINITY,
+        entry_fill: 0.0,
+    };
+
+    fn watched(&self) -> bool {
+        self.stop_loss > f64::NEG_INFINITY
+            || self.take_profit < f64::INFINITY
+            || self.liquidation > f64::NEG_INFINITY
+            || self.trail_minus < f64::INFINITY
+    }
+}
+
+/// The first candle in `from..=to` where a level fills, with its price and reason: rules
+/// 1 to 3 of "Orders and risk", in the long frame.
+fn find_exit(t: &Tape, from: usize, to: usize, entry: usize, lv: &Levels) -> Option<(usize, f64, ExitReason)> {
+    let sign = lv.sign;
+    let mut best = lv.entry_fill;
+    for j in from..=to {
+        let mut level = lv.stop_loss;
+        let mut reason = ExitReason::StopLoss;
+        let trail = best * lv.trail_factor - lv.trail_minus;
+        if trail > level {
+            (level, reason) = (trail, ExitReason::TrailingStop);
+        }
+        if lv.liquidation >= level {
+            (level, reason) = (lv.liquidation, ExitReason::Liquidation);
+        }
+        let (low, high, open) = if sign > 0.0 {
+            (t.low[j], t.high[j], t.open[j])
+        } else {
+            (-t.high[j], -t.low[j], -t.open[j])
+        };
+        if j > entry {
+            if open <= level {
+                return Some((j, sign * open, reason));
+            }
+            if open >= lv.take_profit {
+                return Some((j, sign * open, ExitReason::TakeProfit));
+            }
+        }
+        if low <= level {
+            return Some((j, sign * level, reason));
+        }
+        if high >= lv.take_profit {
+            return Some((j, sign * lv.take_profit, ExitReason::TakeProfit));
+        }
+        best = best.max(high);
+    }
+    None
+}
+
 struct Simulation {
     final_equity: f64,
-    sharpe: SharpeRatio,
-    drawdown: MaxDrawdown,
+    marks: Marks,
     trade_stats: TradeStats,
     trades: Vec<Trade>,
-    curve: Vec<EquityPoint>,
 }
 
 /// The cash account: `units` is signed (negative when short), equity is `cash + units * price`.
@@ -257,23 +440,33 @@ struct Account {
     side: i8,
     fee: f64,
     slippage: f64,
+    entry_index: usize,
     entry_time: i64,
     entry_price: f64,
     entry_equity: f64,
+    levels: Levels,
     tally: TradeTally,
     /// `None` when the result keeps no trade list.
     trades: Option<Vec<Trade>>,
 }
 
 impl Account {
-    /// Closes the position at `price` moved against the trader by the slippage.
-    #[inline]
-    fn exit(&mut self, time: i64, price: f64) {
+    /// Closes the position at `price` moved against the trader by the slippage. An exit that
+    /// would leave the account below 0 is a liquidation: at the price where its marked
+    /// equity reached 0, leaving exactly 0.
+    #[inline(always)]
+    fn exit(&mut self, time: i64, price: f64, mut reason: ExitReason) {
         let side = f64::from(self.side);
-        let fill = price * (1.0 - side * self.slippage);
+        let mut fill = price * (1.0 - side * self.slippage);
         self.cash += self.units * fill - self.units.abs() * fill * self.fee;
+        if self.cash <= 0.0 || reason == ExitReason::Liquidation {
+            fill = self.levels.sign * self.levels.liquidation;
+            self.cash = 0.0;
+            reason = ExitReason::Liquidation;
+        }
         let pnl = self.cash - self.entry_equity;
-        self.tally.add(pnl);
+        let units = self.units.abs();
+        self.tally.add(pnl, units * self.entry_price, time - self.entry_time);
         if let Some(trades) = &mut self.trades {
             trades.push(Trade {
                 side: if self.side > 0 { Side::Long } else { Side::Short },
@@ -281,144 +474,273 @@ impl Account {
                 entry_price: self.entry_price,
                 exit_time: time,
                 exit_price: fill,
-                units: self.units.abs(),
+                units,
                 pnl,
                 return_pct: pnl / self.entry_equity * 100.0,
+                exit_reason: reason,
             });
         }
         self.units = 0.0;
         self.side = 0;
     }
 
-    /// Opens a position of all equity: `units * fill * (1 + fee) = equity`, so fees are paid
-    /// out of the equity and cash never goes below 0 on a long. A bankrupt account stays flat.
+    /// Opens a position at candle `i`'s open committing `size x leverage` of equity (or what
+    /// `risk_pct` says), fees included: with neither, `units * fill * (1 + fee) = equity`, so
+    /// fees are paid out of the equity and a long's cash is exactly 0, which `simulate`'s long
+    /// fast path relies on. A bankrupt account stays flat.
     #[inline]
-    fn enter(&mut self, side: i8, time: i64, price: f64) {
+    fn enter(&mut self, side: i8, i: usize, t: &Tape, plan: &Plan) {
         if self.cash <= 0.0 {
             return;
         }
-        let fill = price * (1.0 + f64::from(side) * self.slippage);
-        let units = self.cash / (fill * (1.0 + self.fee));
-        self.entry_equity = self.cash;
-        self.entry_time = time;
-        self.entry_price = fill;
-        self.units = f64::from(side) * units;
-        self.side = side;
-        // A long spends all of it: exactly 0 left, which `simulate`'s long fast path relies on.
-        self.cash = if side > 0 {
-            0.0
-        } else {
-            self.cash + units * fill * (1.0 - self.fee)
+        let sign = f64::from(side);
+        let fill = t.open[i] * (1.0 + sign * self.slippage);
+        let equity = self.cash;
+        let rules = plan.rules;
+        let all_in = equity / (fill * (1.0 + self.fee));
+        let stop_distance = plan.distance(0, rules.stop_loss, fill, i);
+        let units = match (rules.risk_pct, stop_distance) {
+            (Some(risk), Some(distance)) => (risk * equity / distance).min(rules.leverage * all_in),
+            _ if rules.size == 1.0 && rules.leverage == 1.0 => all_in,
+            _ => rules.size * rules.leverage * all_in,
         };
+        self.entry_equity = equity;
+        self.entry_index = i;
+        self.entry_time = t.open_time[i];
+        self.entry_price = fill;
+        self.units = sign * units;
+        self.side = side;
+        self.cash = if side > 0 {
+            if units == all_in { 0.0 } else { equity - units * fill * (1.0 + self.fee) }
+        } else {
+            equity + units * fill * (1.0 - self.fee)
+        };
+        self.levels = Levels { sign, ..Levels::NONE };
+        // Where `cash + units * price` reaches 0: below a long that borrowed, above any short.
+        let liquidation = -self.cash / self.units;
+        if liquidation > 0.0 {
+            self.levels.liquidation = sign * liquidation;
+        }
+        if rules.has_levels() {
+            let frame_fill = sign * fill;
+            self.levels.entry_fill = frame_fill;
+            if let Some(d) = stop_distance {
+                self.levels.stop_loss = frame_fill - d;
+            }
+            let take = match rules.take_profit {
+                Some(Distance::RiskReward(rr)) => stop_distance.map(|d| d * rr),
+                other => plan.distance(1, other, fill, i),
+            };
+            if let Some(d) = take {
+                self.levels.take_profit = frame_fill + d;
+            }
+            match rules.trailing_stop {
+                Some(Distance::Pct(pct)) => (self.levels.trail_factor, self.levels.trail_minus) = (1.0 - sign * pct, 0.0),
+                other => {
+                    if let Some(d) = plan.distance(2, other, fill, i) {
+                        (self.levels.trail_factor, self.levels.trail_minus) = (1.0, d);
+                    }
+                }
+            }
+        }
     }
 }
 
-/// The execution loop. The target of candle `i - 1` is filled at candle `i`'s open; a
-/// position still open after the last candle is closed at its close, and that closing
-/// fill is in the last equity mark.
+/// What the marks of equity at each close feed: every per-candle metric's accumulator, the
+/// count of candles held and the kept curve.
+struct Marks {
+    returns: ReturnSums,
+    drawdown: MaxDrawdown,
+    periods: DrawdownPeriods,
+    previous: f64,
+    held: usize,
+    curve: Vec<EquityPoint>,
+    next_mark: usize,
+    step: usize,
+}
+
+impl Marks {
+    #[inline(always)]
+    fn one(&mut self, t: &Tape, i: usize, equity: f64) {
+        self.returns
+            .update(equity / self.previous - 1.0, market_return(t.open, t.close, i));
+        self.drawdown.update(equity);
+        self.periods.update(t.open_time, i, equity);
+        self.previous = equity;
+    }
+
+    /// The candles `range` marked with `cash` and `units` held through them. The first
+    /// follows a fill, so its return is taken in full; after it, a flat account costs O(1)
+    /// and a long one holding no cash (equity = units * close) a few lookups: its returns
+    /// and drawdowns are the closes' own, read from the [`CloseIndex`]; anything else is
+    /// marked candle by candle.
+    #[inline(always)]
+    fn hold(&mut self, t: &Tape, range: std::ops::Range<usize>, cash: f64, units: f64) {
+        let (start, end) = (range.start, range.end);
+        if start >= end {
+            return;
+        }
+        if units != 0.0 {
+            self.held += end - start;
+        }
+        self.one(t, start, cash + units * t.close[start]);
+        let rest = start + 1..end;
+        if units == 0.0 {
+            self.returns.update_unchanged(rest.len());
+            self.periods.hold(t.open_time[end - 1]);
+        } else if !rest.is_empty() {
+            if cash == 0.0 {
+                let index = t.close_index;
+                let stats = index.stats(rest.clone());
+                self.returns
+                    .add_market(stats.count, stats.return_sum, stats.square_sum, stats.downside_sum);
+                self.drawdown
+                    .extend_long(units, stats.max, stats.min, || index.fall(rest.clone()));
+                self.periods.extend_long(
+                    units,
+                    rest,
+                    (stats.max, stats.min),
+                    index,
+                    t.open_time,
+                );
+            } else {
+                let (mut returns, mut drawdown, mut periods) = (ReturnSums::default(), self.drawdown, self.periods);
+                let mut before = self.previous;
+                for i in rest {
+                    let equity = cash + units * t.close[i];
+                    returns.update(equity / before - 1.0, t.close[i] / t.close[i - 1] - 1.0);
+                    drawdown.update(equity);
+                    periods.update(t.open_time, i, equity);
+                    before = equity;
+                }
+                self.returns.add(&returns);
+                (self.drawdown, self.periods) = (drawdown, periods);
+            }
+            self.previous = cash + units * t.close[end - 1];
+        }
+        self.curve_until(t, end, cash, units);
+    }
+
+    /// The kept curve's points before candle `end`, at `cash + units * close`.
+    #[inline(always)]
+    fn curve_until(&mut self, t: &Tape, end: usize, cash: f64, units: f64) {
+        while self.next_mark < end {
+            self.curve.push(EquityPoint {
+                time: t.open_time[self.next_mark],
+                equity: cash + units * t.close[self.next_mark],
+            });
+            self.next_mark += self.step;
+        }
+    }
+}
+
+/// The execution loop. The target of candle `i - 1` is filled at candle `i`'s open, then
+/// `max_bars`; a watched position may then exit inside a candle; a position still open
+/// after the last candle is closed at its close, and that closing fill is in the last
+/// equity mark.
 ///
-/// It walks segments of constant position rather than candles: a flat segment costs O(1),
-/// and a long one (cash exactly 0, equity = units * close) O(log n): its returns and
-/// drawdown are the closes' own, read from the market's [`CloseIndex`]; only a short
-/// position is marked candle by candle.
+/// It walks segments of constant position rather than candles (see [`Marks::hold`]); only
+/// a position with levels is looked at candle by candle, for the first that fills one.
 fn simulate(
-    c: &Candles,
-    close_index: &CloseIndex,
+    t: &Tape,
     targets: &[i8],
     capital: f64,
     fee_bps: f64,
     slippage_bps: f64,
+    plan: &Plan,
     detail: Detail,
 ) -> Simulation {
-    let n = c.len();
-    let step = detail.curve_points.map_or(1, |points| n.div_ceil(points.max(1)).max(1));
+    let n = t.close.len();
     let mut account = Account {
         cash: capital,
         units: 0.0,
         side: 0,
         fee: fee_bps / 10_000.0,
         slippage: slippage_bps / 10_000.0,
+        entry_index: 0,
         entry_time: 0,
         entry_price: 0.0,
         entry_equity: 0.0,
+        levels: Levels::NONE,
         tally: TradeTally::default(),
         trades: detail.trades.then(Vec::new),
     };
-    let mut curve = Vec::with_capacity(n / step + 2);
-    let mut sharpe = SharpeRatio::default();
-    let mut drawdown = MaxDrawdown::new(capital);
-    let mut previous = capital;
-    let mut next_mark = 0;
-    let (open_time, open, close) = (&c.open_time[..n], &c.open[..n], &close_index.closes()[..n]);
+    let step = detail.curve_points.map_or(1, |points| n.div_ceil(points.max(1)).max(1));
+    let mut marks = Marks {
+        returns: ReturnSums::default(),
+        drawdown: MaxDrawdown::new(capital),
+        periods: DrawdownPeriods::new(capital, t.open_time[0]),
+        previous: capital,
+        held: 0,
+        curve: Vec::with_capacity(n / step + 2),
+        next_mark: 0,
+        step,
+    };
+    let max_bars = plan.rules.max_bars.map(|m| m as usize);
+    // After a level or time exit: the direction that may not be entered again until the
+    // signal has left it.
+    let mut blocked = 0i8;
     let mut i = 0;
     while i < n {
-        if i > 0 && targets[i - 1] != account.side {
-            if account.side != 0 {
-                account.exit(open_time[i], open[i]);
+        if i > 0 {
+            let wanted = targets[i - 1];
+            if blocked != 0 && wanted != blocked {
+                blocked = 0;
             }
-            if targets[i - 1] != 0 {
-                account.enter(targets[i - 1], open_time[i], open[i]);
+            if blocked == 0 && wanted != account.side {
+                if account.side != 0 {
+                    account.exit(t.open_time[i], t.open[i], ExitReason::Signal);
+                }
+                if wanted != 0 {
+                    account.enter(wanted, i, t, plan);
+                }
+            } else if account.side != 0 && max_bars.is_some_and(|m| i - account.entry_index >= m) {
+                blocked = account.side;
+                account.exit(t.open_time[i], t.open[i], ExitReason::MaxBars);
             }
         }
-        // The position holds through candle `last`; the next fill is at `last + 1`'s open.
-        let last = first_other(&targets[i..n - 1], account.side).map_or(n - 1, |k| i + k);
-        let closes_out = last == n - 1 && account.side != 0;
-        let end = if closes_out { n - 1 } else { last + 1 };
+        let side = account.side;
+        // The state holds through candle `last`; the next fill is at `last + 1`'s open.
+        let kept = if blocked != 0 { blocked } else { side };
+        let mut last = first_other(&targets[i..n - 1], kept).map_or(n - 1, |k| i + k);
         let (cash, units) = (account.cash, account.units);
-        // The segment's first candle follows a fill, so its return is taken in full.
-        if i < end {
-            let equity = cash + units * close[i];
-            sharpe.update(equity / previous - 1.0);
-            drawdown.update(equity);
-            previous = equity;
-        }
-        let rest = (i + 1).min(end)..end;
-        if units == 0.0 {
-            sharpe.update_unchanged(rest.len());
-        } else if !rest.is_empty() {
-            if cash == 0.0 {
-                let stats = close_index.stats(rest.clone());
-                sharpe.add_sums(stats.count, stats.return_sum, stats.square_sum);
-                drawdown.extend_long(units, stats.max, stats.min, || close_index.fall(rest));
-            } else {
-                let equities = close[rest].iter().map(|c| cash + units * c);
-                sharpe.extend(equities.clone().scan(previous, |before, equity| {
-                    let r = equity / *before - 1.0;
-                    *before = equity;
-                    Some(r)
-                }));
-                drawdown.extend(equities);
+        if side != 0 {
+            if let Some(m) = max_bars {
+                last = last.min(account.entry_index + m - 1);
             }
-            previous = cash + units * close[end - 1];
+            if account.levels.watched()
+                && let Some((j, price, reason)) = find_exit(t, i, last, account.entry_index, &account.levels)
+            {
+                marks.hold(t, i..j, cash, units);
+                account.exit(t.open_time[j], price, reason);
+                marks.one(t, j, account.cash);
+                marks.curve_until(t, j + 1, account.cash, 0.0);
+                blocked = side;
+                i = j + 1;
+                continue;
+            }
         }
-        while next_mark < end {
-            curve.push(EquityPoint {
-                time: open_time[next_mark],
-                equity: cash + units * close[next_mark],
-            });
-            next_mark += step;
-        }
+        let closes_out = last == n - 1 && side != 0;
+        marks.hold(t, i..if closes_out { n - 1 } else { last + 1 }, cash, units);
         if closes_out {
-            account.exit(open_time[n - 1], close[n - 1]);
-            sharpe.update(account.cash / previous - 1.0);
-            drawdown.update(account.cash);
-            previous = account.cash;
+            marks.held += 1;
+            account.exit(t.open_time[n - 1], t.close[n - 1], ExitReason::End);
+            marks.one(t, n - 1, account.cash);
         }
         i = last + 1;
     }
-    if curve.last().is_none_or(|p| p.time != open_time[n - 1]) {
-        curve.push(EquityPoint {
-            time: open_time[n - 1],
-            equity: previous,
+    if marks.curve.last().is_none_or(|p| p.time != t.open_time[n - 1]) {
+        marks.curve.push(EquityPoint {
+            time: t.open_time[n - 1],
+            equity: marks.previous,
         });
     }
+    marks.periods.finish(t.open_time[n - 1]);
     Simulation {
-        final_equity: previous,
-        sharpe,
-        drawdown,
+        final_equity: marks.previous,
+        marks,
         trade_stats: account.tally.stats(),
         trades: account.trades.unwrap_or_default(),
-        curve,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod lang;
 pub mod metrics;
 pub mod optimize;
+pub mod orders;
 pub mod overfit;
 pub mod parse;
 pub mod plan;

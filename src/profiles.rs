@@ -32,6 +32,9 @@ pub struct Profile {
     /// A defined strategy's definition, as written: the profile re-runs from itself alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<String>,
+    /// The order fields the config set (stops, sizing, leverage), flat as in a config.
+    #[serde(flatten)]
+    pub orders: crate::orders::Orders,
     /// Set when a rollback brought this version back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored_at: Option<String>,
@@ -60,6 +63,7 @@ impl Profile {
             fee_bps: self.fee_bps,
             slippage_bps: self.slippage_bps,
             allow_short: self.allow_short,
+            orders: self.orders.clone(),
         })
     }
 }
@@ -223,6 +227,7 @@ mod tests {
             allow_short: false,
             definition: None,
             restored_at: None,
+            orders: Default::default(),
         }
     }
 

@@ -192,6 +192,7 @@ pub fn profile(
             .as_deref()
             .and_then(crate::lang::defined)
             .map(|d| d.source().to_owned()),
+        orders: c.orders.clone(),
         restored_at: None,
     }
 }
@@ -215,6 +216,7 @@ mod tests {
             avg_win: 1.0,
             avg_loss: -1.0,
             final_equity: 10_000.0 * (1.0 + ret),
+            ..Metrics::default()
         }
     }
 

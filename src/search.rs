@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{BacktestConfig, DEFAULT_CAPITAL, DEFAULT_FEE_BPS, default_capital, default_fee_bps};
 use crate::error::{Error, Result};
+use crate::orders::{self, Orders};
 use crate::strategy::{self, Comparison, Constraint, ParamKind, Strategy, Term};
 use crate::time::Timestamp;
 use crate::timeframe::Timeframe;
@@ -109,6 +110,10 @@ pub struct SweepSpec {
     pub slippage_bps: f64,
     #[serde(default)]
     pub allow_short: bool,
+    /// Order fields every config of the sweep gets (`orders: {stop_loss: {pct: 0.02}}`);
+    /// a grid varies one by its dotted name (`stop_loss.pct: [0.01, 0.02]`).
+    #[serde(default, skip_serializing_if = "Orders::is_empty")]
+    pub orders: Orders,
 }
 
 fn default_samples() -> u64 {
@@ -236,6 +241,7 @@ impl SweepSpec {
             fee_bps: self.fee_bps,
             slippage_bps: self.slippage_bps,
             allow_short: self.allow_short,
+            orders: self.orders.clone(),
         }
     }
 }
@@ -269,6 +275,7 @@ pub fn generate_configs(
         fee_bps: DEFAULT_FEE_BPS,
         slippage_bps: 0.0,
         allow_short: false,
+        orders: Orders::default(),
     }
     .configs()
 }
@@ -314,13 +321,24 @@ struct Space {
     strategy: &'static dyn Strategy,
     axes: Vec<(&'static str, ParamKind, Points)>,
     ranges: Vec<Option<Range>>,
+    /// The axes before this are the strategy's parameters; the rest vary order fields.
+    params: usize,
     constraints: &'static [Constraint],
 }
 
 impl Space {
     fn new(strategy: &'static dyn Strategy, grid: &ParamGrid, search: SearchType) -> Result<Self> {
         let specs = strategy.params();
-        if let Some(unknown) = grid.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
+        let mut order_axes = Vec::new();
+        for name in grid.keys() {
+            if let Some(field) = orders::field(name) {
+                order_axes.push(field?);
+            }
+        }
+        if let Some(unknown) = grid
+            .keys()
+            .find(|k| !specs.iter().any(|s| s.name == k.as_str()) && orders::field(k).is_none())
+        {
             let known: Vec<_> = specs.iter().map(|s| s.name).collect();
             return Err(Error::Search(format!(
                 "`{}` has no parameter `{unknown}` (its parameters: {})",
@@ -345,10 +363,25 @@ impl Space {
             axes.push((spec.name, spec.kind, values));
             ranges.push(range);
         }
+        let params = axes.len();
+        for name in order_axes {
+            let at = |message: String| Error::Search(format!("{}.{name}: {message}", strategy.name()));
+            let kind = if orders::is_whole(name) { ParamKind::Int } else { ParamKind::Float };
+            let (values, range) = match &grid[name] {
+                Axis::Values(values) | Axis::Range(Range::Choice { values }) => (Points::Listed(values.clone()), None),
+                Axis::Range(range) => (range.grid_values(search).map_err(at)?, Some(range.clone())),
+            };
+            if values.len() == 0 {
+                return Err(at("the axis has no values".into()));
+            }
+            axes.push((name, kind, values));
+            ranges.push(range);
+        }
         Ok(Self {
             strategy,
             axes,
             ranges,
+            params,
             constraints: strategy.constraints(),
         })
     }
@@ -455,12 +488,18 @@ impl Space {
             .all(|c| c.holds(|name| values[self.position(name)].as_f64()))
     }
 
-    fn params(&self, values: Vec<Value>) -> Map<String, Value> {
-        self.axes
-            .iter()
-            .zip(values)
-            .map(|((name, _, _), v)| ((*name).to_owned(), v))
-            .collect()
+    /// The config of one combination: the strategy's parameters, and the order axes set
+    /// over the spec's order fields.
+    fn config(&self, spec: &SweepSpec, values: Vec<Value>) -> Result<BacktestConfig> {
+        let mut config = spec.config(self.strategy, Map::new());
+        for (i, ((name, _, _), value)) in self.axes.iter().zip(values).enumerate() {
+            if i < self.params {
+                config.params.insert((*name).to_owned(), value);
+            } else {
+                config.orders.set(name, &value)?;
+            }
+        }
+        Ok(config)
     }
 
     fn draw(&self, rng: &mut ChaCha8Rng) -> Vec<Value> {
@@ -585,10 +624,10 @@ impl Configs {
                 Cursor::Grid(digits, done) => {
                     while !*done {
                         let values: Vec<Value> = digits.iter().zip(&space.axes).map(|(&d, a)| a.2.get(d)).collect();
-                        let params = space.allowed(&values).then(|| space.params(values));
+                        let allowed = space.allowed(&values);
                         *done = !advance(digits, &space.axes);
-                        if let Some(params) = params {
-                            return Some(Ok(self.spec.config(space.strategy, params)));
+                        if allowed {
+                            return Some(space.config(&self.spec, values));
                         }
                     }
                 }
@@ -598,8 +637,7 @@ impl Configs {
                         for _ in 0..MAX_REDRAWS {
                             let values = space.draw(rng);
                             if space.allowed(&values) {
-                                let params = space.params(values);
-                                return Some(Ok(self.spec.config(space.strategy, params)));
+                                return Some(space.config(&self.spec, values));
                             }
                         }
                         *left = 0;
@@ -658,6 +696,7 @@ mod tests {
             fee_bps: 10.0,
             slippage_bps: 0.0,
             allow_short: false,
+            orders: Orders::default(),
         }
     }
 

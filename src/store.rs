@@ -16,6 +16,7 @@ use crate::config::BacktestConfig;
 use crate::engine::{BacktestResult, EquityPoint};
 use crate::error::{Error, Result};
 use crate::metrics::{Metric, Metrics};
+use crate::orders::Orders;
 use crate::time::Timestamp;
 
 /// A value crossing the driver boundary.
@@ -182,6 +183,32 @@ CREATE TABLE definitions (
     source TEXT NOT NULL
 );
 "#,
+    r#"
+-- Orders and risk (the config's order fields as canonical JSON, NULL when it has none) and
+-- the report's metrics, NULL in the rows stored before them.
+ALTER TABLE experiments ADD COLUMN orders TEXT;
+ALTER TABLE experiments ADD COLUMN sortino_ratio REAL;
+ALTER TABLE experiments ADD COLUMN volatility_annualized REAL;
+ALTER TABLE experiments ADD COLUMN calmar_ratio REAL;
+ALTER TABLE experiments ADD COLUMN buy_hold_return REAL;
+ALTER TABLE experiments ADD COLUMN excess_return REAL;
+ALTER TABLE experiments ADD COLUMN beta REAL;
+ALTER TABLE experiments ADD COLUMN alpha REAL;
+ALTER TABLE experiments ADD COLUMN exposure REAL;
+ALTER TABLE experiments ADD COLUMN avg_drawdown REAL;
+ALTER TABLE experiments ADD COLUMN max_drawdown_duration_hours REAL;
+ALTER TABLE experiments ADD COLUMN avg_drawdown_duration_hours REAL;
+ALTER TABLE experiments ADD COLUMN best_trade REAL;
+ALTER TABLE experiments ADD COLUMN worst_trade REAL;
+ALTER TABLE experiments ADD COLUMN expectancy REAL;
+ALTER TABLE experiments ADD COLUMN avg_trade_duration_hours REAL;
+ALTER TABLE experiments ADD COLUMN max_trade_duration_hours REAL;
+ALTER TABLE experiments ADD COLUMN max_consecutive_wins INTEGER;
+ALTER TABLE experiments ADD COLUMN max_consecutive_losses INTEGER;
+ALTER TABLE experiments ADD COLUMN sqn REAL;
+ALTER TABLE experiments ADD COLUMN kelly REAL;
+ALTER TABLE experiments ADD COLUMN equity_peak REAL;
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -345,27 +372,52 @@ impl Filter {
     }
 }
 
-macro_rules! columns_before_definitions {
-    () => {
-        "id, config_hash, data_fingerprint, symbol, timeframe, strategy, start_time, end_time, \
-         params, initial_capital, fee_bps, slippage_bps, allow_short, candles, first_candle, last_candle, \
-         total_return, annualized_return, sharpe_ratio, max_drawdown, total_trades, winning_trades, losing_trades, \
-         win_rate, profit_factor, avg_win, avg_loss, final_equity, equity_curve, created_at"
-    };
-}
-
-/// An experiment's columns, in the order [`experiment`] reads them.
-const COLUMNS: &str = concat!(columns_before_definitions!(), ", definition");
-/// The same for a file from before definitions (read-only: it is not migrated).
-const COLUMNS_V2: &str = concat!(columns_before_definitions!(), ", NULL AS definition");
+/// The columns every schema version has, in the order [`experiment`] reads them.
+const FIRST_COLUMNS: &str = "id, config_hash, data_fingerprint, symbol, timeframe, strategy, start_time, end_time, \
+     params, initial_capital, fee_bps, slippage_bps, allow_short, candles, first_candle, last_candle, \
+     total_return, annualized_return, sharpe_ratio, max_drawdown, total_trades, winning_trades, losing_trades, \
+     win_rate, profit_factor, avg_win, avg_loss, final_equity, equity_curve, created_at";
 
 /// The schema version that added `experiments.definition` and the `definitions` table.
 const DEFINITIONS_VERSION: i64 = 3;
+/// The schema version that added `experiments.orders` and the report's metric columns.
+const REPORT_VERSION: i64 = 4;
+
+/// An experiment's columns in a file of `version`, in the order [`experiment`] reads them:
+/// a column the version lacks reads as NULL (an older file opened to read is not migrated).
+fn columns(version: i64) -> String {
+    let since = |v: i64, column: &str| {
+        if version >= v { column.to_owned() } else { format!("NULL AS {column}") }
+    };
+    let mut columns = vec![
+        FIRST_COLUMNS.to_owned(),
+        since(DEFINITIONS_VERSION, "definition"),
+        since(REPORT_VERSION, "orders"),
+    ];
+    columns.extend(Metric::ALL[Metric::REPORT_FROM..].iter().map(|m| since(REPORT_VERSION, m.name())));
+    columns.join(", ")
+}
+
+/// The columns an insert writes (every one but `id`), and its statement.
+fn insert_statement() -> &'static str {
+    static STATEMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STATEMENT.get_or_init(|| {
+        let all = columns(SCHEMA_VERSION);
+        let names: Vec<&str> = all.split(", ").skip(1).map(str::trim).collect();
+        format!(
+            "INSERT INTO experiments ({}) VALUES ({}) ON CONFLICT (config_hash) DO NOTHING",
+            names.join(", "),
+            vec!["?"; names.len()].join(", ")
+        )
+    })
+}
 
 pub struct Store<D: Sql> {
     db: D,
     /// The schema version of the file: [`SCHEMA_VERSION`] once opened for writing.
     version: i64,
+    /// What a query selects of an experiment, given the version.
+    columns: String,
 }
 
 fn driver(message: String) -> Error {
@@ -424,17 +476,14 @@ impl<D: Sql> Store<D> {
         let mut store = Self {
             db,
             version: SCHEMA_VERSION,
+            columns: columns(SCHEMA_VERSION),
         };
         store.load_definitions()?;
         Ok(store)
     }
 
-    fn columns(&self) -> &'static str {
-        if self.version >= DEFINITIONS_VERSION {
-            COLUMNS
-        } else {
-            COLUMNS_V2
-        }
+    fn columns(&self) -> &str {
+        &self.columns
     }
 
     /// Gives the process every definition the store keeps, so its experiments re-run. One
@@ -492,7 +541,11 @@ impl<D: Sql> Store<D> {
                 "this is not a btlab experiment database (it has no btlab schema; an empty file is not one)".into(),
             ));
         }
-        let mut store = Self { db, version };
+        let mut store = Self {
+            db,
+            version,
+            columns: columns(version),
+        };
         store.load_definitions()?;
         Ok(store)
     }
@@ -536,16 +589,7 @@ impl<D: Sql> Store<D> {
                     report.failed += 1;
                     continue;
                 }
-                let changed = db.execute(
-                    "INSERT INTO experiments (config_hash, data_fingerprint, symbol, timeframe, strategy, \
-                     start_time, end_time, params, initial_capital, fee_bps, slippage_bps, allow_short, candles, \
-                     first_candle, last_candle, total_return, annualized_return, sharpe_ratio, max_drawdown, \
-                     total_trades, winning_trades, losing_trades, win_rate, profit_factor, avg_win, avg_loss, \
-                     final_equity, equity_curve, created_at, definition) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT (config_hash) DO NOTHING",
-                    &row_values(r, created_at),
-                )?;
+                let changed = db.execute(insert_statement(), &row_values(r, created_at))?;
                 if changed == 0 {
                     report.already_stored += 1;
                     continue;
@@ -906,9 +950,10 @@ impl<D: Sql> Store<D> {
             .db
             .query(
                 &format!(
-                    "SELECT {COLUMNS} FROM experiments WHERE data_fingerprint = ? AND strategy = ? AND start_time = ? \
+                    "SELECT {} FROM experiments WHERE data_fingerprint = ? AND strategy = ? AND start_time = ? \
                      AND end_time = ? AND initial_capital = ? AND fee_bps = ? AND slippage_bps = ? \
-                     AND allow_short = ? AND definition IS ? ORDER BY id"
+                     AND allow_short = ? AND definition IS ? ORDER BY id",
+                    self.columns
                 ),
                 &[
                     data_fingerprint.into(),
@@ -1056,11 +1101,10 @@ pub struct Inserted {
 /// must be a finite number.
 fn unstorable(r: &BacktestResult) -> Option<String> {
     let m = &r.metrics;
-    // A profit factor without a loss is undefined, stored as NULL: the one metric that may be.
+    // A metric the spec leaves null is stored as NULL; any other must be finite.
     let undefined = Metric::ALL
         .into_iter()
-        .filter(|&metric| !(metric == Metric::ProfitFactor && m.profit_factor.is_none()))
-        .find(|metric| !metric.of(m).is_finite());
+        .find(|metric| metric.value(m).is_some_and(|v| !v.is_finite()));
     if let Some(metric) = undefined {
         return Some(format!(
             "metric `{metric}` is {}, not a finite number: the candles or costs give no usable result",
@@ -1096,7 +1140,7 @@ fn insert_error<D: Sql>(
 fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
     let c = &r.config;
     let m = &r.metrics;
-    vec![
+    let mut values: Vec<SqlValue> = vec![
         r.config_hash.as_str().into(),
         r.data_fingerprint.as_str().into(),
         c.symbol.as_str().into(),
@@ -1127,7 +1171,14 @@ fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
         SqlValue::Blob(pack_curve(&r.equity_curve)),
         created_at.into(),
         c.definition.as_deref().map_or(SqlValue::Null, Into::into),
-    ]
+        if c.orders.is_empty() {
+            SqlValue::Null
+        } else {
+            to_canonical_json(&serde_json::to_value(&c.orders).unwrap_or(Value::Null)).into()
+        },
+    ];
+    values.extend(Metric::ALL[Metric::REPORT_FROM..].iter().map(|metric| metric.value(m).into()));
+    values
 }
 
 /// Stores the definition of `hash` (the process has it: its configs just ran).
@@ -1152,6 +1203,8 @@ fn experiment(r: &[SqlValue]) -> Result<Experiment> {
     let params: Map<String, Value> = serde_json::from_str(&text(8, "params")?).map_err(|_| bad("params"))?;
     let total_return = real(16, "total_return")?;
     let count = |i: usize, name: &str| int(i, name).map(|v| v as u32);
+    // The report's columns follow `orders`, in `Metric::ALL`'s order.
+    let report = |k: usize| r.get(32 + k).and_then(SqlValue::real);
     let curve = match &r[28] {
         SqlValue::Blob(bytes) => unpack_curve(bytes).ok_or_else(|| bad("equity_curve"))?,
         _ => return Err(bad("equity_curve")),
@@ -1172,6 +1225,10 @@ fn experiment(r: &[SqlValue]) -> Result<Experiment> {
             slippage_bps: real(11, "slippage_bps")?,
             allow_short: int(12, "allow_short")? != 0,
             definition: r.get(30).and_then(SqlValue::text).map(str::to_owned),
+            orders: match r.get(31).and_then(SqlValue::text) {
+                Some(json) => serde_json::from_str(json).map_err(|_| bad("orders"))?,
+                None => Orders::default(),
+            },
         },
         candles: int(13, "candles")?,
         first_candle: int(14, "first_candle")?,
@@ -1190,6 +1247,27 @@ fn experiment(r: &[SqlValue]) -> Result<Experiment> {
             avg_win: real(25, "avg_win")?,
             avg_loss: real(26, "avg_loss")?,
             final_equity: real(27, "final_equity")?,
+            sortino_ratio: report(0),
+            volatility_annualized: report(1),
+            calmar_ratio: report(2),
+            buy_hold_return: report(3),
+            excess_return: report(4),
+            beta: report(5),
+            alpha: report(6),
+            exposure: report(7),
+            avg_drawdown: report(8),
+            max_drawdown_duration_hours: report(9),
+            avg_drawdown_duration_hours: report(10),
+            best_trade: report(11),
+            worst_trade: report(12),
+            expectancy: report(13),
+            avg_trade_duration_hours: report(14),
+            max_trade_duration_hours: report(15),
+            max_consecutive_wins: report(16).map(|v| v as u32),
+            max_consecutive_losses: report(17).map(|v| v as u32),
+            sqn: report(18),
+            kelly: report(19),
+            equity_peak: report(20),
         },
         equity_curve: curve,
         created_at: int(29, "created_at")?,

@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn a_long_stretch_at_once_matches_candle_by_candle() {
         let closes = [50.0, 55.0, 52.0, 60.0, 45.0, 58.0, 61.0];
-        let index = crate::close_index::CloseIndex::new(&closes);
+        let index = crate::close_index::CloseIndex::new(&closes, &[0; 7]);
         let stats = index.stats(0..closes.len());
         for (initial, units) in [(100.0, 2.0), (200.0, 2.0), (100.0, 1.0)] {
             let mut stepwise = MaxDrawdown::new(initial);

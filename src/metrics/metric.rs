@@ -23,6 +23,27 @@ pub enum Metric {
     FinalEquity,
     AvgWin,
     AvgLoss,
+    SortinoRatio,
+    VolatilityAnnualized,
+    CalmarRatio,
+    BuyHoldReturn,
+    ExcessReturn,
+    Beta,
+    Alpha,
+    Exposure,
+    AvgDrawdown,
+    MaxDrawdownDurationHours,
+    AvgDrawdownDurationHours,
+    BestTrade,
+    WorstTrade,
+    Expectancy,
+    AvgTradeDurationHours,
+    MaxTradeDurationHours,
+    MaxConsecutiveWins,
+    MaxConsecutiveLosses,
+    Sqn,
+    Kelly,
+    EquityPeak,
 }
 
 /// How a metric's value reads.
@@ -37,10 +58,12 @@ pub enum Format {
     Count,
     /// An amount of the quote currency, two decimals.
     Money,
+    /// A duration in hours.
+    Hours,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 31] = [
         Metric::SharpeRatio,
         Metric::TotalReturn,
         Metric::AnnualizedReturn,
@@ -51,6 +74,27 @@ impl Metric {
         Metric::FinalEquity,
         Metric::AvgWin,
         Metric::AvgLoss,
+        Metric::SortinoRatio,
+        Metric::VolatilityAnnualized,
+        Metric::CalmarRatio,
+        Metric::BuyHoldReturn,
+        Metric::ExcessReturn,
+        Metric::Beta,
+        Metric::Alpha,
+        Metric::Exposure,
+        Metric::AvgDrawdown,
+        Metric::MaxDrawdownDurationHours,
+        Metric::AvgDrawdownDurationHours,
+        Metric::BestTrade,
+        Metric::WorstTrade,
+        Metric::Expectancy,
+        Metric::AvgTradeDurationHours,
+        Metric::MaxTradeDurationHours,
+        Metric::MaxConsecutiveWins,
+        Metric::MaxConsecutiveLosses,
+        Metric::Sqn,
+        Metric::Kelly,
+        Metric::EquityPeak,
     ];
 
     /// The spec's name, which is also the store's column.
@@ -66,12 +110,37 @@ impl Metric {
             Metric::FinalEquity => "final_equity",
             Metric::AvgWin => "avg_win",
             Metric::AvgLoss => "avg_loss",
+            Metric::SortinoRatio => "sortino_ratio",
+            Metric::VolatilityAnnualized => "volatility_annualized",
+            Metric::CalmarRatio => "calmar_ratio",
+            Metric::BuyHoldReturn => "buy_hold_return",
+            Metric::ExcessReturn => "excess_return",
+            Metric::Beta => "beta",
+            Metric::Alpha => "alpha",
+            Metric::Exposure => "exposure",
+            Metric::AvgDrawdown => "avg_drawdown",
+            Metric::MaxDrawdownDurationHours => "max_drawdown_duration_hours",
+            Metric::AvgDrawdownDurationHours => "avg_drawdown_duration_hours",
+            Metric::BestTrade => "best_trade",
+            Metric::WorstTrade => "worst_trade",
+            Metric::Expectancy => "expectancy",
+            Metric::AvgTradeDurationHours => "avg_trade_duration_hours",
+            Metric::MaxTradeDurationHours => "max_trade_duration_hours",
+            Metric::MaxConsecutiveWins => "max_consecutive_wins",
+            Metric::MaxConsecutiveLosses => "max_consecutive_losses",
+            Metric::Sqn => "sqn",
+            Metric::Kelly => "kelly",
+            Metric::EquityPeak => "equity_peak",
         }
     }
 
-    /// Whether more is better; only the drawdown is better smaller.
+    /// Whether more is better: drawdowns, their durations, volatility and losing streaks
+    /// are better smaller.
     pub fn higher_is_better(self) -> bool {
-        self != Metric::MaxDrawdown
+        !matches!(
+            self,
+            Metric::MaxDrawdown | Metric::VolatilityAnnualized | Metric::AvgDrawdown | Metric::MaxDrawdownDurationHours | Metric::AvgDrawdownDurationHours | Metric::MaxConsecutiveLosses
+        )
     }
 
     pub fn format(self) -> Format {
@@ -80,6 +149,11 @@ impl Metric {
             Metric::SharpeRatio | Metric::ProfitFactor => Format::Ratio,
             Metric::TotalTrades => Format::Count,
             Metric::FinalEquity | Metric::AvgWin | Metric::AvgLoss => Format::Money,
+            Metric::SortinoRatio | Metric::CalmarRatio | Metric::Beta | Metric::Sqn | Metric::Kelly => Format::Ratio,
+            Metric::VolatilityAnnualized | Metric::BuyHoldReturn | Metric::ExcessReturn | Metric::Alpha | Metric::Exposure | Metric::AvgDrawdown | Metric::BestTrade | Metric::WorstTrade | Metric::Expectancy => Format::Percent,
+            Metric::MaxDrawdownDurationHours | Metric::AvgDrawdownDurationHours | Metric::AvgTradeDurationHours | Metric::MaxTradeDurationHours => Format::Hours,
+            Metric::MaxConsecutiveWins | Metric::MaxConsecutiveLosses => Format::Count,
+            Metric::EquityPeak => Format::Money,
         }
     }
 
@@ -93,24 +167,65 @@ impl Metric {
             Format::Ratio => format!("{value:.3}"),
             Format::Count => format!("{value:.0}"),
             Format::Money => format!("{value:.2}"),
+            Format::Hours => format!("{value:.1} h"),
         }
     }
 
-    /// The metric of a result as a number (a profit factor without a loss is infinite).
+    /// The metric of a result as a number (a profit factor without a loss is infinite; a
+    /// report metric that is `None` is NaN).
     pub fn of(self, m: &Metrics) -> f64 {
         match self {
+            Metric::ProfitFactor => m.profit_factor.unwrap_or(f64::INFINITY),
+            _ => self.value(m).unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The metric of a result, `None` where the spec says null.
+    pub fn value(self, m: &Metrics) -> Option<f64> {
+        let count = |c: Option<u32>| c.map(f64::from);
+        Some(match self {
             Metric::SharpeRatio => m.sharpe_ratio,
             Metric::TotalReturn => m.total_return,
             Metric::AnnualizedReturn => m.annualized_return,
             Metric::MaxDrawdown => m.max_drawdown,
             Metric::WinRate => m.win_rate,
-            Metric::ProfitFactor => m.profit_factor.unwrap_or(f64::INFINITY),
+            Metric::ProfitFactor => return m.profit_factor,
             Metric::TotalTrades => f64::from(m.total_trades),
             Metric::FinalEquity => m.final_equity,
             Metric::AvgWin => m.avg_win,
             Metric::AvgLoss => m.avg_loss,
-        }
+            Metric::MaxConsecutiveWins => return count(m.max_consecutive_wins),
+            Metric::MaxConsecutiveLosses => return count(m.max_consecutive_losses),
+            Metric::SortinoRatio => return m.sortino_ratio,
+            Metric::VolatilityAnnualized => return m.volatility_annualized,
+            Metric::CalmarRatio => return m.calmar_ratio,
+            Metric::BuyHoldReturn => return m.buy_hold_return,
+            Metric::ExcessReturn => return m.excess_return,
+            Metric::Beta => return m.beta,
+            Metric::Alpha => return m.alpha,
+            Metric::Exposure => return m.exposure,
+            Metric::AvgDrawdown => return m.avg_drawdown,
+            Metric::MaxDrawdownDurationHours => return m.max_drawdown_duration_hours,
+            Metric::AvgDrawdownDurationHours => return m.avg_drawdown_duration_hours,
+            Metric::BestTrade => return m.best_trade,
+            Metric::WorstTrade => return m.worst_trade,
+            Metric::Expectancy => return m.expectancy,
+            Metric::AvgTradeDurationHours => return m.avg_trade_duration_hours,
+            Metric::MaxTradeDurationHours => return m.max_trade_duration_hours,
+            Metric::Sqn => return m.sqn,
+            Metric::Kelly => return m.kelly,
+            Metric::EquityPeak => return m.equity_peak,
+        })
     }
+
+    /// Whether the metric is one of the report's, which an experiment stored before the
+    /// report (schema 3 and older) lacks.
+    pub fn is_report(self) -> bool {
+        Metric::ALL[Metric::REPORT_FROM..].contains(&self)
+    }
+
+    /// Where the report's metrics start in [`Metric::ALL`] (the store's column order).
+    pub const REPORT_FROM: usize = 10;
 
     /// A value turned so that higher is better (the drawdown negated): what an optimizer
     /// maximizes. The same turn maps an objective back.

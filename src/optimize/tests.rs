@@ -114,11 +114,14 @@ fn objectives_point_upwards() {
         avg_win: 1.0,
         avg_loss: -1.0,
         final_equity: 11_000.0,
+        ..Metrics::default()
     };
     assert_eq!(objective(&m, Metric::SharpeRatio), 1.5);
     assert_eq!(objective(&m, Metric::MaxDrawdown), -0.3);
     m.sharpe_ratio = f64::NAN;
     assert_eq!(objective(&m, Metric::SharpeRatio), f64::NEG_INFINITY);
+    // A report metric the spec leaves null never wins.
+    assert_eq!(objective(&m, Metric::SortinoRatio), f64::NEG_INFINITY);
 }
 
 /// The loop as a face drives it: next, evaluate and store (here: push), observe.

@@ -15,7 +15,7 @@ use crate::config::BacktestConfig;
 use crate::engine::{Detail, EquityPoint, Market, Trade};
 use crate::error::{Error, Result};
 use crate::metrics::Metric;
-use crate::metrics::{MaxDrawdown, Metrics, SharpeRatio, Totals, TradeStats};
+use crate::metrics::{DrawdownPeriods, MaxDrawdown, Metrics, ReturnSums, Totals, TradeStats};
 use crate::optimize::{Sampler, SearchSpace, Trial, objective, suggest};
 use crate::search::{SweepSpec, predefined_grids};
 use crate::time::Timestamp;
@@ -333,21 +333,30 @@ pub fn stitch(spec: &WalkForwardSpec, results: &[WindowResult]) -> WalkForwardRe
 
 /// The spec's metrics of an equity curve marked at every candle and its trades.
 fn curve_metrics(initial: f64, curve: &[EquityPoint], trades: &[Trade], bars_per_year: f64, span_days: f64) -> Metrics {
-    let mut sharpe = SharpeRatio::default();
+    let mut returns = ReturnSums::default();
     let mut drawdown = MaxDrawdown::new(initial);
+    let mut periods = DrawdownPeriods::new(initial, curve.first().map_or(0, |p| p.time));
     let mut previous = initial;
-    for p in curve {
-        sharpe.update(p.equity / previous - 1.0);
+    let times: Vec<i64> = curve.iter().map(|p| p.time).collect();
+    for (i, p) in curve.iter().enumerate() {
+        // No market beside a stitched curve: its benchmark fields stay `None`.
+        returns.update(p.equity / previous - 1.0, 0.0);
         drawdown.update(p.equity);
+        periods.update(&times, i, p.equity);
         previous = p.equity;
     }
+    periods.finish(curve.last().map_or(0, |p| p.time));
     Metrics::from_totals(Totals {
         initial_capital: initial,
         final_equity: previous,
         span_days,
         bars_per_year,
-        sharpe: &sharpe,
+        returns: &returns,
         drawdown: &drawdown,
+        periods: &periods,
         trades: TradeStats::from_trades(trades),
+        candles_held: None,
+        candles: curve.len(),
+        market: None,
     })
 }

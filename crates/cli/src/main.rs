@@ -107,6 +107,53 @@ struct CostArgs {
     allow_short: bool,
 }
 
+/// Stops, exits and sizing (ENGINE.md, "Orders and risk"); each is off unless given.
+#[derive(Args, Default)]
+pub(crate) struct OrderArgs {
+    /// Stop-loss distance from the entry fill: `2%`, `0.02` or `atr14x2` (2 x ATR(14)).
+    #[arg(long)]
+    stop_loss: Option<String>,
+    /// Take-profit distance: as the stop-loss, or `rr2` (twice the stop-loss distance).
+    #[arg(long)]
+    take_profit: Option<String>,
+    /// Trailing stop distance from the best price since entry: `2%` or `atr14x2`.
+    #[arg(long)]
+    trailing_stop: Option<String>,
+    /// Exit at the open after a position has been held this many candles.
+    #[arg(long)]
+    max_bars: Option<u32>,
+    /// Fraction of equity an entry commits, in (0, 1].
+    #[arg(long)]
+    size: Option<f64>,
+    /// Size each entry to lose this fraction of equity at the stop-loss (needs --stop-loss).
+    #[arg(long)]
+    risk_pct: Option<f64>,
+    /// Notional = size x leverage x equity, in [1, 125]; liquidated at equity 0.
+    #[arg(long)]
+    leverage: Option<f64>,
+}
+
+impl OrderArgs {
+    /// The order fields of these flags, unchecked (a config's validation checks them).
+    pub(crate) fn orders(&self) -> Result<btlab::orders::Orders> {
+        let level = |field: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| btlab::orders::parse_level(field, t))
+                .transpose()
+                .with_context(|| format!("--{}", field.replace('_', "-")))
+        };
+        Ok(btlab::orders::Orders {
+            stop_loss: level("stop_loss", &self.stop_loss)?,
+            take_profit: level("take_profit", &self.take_profit)?,
+            trailing_stop: level("trailing_stop", &self.trailing_stop)?,
+            max_bars: self.max_bars,
+            size: self.size,
+            risk_pct: self.risk_pct,
+            leverage: self.leverage,
+        })
+    }
+}
+
 /// One backtest's market, range, strategy and costs, as `run` and `optimize` take them.
 #[derive(Args)]
 pub(crate) struct BacktestArgs {
@@ -128,6 +175,8 @@ pub(crate) struct BacktestArgs {
     end: String,
     #[command(flatten)]
     costs: CostArgs,
+    #[command(flatten)]
+    orders: OrderArgs,
 }
 
 impl BacktestArgs {
@@ -151,6 +200,7 @@ impl BacktestArgs {
             fee_bps: self.costs.fee_bps,
             slippage_bps: self.costs.slippage_bps,
             allow_short: self.costs.allow_short,
+            orders: self.orders.orders()?,
         })
     }
 }
