@@ -563,7 +563,7 @@ impl Marks {
     #[inline(always)]
     fn one(&mut self, t: &Tape, i: usize, equity: f64) {
         self.returns
-            .update(equity / self.previous - 1.0, market_return(t.open, t.close, i));
+            .update(growth(equity, self.previous), market_return(t.open, t.close, i));
         self.drawdown.update(equity);
         self.periods.update(t.open_time, i, equity);
         self.previous = equity;
@@ -608,7 +608,7 @@ impl Marks {
                 let mut before = self.previous;
                 for i in rest {
                     let equity = cash + units * t.close[i];
-                    returns.update(equity / before - 1.0, t.close[i] / t.close[i - 1] - 1.0);
+                    returns.update(growth(equity, before), t.close[i] / t.close[i - 1] - 1.0);
                     drawdown.update(equity);
                     periods.update(t.open_time, i, equity);
                     before = equity;
@@ -632,6 +632,12 @@ impl Marks {
             self.next_mark += self.step;
         }
     }
+}
+
+/// The return from `before` to `equity`: 0 for an account liquidated to 0, which stays there.
+#[inline(always)]
+fn growth(equity: f64, before: f64) -> f64 {
+    if before == 0.0 { 0.0 } else { equity / before - 1.0 }
 }
 
 /// The execution loop. The target of candle `i - 1` is filled at candle `i`'s open, then

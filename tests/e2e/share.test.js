@@ -201,8 +201,11 @@ test('a database stored by an older btlab (schema 1) is migrated on the next vis
       const SQL = await window.sqlReady;
       await window.btlab.persist.fold();
       const old = new SQL.Database(window.btlab.store.exportBytes());
+      const later = ['definition', 'orders', ...window.btlab.ctx.metrics.filter((m) => !['sharpe_ratio', 'total_return',
+        'annualized_return', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'final_equity', 'avg_win',
+        'avg_loss'].includes(m.name)).map((m) => m.name)];
       old.run('DROP TABLE sweep_members; DROP TABLE period_returns; DROP TABLE sweeps; DROP TABLE definitions; '
-        + 'ALTER TABLE experiments DROP COLUMN definition; PRAGMA user_version = 1;');
+        + later.map((c) => `ALTER TABLE experiments DROP COLUMN ${c};`).join(' ') + ' PRAGMA user_version = 1;');
       const bytes = old.export();
       const idb = await new Promise((resolve, reject) => { const r = indexedDB.open('btlab'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
       const tx = idb.transaction('snapshot', 'readwrite');
@@ -218,7 +221,7 @@ test('a database stored by an older btlab (schema 1) is migrated on the next vis
       const db = new SQL.Database(window.btlab.store.exportBytes());
       return { count: window.btlab.store.count(null), version: db.exec('PRAGMA user_version')[0].values[0][0], sweeps: window.btlab.store.sweeps().length };
     });
-    assert.deepEqual(after, { count: 4, version: 3, sweeps: 0 });
+    assert.deepEqual(after, { count: 4, version: 4, sweeps: 0 });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -2,8 +2,9 @@
 // One experiment: config, metrics, the full re-run's charts and trades (checked against the
 // stored hash and metrics), its deflated Sharpe, a link and the hand-off to btlab promote.
 // A shared link's re-run is shown here too, as what it is.
-import { $, table, num, isoTime, download } from '../util.js';
+import { $, table, download } from '../util.js';
 import { drawDetailCharts } from '../charts.js';
+import { showTrades } from './trades.js';
 import { showDeflated } from '../experiments.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
@@ -37,7 +38,7 @@ async function openDetail(ctx, id) {
   if (!dataset) {
     check.textContent = `the candles of this experiment (fingerprint ${e.data_fingerprint.slice(0, 16)}) are not among the datasets: stored curve only`;
     drawDetailCharts({ equity: e.equity_curve, trades: [], candles: null });
-    table($('#detail-trades'), [], []);
+    showTrades([]);
     return;
   }
   await ctx.pool.load(dataset);
@@ -87,21 +88,13 @@ function renderTables(e) {
     ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
   ]);
   table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
-    Object.entries(e.metrics).map(([k, v]) => [k, typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+    Object.entries(e.metrics).map(([k, v]) => [k, v === null ? 'n/a' : typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
 }
 
 // The charts and trades of `config`'s full re-run (a stored experiment's, or a shared link's).
 function renderResult(c, result, dataset) {
   drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
-  table($('#detail-trades'), [
-    { title: 'side', value: (t) => t.side, text: true },
-    { title: 'entry', value: (t) => isoTime(t.entry_time), text: true },
-    { title: 'entry price', value: (t) => num(t.entry_price, 2) },
-    { title: 'exit', value: (t) => isoTime(t.exit_time), text: true },
-    { title: 'exit price', value: (t) => num(t.exit_price, 2) },
-    { title: 'pnl', value: (t) => num(t.pnl, 2) },
-    { title: 'return', value: (t) => `${num(t.return_pct, 2)}%` },
-  ], result.trades.slice(0, 2000));
+  showTrades(result.trades);
 }
 
 /** @param {import('../context.js').Context} ctx */

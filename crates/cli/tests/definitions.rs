@@ -248,12 +248,16 @@ fn a_store_from_before_definitions_migrates_and_its_experiments_keep_their_hashe
         ],
     );
     assert!(swept.contains(" stored"), "{swept}");
-    // As btlab left it before definitions (schema 2): no definitions table, no column.
+    // As btlab left it before definitions (schema 2): no definitions table, no column, and
+    // none of schema 4's order and report columns.
     let db = rusqlite::Connection::open(d.join("old.sqlite")).unwrap();
-    db.execute_batch(
-        "DROP TABLE definitions; ALTER TABLE experiments DROP COLUMN definition; PRAGMA user_version = 2;",
-    )
-    .unwrap();
+    let later: Vec<String> = ["definition", "orders"]
+        .into_iter()
+        .chain(btlab::metrics::Metric::ALL[btlab::metrics::Metric::REPORT_FROM..].iter().map(|m| m.name()))
+        .map(|column| format!("ALTER TABLE experiments DROP COLUMN {column};"))
+        .collect();
+    db.execute_batch(&format!("DROP TABLE definitions; {} PRAGMA user_version = 2;", later.join(" ")))
+        .unwrap();
     let before: Vec<(String, String)> = db
         .prepare("SELECT config_hash, params FROM experiments ORDER BY id")
         .unwrap()
