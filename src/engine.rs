@@ -253,7 +253,15 @@ impl Market {
             close: self.close_index.closes(),
             close_index: &self.close_index,
         };
-        let sim = simulate(&tape, scratch, c.initial_capital, c.fee_bps, c.slippage_bps, &plan, detail);
+        let sim = simulate(
+            &tape,
+            scratch,
+            c.initial_capital,
+            c.fee_bps,
+            c.slippage_bps,
+            &plan,
+            detail,
+        );
         let first = self.candles.open_time[0];
         let last = self.candles.open_time[self.candles.len() - 1];
         let span_days = (last - first + self.timeframe.millis()) as f64 / 86_400_000.0;
@@ -511,7 +519,11 @@ impl Account {
         self.units = sign * units;
         self.side = side;
         self.cash = if side > 0 {
-            if units == all_in { 0.0 } else { equity - units * fill * (1.0 + self.fee) }
+            if units == all_in {
+                0.0
+            } else {
+                equity - units * fill * (1.0 + self.fee)
+            }
         } else {
             equity + units * fill * (1.0 - self.fee)
         };
@@ -535,7 +547,9 @@ impl Account {
                 self.levels.take_profit = frame_fill + d;
             }
             match rules.trailing_stop {
-                Some(Distance::Pct(pct)) => (self.levels.trail_factor, self.levels.trail_minus) = (1.0 - sign * pct, 0.0),
+                Some(Distance::Pct(pct)) => {
+                    (self.levels.trail_factor, self.levels.trail_minus) = (1.0 - sign * pct, 0.0);
+                }
                 other => {
                     if let Some(d) = plan.distance(2, other, fill, i) {
                         (self.levels.trail_factor, self.levels.trail_minus) = (1.0, d);
@@ -596,13 +610,8 @@ impl Marks {
                     .add_market(stats.count, stats.return_sum, stats.square_sum, stats.downside_sum);
                 self.drawdown
                     .extend_long(units, stats.max, stats.min, || index.fall(rest.clone()));
-                self.periods.extend_long(
-                    units,
-                    rest,
-                    (stats.max, stats.min),
-                    index,
-                    t.open_time,
-                );
+                self.periods
+                    .extend_long(units, rest, (stats.max, stats.min), index, t.open_time);
             } else {
                 let (mut returns, mut drawdown, mut periods) = (ReturnSums::default(), self.drawdown, self.periods);
                 let mut before = self.previous;

@@ -136,7 +136,10 @@ impl Level {
                 if !(mult.is_finite() && mult > 0.0 && mult <= MAX_MULT) {
                     return Err(bad(
                         &format!("{field}.mult"),
-                        format!("must be a multiple of the ATR in (0, {MAX_MULT}], got {}", readable(mult)),
+                        format!(
+                            "must be a multiple of the ATR in (0, {MAX_MULT}], got {}",
+                            readable(mult)
+                        ),
                     ));
                 }
                 Ok(Distance::Atr {
@@ -148,7 +151,10 @@ impl Level {
                 if !(rr.is_finite() && rr > 0.0 && rr <= MAX_MULT) {
                     return Err(bad(
                         &format!("{field}.rr"),
-                        format!("must be a reward-to-risk ratio in (0, {MAX_MULT}], got {}", readable(rr)),
+                        format!(
+                            "must be a reward-to-risk ratio in (0, {MAX_MULT}], got {}",
+                            readable(rr)
+                        ),
                     ));
                 }
                 Ok(Distance::RiskReward(rr))
@@ -166,10 +172,7 @@ impl Orders {
     /// leverage of exactly 1 is the default and leaves the config (and its hash) as if
     /// unset.
     pub fn check(&self) -> Result<(Orders, Rules)> {
-        let stop_loss = self
-            .stop_loss
-            .map(|l| l.check("stop_loss", 0.99, false))
-            .transpose()?;
+        let stop_loss = self.stop_loss.map(|l| l.check("stop_loss", 0.99, false)).transpose()?;
         let take_profit = self
             .take_profit
             .map(|l| l.check("take_profit", 100.0, true))
@@ -179,7 +182,10 @@ impl Orders {
             .map(|l| l.check("trailing_stop", 0.99, false))
             .transpose()?;
         if matches!(take_profit, Some(Distance::RiskReward(_))) && stop_loss.is_none() {
-            return Err(bad("take_profit.rr", "needs a `stop_loss` to measure the risk by".into()));
+            return Err(bad(
+                "take_profit.rr",
+                "needs a `stop_loss` to measure the risk by".into(),
+            ));
         }
         if let Some(bars) = self.max_bars
             && bars == 0
@@ -196,7 +202,10 @@ impl Orders {
                 ));
             }
             if size.is_some() {
-                return Err(bad("risk_pct", "sizes the entry instead of `size`; give one of them".into()));
+                return Err(bad(
+                    "risk_pct",
+                    "sizes the entry instead of `size`; give one of them".into(),
+                ));
             }
         }
         let leverage = match self.leverage {
@@ -236,7 +245,12 @@ impl Orders {
         let whole = || {
             value
                 .as_u64()
-                .or_else(|| value.as_f64().filter(|v| v.fract() == 0.0 && *v >= 0.0).map(|v| v as u64))
+                .or_else(|| {
+                    value
+                        .as_f64()
+                        .filter(|v| v.fract() == 0.0 && *v >= 0.0)
+                        .map(|v| v as u64)
+                })
                 .and_then(|v| u32::try_from(v).ok())
                 .ok_or_else(|| bad(name, format!("expected a whole number, got {value}")))
         };
@@ -269,7 +283,10 @@ impl Orders {
             _ => {
                 return Err(bad(
                     name,
-                    format!("`{group}` has the fields pct, atr and mult{}", if group == "take_profit" { " and rr" } else { "" }),
+                    format!(
+                        "`{group}` has the fields pct, atr and mult{}",
+                        if group == "take_profit" { " and rr" } else { "" }
+                    ),
                 ));
             }
         }
@@ -356,9 +373,12 @@ pub fn parse_level(field: &str, text: &str) -> Result<Level> {
             ..Level::default()
         }
     } else if let Some(rest) = text.strip_prefix("atr") {
-        let (period, mult) = rest
-            .split_once('x')
-            .ok_or_else(|| bad(field, format!("`{text}`: an ATR distance reads `atr14x2` (2 x ATR(14))")))?;
+        let (period, mult) = rest.split_once('x').ok_or_else(|| {
+            bad(
+                field,
+                format!("`{text}`: an ATR distance reads `atr14x2` (2 x ATR(14))"),
+            )
+        })?;
         Level {
             atr: Some(
                 period
@@ -398,13 +418,28 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         for (json, expected) in [
-            (r#"{"stop_loss":{"pct":-0.01}}"#, "`stop_loss.pct`: must be a fraction in (0, 0.99]"),
+            (
+                r#"{"stop_loss":{"pct":-0.01}}"#,
+                "`stop_loss.pct`: must be a fraction in (0, 0.99]",
+            ),
             (r#"{"stop_loss":{"pct":0}}"#, "`stop_loss.pct`: must be a fraction"),
             (r#"{"take_profit":{"pct":0}}"#, "`take_profit.pct`: must be a fraction"),
-            (r#"{"trailing_stop":{"atr":14}}"#, "`trailing_stop.mult`: is needed beside `atr`"),
-            (r#"{"stop_loss":{"atr":0,"mult":2}}"#, "`stop_loss.atr`: must be an ATR period"),
-            (r#"{"stop_loss":{"atr":14,"mult":-1}}"#, "`stop_loss.mult`: must be a multiple"),
-            (r#"{"stop_loss":{"rr":2}}"#, "`stop_loss`: give one of `pct`, or `atr` and `mult`, not several"),
+            (
+                r#"{"trailing_stop":{"atr":14}}"#,
+                "`trailing_stop.mult`: is needed beside `atr`",
+            ),
+            (
+                r#"{"stop_loss":{"atr":0,"mult":2}}"#,
+                "`stop_loss.atr`: must be an ATR period",
+            ),
+            (
+                r#"{"stop_loss":{"atr":14,"mult":-1}}"#,
+                "`stop_loss.mult`: must be a multiple",
+            ),
+            (
+                r#"{"stop_loss":{"rr":2}}"#,
+                "`stop_loss`: give one of `pct`, or `atr` and `mult`, not several",
+            ),
             (r#"{"stop_loss":{}}"#, "`stop_loss`: is empty"),
             (r#"{"take_profit":{"rr":2}}"#, "`take_profit.rr`: needs a `stop_loss`"),
             (r#"{"size":1.5}"#, "`size`: must be a fraction in (0, 1]"),
@@ -431,12 +466,22 @@ mod tests {
     #[test]
     fn axis_names_set_and_get_fields() {
         let mut o = Orders::default();
-        for (name, value) in [("stop_loss.pct", 0.02), ("take_profit.rr", 2.0), ("trailing_stop.atr", 14.0), ("max_bars", 12.0)] {
+        for (name, value) in [
+            ("stop_loss.pct", 0.02),
+            ("take_profit.rr", 2.0),
+            ("trailing_stop.atr", 14.0),
+            ("max_bars", 12.0),
+        ] {
             assert!(o.set(name, &Value::from(value)).unwrap(), "{name}");
             assert_eq!(o.get(name), Some(value), "{name}");
         }
         assert!(!o.set("fast_period", &Value::from(3)).unwrap());
-        assert!(o.set("stop_loss.rr", &Value::from(2)).unwrap_err().to_string().contains("`stop_loss.rr`"));
+        assert!(
+            o.set("stop_loss.rr", &Value::from(2))
+                .unwrap_err()
+                .to_string()
+                .contains("`stop_loss.rr`")
+        );
         assert_eq!(field("leverage").unwrap().unwrap(), "leverage");
         assert!(field("fast_period").is_none());
         let err = field("stop_loss.percent").unwrap().unwrap_err().to_string();
@@ -453,6 +498,11 @@ mod tests {
         let atr = parse_level("trailing_stop", "atr14x2.5").unwrap();
         assert_eq!((atr.atr, atr.mult), (Some(14), Some(2.5)));
         assert_eq!(parse_level("take_profit", "rr2").unwrap().rr, Some(2.0));
-        assert!(parse_level("stop_loss", "two").unwrap_err().to_string().contains("`stop_loss`"));
+        assert!(
+            parse_level("stop_loss", "two")
+                .unwrap_err()
+                .to_string()
+                .contains("`stop_loss`")
+        );
     }
 }

@@ -366,7 +366,11 @@ impl Space {
         let params = axes.len();
         for name in order_axes {
             let at = |message: String| Error::Search(format!("{}.{name}: {message}", strategy.name()));
-            let kind = if orders::is_whole(name) { ParamKind::Int } else { ParamKind::Float };
+            let kind = if orders::is_whole(name) {
+                ParamKind::Int
+            } else {
+                ParamKind::Float
+            };
             let (values, range) = match &grid[name] {
                 Axis::Values(values) | Axis::Range(Range::Choice { values }) => (Points::Listed(values.clone()), None),
                 Axis::Range(range) => (range.grid_values(search).map_err(at)?, Some(range.clone())),

@@ -387,14 +387,22 @@ const REPORT_VERSION: i64 = 4;
 /// a column the version lacks reads as NULL (an older file opened to read is not migrated).
 fn columns(version: i64) -> String {
     let since = |v: i64, column: &str| {
-        if version >= v { column.to_owned() } else { format!("NULL AS {column}") }
+        if version >= v {
+            column.to_owned()
+        } else {
+            format!("NULL AS {column}")
+        }
     };
     let mut columns = vec![
         FIRST_COLUMNS.to_owned(),
         since(DEFINITIONS_VERSION, "definition"),
         since(REPORT_VERSION, "orders"),
     ];
-    columns.extend(Metric::ALL[Metric::REPORT_FROM..].iter().map(|m| since(REPORT_VERSION, m.name())));
+    columns.extend(
+        Metric::ALL[Metric::REPORT_FROM..]
+            .iter()
+            .map(|m| since(REPORT_VERSION, m.name())),
+    );
     columns.join(", ")
 }
 
@@ -1177,7 +1185,11 @@ fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
             to_canonical_json(&serde_json::to_value(&c.orders).unwrap_or(Value::Null)).into()
         },
     ];
-    values.extend(Metric::ALL[Metric::REPORT_FROM..].iter().map(|metric| metric.value(m).into()));
+    values.extend(
+        Metric::ALL[Metric::REPORT_FROM..]
+            .iter()
+            .map(|metric| metric.value(m).into()),
+    );
     values
 }
 

@@ -43,7 +43,10 @@ fn config(n: usize, extra: Value) -> BacktestConfig {
         "symbol": "TEST", "timeframe": "1h", "start": START, "end": START + n as i64 * HOUR,
         "strategy": "by_volume", "definition": hash, "params": {}, "fee_bps": 0, "allow_short": true,
     });
-    config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     serde_json::from_value(config).unwrap()
 }
 
@@ -65,7 +68,12 @@ const SHORT: f64 = 0.0;
 #[test]
 fn a_gap_through_the_stop_fills_at_the_open() {
     let r = run(
-        &[(100.0, 100.0, 100.0, 100.0, LONG), (100.0, 101.0, 99.0, 100.0, LONG), (90.0, 92.0, 88.0, 91.0, LONG), (91.0, 91.0, 91.0, 91.0, LONG)],
+        &[
+            (100.0, 100.0, 100.0, 100.0, LONG),
+            (100.0, 101.0, 99.0, 100.0, LONG),
+            (90.0, 92.0, 88.0, 91.0, LONG),
+            (91.0, 91.0, 91.0, 91.0, LONG),
+        ],
         json!({"stop_loss": {"pct": 0.05}}),
     );
     assert_eq!(exits(&r), vec![(2, 90.0, ExitReason::StopLoss)]);
@@ -74,12 +82,20 @@ fn a_gap_through_the_stop_fills_at_the_open() {
 #[test]
 fn a_candle_reaching_both_levels_fills_the_stop_and_the_entry_candle_can_stop_out() {
     let r = run(
-        &[(100.0, 100.0, 100.0, 100.0, LONG), (100.0, 106.0, 94.0, 100.0, LONG), (100.0, 100.0, 100.0, 100.0, LONG)],
+        &[
+            (100.0, 100.0, 100.0, 100.0, LONG),
+            (100.0, 106.0, 94.0, 100.0, LONG),
+            (100.0, 100.0, 100.0, 100.0, LONG),
+        ],
         json!({"stop_loss": {"pct": 0.05}, "take_profit": {"pct": 0.05}}),
     );
     assert_eq!(exits(&r), vec![(1, 95.0, ExitReason::StopLoss)]);
     let take = run(
-        &[(100.0, 100.0, 100.0, 100.0, LONG), (100.0, 106.0, 99.0, 100.0, LONG), (100.0, 100.0, 100.0, 100.0, LONG)],
+        &[
+            (100.0, 100.0, 100.0, 100.0, LONG),
+            (100.0, 106.0, 99.0, 100.0, LONG),
+            (100.0, 100.0, 100.0, 100.0, LONG),
+        ],
         json!({"stop_loss": {"pct": 0.05}, "take_profit": {"rr": 1.0}}),
     );
     assert_eq!(exits(&take), vec![(1, 105.0, ExitReason::TakeProfit)]);
@@ -105,8 +121,15 @@ fn the_trailing_level_reads_only_earlier_candles() {
 
 #[test]
 fn slippage_and_fees_apply_to_a_level_exit() {
-    let rows = [(100.0, 100.0, 100.0, 100.0, LONG), (100.0, 101.0, 90.0, 95.0, LONG), (95.0, 95.0, 95.0, 95.0, LONG)];
-    let r = run(&rows, json!({"stop_loss": {"pct": 0.05}, "fee_bps": 10, "slippage_bps": 20}));
+    let rows = [
+        (100.0, 100.0, 100.0, 100.0, LONG),
+        (100.0, 101.0, 90.0, 95.0, LONG),
+        (95.0, 95.0, 95.0, 95.0, LONG),
+    ];
+    let r = run(
+        &rows,
+        json!({"stop_loss": {"pct": 0.05}, "fee_bps": 10, "slippage_bps": 20}),
+    );
     let t = &r.trades[0];
     let (fee, slip) = (0.001, 0.002);
     let entry = 100.0 * (1.0 + slip);
@@ -115,7 +138,12 @@ fn slippage_and_fees_apply_to_a_level_exit() {
     assert!((t.exit_price - exit).abs() < 1e-9);
     let units = 10_000.0 / (entry * (1.0 + fee));
     let cash = units * exit * (1.0 - fee);
-    assert!((t.pnl - (cash - 10_000.0)).abs() < 1e-6, "{} vs {}", t.pnl, cash - 10_000.0);
+    assert!(
+        (t.pnl - (cash - 10_000.0)).abs() < 1e-6,
+        "{} vs {}",
+        t.pnl,
+        cash - 10_000.0
+    );
 }
 
 #[test]
@@ -159,7 +187,11 @@ fn a_liquidation_leaves_the_account_flat_at_zero() {
 
 #[test]
 fn a_size_below_one_keeps_the_rest_in_cash_and_risk_pct_sizes_by_the_stop() {
-    let rows = [(100.0, 100.0, 100.0, 100.0, LONG), (100.0, 110.0, 100.0, 110.0, LONG), (110.0, 110.0, 110.0, 110.0, LONG)];
+    let rows = [
+        (100.0, 100.0, 100.0, 100.0, LONG),
+        (100.0, 110.0, 100.0, 110.0, LONG),
+        (110.0, 110.0, 110.0, 110.0, LONG),
+    ];
     let half = run(&rows, json!({"size": 0.5}));
     assert!((half.equity_curve[1].equity - 10_500.0).abs() < 1e-9);
     let risk = run(&rows, json!({"stop_loss": {"pct": 0.05}, "risk_pct": 0.01}));
@@ -169,7 +201,12 @@ fn a_size_below_one_keeps_the_rest_in_cash_and_risk_pct_sizes_by_the_stop() {
 
 #[test]
 fn a_short_stops_above_and_takes_profit_below() {
-    let rows = [(100.0, 100.0, 100.0, 100.0, SHORT), (100.0, 103.0, 97.0, 98.0, SHORT), (98.0, 99.0, 89.0, 90.0, SHORT), (90.0, 90.0, 90.0, 90.0, SHORT)];
+    let rows = [
+        (100.0, 100.0, 100.0, 100.0, SHORT),
+        (100.0, 103.0, 97.0, 98.0, SHORT),
+        (98.0, 99.0, 89.0, 90.0, SHORT),
+        (90.0, 90.0, 90.0, 90.0, SHORT),
+    ];
     let r = run(&rows, json!({"stop_loss": {"pct": 0.05}, "take_profit": {"pct": 0.1}}));
     assert_eq!(exits(&r), vec![(2, 90.0, ExitReason::TakeProfit)]);
     assert_eq!(r.trades[0].side, Side::Short);
@@ -204,7 +241,10 @@ fn a_config_without_order_fields_keeps_its_hash() {
     written.orders.leverage = Some(1.0);
     let (a, b) = (plain.validate().unwrap(), written.validate().unwrap());
     assert_eq!(a.hash("f"), b.hash("f"));
-    assert_eq!(btlab::config::canonical_config(&a.config, "f"), btlab::config::canonical_config(&b.config, "f"));
+    assert_eq!(
+        btlab::config::canonical_config(&a.config, "f"),
+        btlab::config::canonical_config(&b.config, "f")
+    );
 }
 
 /// The spec's loop, candle by candle: fills, levels, exits and marks.
@@ -220,9 +260,19 @@ fn reference(c: &Candles, targets: &[i8], o: &Value, fee: f64) -> Reference {
     let max_bars = o.get("max_bars").and_then(Value::as_u64).map(|m| m as usize);
     let (mut cash, mut units, mut side, mut blocked) = (10_000.0f64, 0.0f64, 0i8, 0i8);
     let (mut entry, mut fill_in, mut best, mut entry_equity) = (0usize, 0.0, 0.0, 0.0);
-    let mut out = Reference { equity: Vec::new(), trades: Vec::new() };
+    let mut out = Reference {
+        equity: Vec::new(),
+        trades: Vec::new(),
+    };
     let n = c.len();
-    let close_out = |cash: &mut f64, units: &mut f64, side: &mut i8, price: f64, reason: ExitReason, out: &mut Reference, ee: f64, time: i64| {
+    let close_out = |cash: &mut f64,
+                     units: &mut f64,
+                     side: &mut i8,
+                     price: f64,
+                     reason: ExitReason,
+                     out: &mut Reference,
+                     ee: f64,
+                     time: i64| {
         let mut after = *cash + *units * price - units.abs() * price * fee;
         let mut reason = reason;
         let mut price = price;
@@ -244,7 +294,16 @@ fn reference(c: &Candles, targets: &[i8], o: &Value, fee: f64) -> Reference {
             }
             if blocked == 0 && want != side {
                 if side != 0 {
-                    close_out(&mut cash, &mut units, &mut side, c.open[i], ExitReason::Signal, &mut out, entry_equity, c.open_time[i]);
+                    close_out(
+                        &mut cash,
+                        &mut units,
+                        &mut side,
+                        c.open[i],
+                        ExitReason::Signal,
+                        &mut out,
+                        entry_equity,
+                        c.open_time[i],
+                    );
                 }
                 if want != 0 && cash > 0.0 {
                     let s = f64::from(want);
@@ -252,14 +311,27 @@ fn reference(c: &Candles, targets: &[i8], o: &Value, fee: f64) -> Reference {
                     entry_equity = cash;
                     let q = size * leverage * cash / (fill_in * (1.0 + fee));
                     units = s * q;
-                    cash = if want > 0 { cash - q * fill_in * (1.0 + fee) } else { cash + q * fill_in * (1.0 - fee) };
+                    cash = if want > 0 {
+                        cash - q * fill_in * (1.0 + fee)
+                    } else {
+                        cash + q * fill_in * (1.0 - fee)
+                    };
                     side = want;
                     entry = i;
                     best = fill_in;
                 }
             } else if side != 0 && max_bars.is_some_and(|m| i - entry >= m) {
                 blocked = side;
-                close_out(&mut cash, &mut units, &mut side, c.open[i], ExitReason::MaxBars, &mut out, entry_equity, c.open_time[i]);
+                close_out(
+                    &mut cash,
+                    &mut units,
+                    &mut side,
+                    c.open[i],
+                    ExitReason::MaxBars,
+                    &mut out,
+                    entry_equity,
+                    c.open_time[i],
+                );
             }
         }
         if side != 0 {
@@ -280,7 +352,11 @@ fn reference(c: &Candles, targets: &[i8], o: &Value, fee: f64) -> Reference {
                 (stop, reason) = (s * liq, ExitReason::Liquidation);
             }
             let take = get("take_profit", "pct").map_or(f64::INFINITY, |p| s * fill_in + fill_in * p);
-            let (low, high, open) = if side > 0 { (c.low[i], c.high[i], c.open[i]) } else { (-c.high[i], -c.low[i], -c.open[i]) };
+            let (low, high, open) = if side > 0 {
+                (c.low[i], c.high[i], c.open[i])
+            } else {
+                (-c.high[i], -c.low[i], -c.open[i])
+            };
             let hit = if i > entry && open <= stop {
                 Some((s * open, reason))
             } else if i > entry && open >= take {
@@ -295,13 +371,37 @@ fn reference(c: &Candles, targets: &[i8], o: &Value, fee: f64) -> Reference {
             match hit {
                 Some((price, why)) => {
                     blocked = side;
-                    close_out(&mut cash, &mut units, &mut side, price, why, &mut out, entry_equity, c.open_time[i]);
+                    close_out(
+                        &mut cash,
+                        &mut units,
+                        &mut side,
+                        price,
+                        why,
+                        &mut out,
+                        entry_equity,
+                        c.open_time[i],
+                    );
                 }
-                None => best = if side > 0 { best.max(c.high[i]) } else { best.min(c.low[i]) },
+                None => {
+                    best = if side > 0 {
+                        best.max(c.high[i])
+                    } else {
+                        best.min(c.low[i])
+                    }
+                }
             }
         }
         if i == n - 1 && side != 0 {
-            close_out(&mut cash, &mut units, &mut side, c.close[i], ExitReason::End, &mut out, entry_equity, c.open_time[i]);
+            close_out(
+                &mut cash,
+                &mut units,
+                &mut side,
+                c.close[i],
+                ExitReason::End,
+                &mut out,
+                entry_equity,
+                c.open_time[i],
+            );
         }
         out.equity.push(cash + units * c.close[i]);
     }
@@ -348,7 +448,11 @@ fn the_engine_agrees_with_the_plain_loop_on_the_real_series() {
                 close_to("pnl", t.pnl, *pnl);
             }
             let m = &result.metrics;
-            close_to(&format!("final equity {what}"), m.final_equity, *r.equity.last().unwrap());
+            close_to(
+                &format!("final equity {what}"),
+                m.final_equity,
+                *r.equity.last().unwrap(),
+            );
             let mut peak = 10_000.0f64;
             let mut max_dd = 0.0f64;
             for e in &r.equity {
@@ -356,10 +460,19 @@ fn the_engine_agrees_with_the_plain_loop_on_the_real_series() {
                 max_dd = max_dd.max((peak - e) / peak);
             }
             close_to("max drawdown", m.max_drawdown, max_dd);
-            let returns: Vec<f64> = std::iter::once(10_000.0).chain(r.equity.iter().copied()).collect::<Vec<_>>().windows(2).map(|w| if w[0] == 0.0 { 0.0 } else { w[1] / w[0] - 1.0 }).collect();
+            let returns: Vec<f64> = std::iter::once(10_000.0)
+                .chain(r.equity.iter().copied())
+                .collect::<Vec<_>>()
+                .windows(2)
+                .map(|w| if w[0] == 0.0 { 0.0 } else { w[1] / w[0] - 1.0 })
+                .collect();
             let mean = returns.iter().sum::<f64>() / returns.len() as f64;
             let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / returns.len() as f64).sqrt();
-            close_to("sortino", m.sortino_ratio.unwrap(), mean / downside * (365.0f64 * 96.0).sqrt());
+            close_to(
+                "sortino",
+                m.sortino_ratio.unwrap(),
+                mean / downside * (365.0f64 * 96.0).sqrt(),
+            );
             let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (returns.len() - 1) as f64;
             close_to("sharpe", m.sharpe_ratio, mean / var.sqrt() * (365.0f64 * 96.0).sqrt());
         }
@@ -372,7 +485,11 @@ fn buy_and_hold_and_drawdown_durations_match_a_plain_computation() {
     let result = run_backtest(&common::sma_config(20, 50), &series).unwrap();
     let c = Market::for_config(&series, &result.config).unwrap();
     let c = c.candles();
-    close_to("buy and hold", result.metrics.buy_hold_return.unwrap(), c.close[c.len() - 1] / c.open[0] - 1.0);
+    close_to(
+        "buy and hold",
+        result.metrics.buy_hold_return.unwrap(),
+        c.close[c.len() - 1] / c.open[0] - 1.0,
+    );
     // Periods from the full curve: peak candle's open to the recovering candle's open.
     let (mut peak, mut peak_time, mut deepest, mut inside) = (10_000.0f64, c.open_time[0], 0.0f64, false);
     let (mut durations, mut depths) = (Vec::new(), Vec::new());
@@ -393,10 +510,26 @@ fn buy_and_hold_and_drawdown_durations_match_a_plain_computation() {
         depths.push(deepest);
     }
     let m = &result.metrics;
-    close_to("max duration", m.max_drawdown_duration_hours.unwrap(), durations.iter().copied().fold(0.0, f64::max));
-    close_to("avg duration", m.avg_drawdown_duration_hours.unwrap(), durations.iter().sum::<f64>() / durations.len() as f64);
-    close_to("avg drawdown", m.avg_drawdown.unwrap(), depths.iter().sum::<f64>() / depths.len() as f64);
-    let held = result.trades.iter().map(|t| (t.exit_time - t.entry_time) / 900_000 + i64::from(t.exit_reason == ExitReason::End)).sum::<i64>();
+    close_to(
+        "max duration",
+        m.max_drawdown_duration_hours.unwrap(),
+        durations.iter().copied().fold(0.0, f64::max),
+    );
+    close_to(
+        "avg duration",
+        m.avg_drawdown_duration_hours.unwrap(),
+        durations.iter().sum::<f64>() / durations.len() as f64,
+    );
+    close_to(
+        "avg drawdown",
+        m.avg_drawdown.unwrap(),
+        depths.iter().sum::<f64>() / depths.len() as f64,
+    );
+    let held = result
+        .trades
+        .iter()
+        .map(|t| (t.exit_time - t.entry_time) / 900_000 + i64::from(t.exit_reason == ExitReason::End))
+        .sum::<i64>();
     close_to("exposure", m.exposure.unwrap(), held as f64 / c.len() as f64);
 }
 

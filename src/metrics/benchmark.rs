@@ -30,7 +30,11 @@ impl MarketReturns {
 /// The market's return on candle `i`.
 #[inline]
 pub fn market_return(open: &[f64], close: &[f64], i: usize) -> f64 {
-    if i == 0 { close[0] / open[0] - 1.0 } else { close[i] / close[i - 1] - 1.0 }
+    if i == 0 {
+        close[0] / open[0] - 1.0
+    } else {
+        close[i] / close[i - 1] - 1.0
+    }
 }
 
 /// `total_return - buy_hold_return`.

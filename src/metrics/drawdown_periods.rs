@@ -183,7 +183,10 @@ mod tests {
         assert_eq!(d.peak(), 130.0);
         // Only rising: no period.
         let up = periods(100.0, &[101.0, 102.0, 102.0]);
-        assert_eq!((up.avg_drawdown(), up.avg_duration_hours(), up.max_duration_hours()), (None, None, 0.0));
+        assert_eq!(
+            (up.avg_drawdown(), up.avg_duration_hours(), up.max_duration_hours()),
+            (None, None, 0.0)
+        );
         // A flat run at the peak moves the period's start to its last candle.
         let flat = periods(100.0, &[100.0, 100.0, 90.0, 100.0]);
         assert_eq!(flat.max_duration_hours(), 2.0);
@@ -209,8 +212,8 @@ mod tests {
                 stepwise.update(&[-H], 0, e);
             }
             let mut at_once = stepwise;
-            for i in start..closes.len() {
-                stepwise.update(&times, i, units * closes[i]);
+            for (i, close) in closes.iter().enumerate().skip(start) {
+                stepwise.update(&times, i, units * close);
             }
             let s = index.stats(start..closes.len());
             at_once.extend_long(units, start..closes.len(), (s.max, s.min), &index, &times);

@@ -139,7 +139,12 @@ impl Metric {
     pub fn higher_is_better(self) -> bool {
         !matches!(
             self,
-            Metric::MaxDrawdown | Metric::VolatilityAnnualized | Metric::AvgDrawdown | Metric::MaxDrawdownDurationHours | Metric::AvgDrawdownDurationHours | Metric::MaxConsecutiveLosses
+            Metric::MaxDrawdown
+                | Metric::VolatilityAnnualized
+                | Metric::AvgDrawdown
+                | Metric::MaxDrawdownDurationHours
+                | Metric::AvgDrawdownDurationHours
+                | Metric::MaxConsecutiveLosses
         )
     }
 
@@ -150,8 +155,19 @@ impl Metric {
             Metric::TotalTrades => Format::Count,
             Metric::FinalEquity | Metric::AvgWin | Metric::AvgLoss => Format::Money,
             Metric::SortinoRatio | Metric::CalmarRatio | Metric::Beta | Metric::Sqn | Metric::Kelly => Format::Ratio,
-            Metric::VolatilityAnnualized | Metric::BuyHoldReturn | Metric::ExcessReturn | Metric::Alpha | Metric::Exposure | Metric::AvgDrawdown | Metric::BestTrade | Metric::WorstTrade | Metric::Expectancy => Format::Percent,
-            Metric::MaxDrawdownDurationHours | Metric::AvgDrawdownDurationHours | Metric::AvgTradeDurationHours | Metric::MaxTradeDurationHours => Format::Hours,
+            Metric::VolatilityAnnualized
+            | Metric::BuyHoldReturn
+            | Metric::ExcessReturn
+            | Metric::Alpha
+            | Metric::Exposure
+            | Metric::AvgDrawdown
+            | Metric::BestTrade
+            | Metric::WorstTrade
+            | Metric::Expectancy => Format::Percent,
+            Metric::MaxDrawdownDurationHours
+            | Metric::AvgDrawdownDurationHours
+            | Metric::AvgTradeDurationHours
+            | Metric::MaxTradeDurationHours => Format::Hours,
             Metric::MaxConsecutiveWins | Metric::MaxConsecutiveLosses => Format::Count,
             Metric::EquityPeak => Format::Money,
         }

@@ -87,7 +87,12 @@ mod tests {
         returns.iter().for_each(|&r| one_by_one.update(r, r));
         let mut summed = ReturnSums::default();
         let downside: f64 = returns.iter().map(|r| r.min(0.0).powi(2)).sum();
-        summed.add_market(returns.len(), returns.iter().sum(), returns.iter().map(|r| r * r).sum(), downside);
+        summed.add_market(
+            returns.len(),
+            returns.iter().sum(),
+            returns.iter().map(|r| r * r).sum(),
+            downside,
+        );
         assert_eq!(summed.count, one_by_one.count);
         for (a, b) in [
             (summed.sum, one_by_one.sum),

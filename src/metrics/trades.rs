@@ -207,11 +207,21 @@ mod tests {
     #[test]
     fn the_per_trade_report_by_hand() {
         // Returns on a notional of 100: +20%, -10%, -5%, +10%, +10%, +10%.
-        let trades = [held(20.0, 2), held(-10.0, 4), held(-5.0, 1), held(10.0, 1), held(10.0, 3), held(10.0, 1)];
+        let trades = [
+            held(20.0, 2),
+            held(-10.0, 4),
+            held(-5.0, 1),
+            held(10.0, 1),
+            held(10.0, 3),
+            held(10.0, 1),
+        ];
         let s = TradeStats::from_trades(&trades);
         assert_eq!((s.best_trade, s.worst_trade), (Some(0.2), Some(-0.1)));
         assert!((s.expectancy.unwrap() - 0.35 / 6.0).abs() < 1e-15);
-        assert_eq!((s.avg_trade_duration_hours, s.max_trade_duration_hours), (Some(2.0), Some(4.0)));
+        assert_eq!(
+            (s.avg_trade_duration_hours, s.max_trade_duration_hours),
+            (Some(2.0), Some(4.0))
+        );
         assert_eq!((s.max_consecutive_wins, s.max_consecutive_losses), (3, 2));
         // PnLs 20, -10, -5, 10, 10, 10: mean 35/6, sample std from the sum of squares 825.
         let mean = 35.0 / 6.0;
@@ -221,7 +231,10 @@ mod tests {
         assert!((s.kelly.unwrap() - (2.0 / 3.0 - (1.0 / 3.0) / (12.5 / 7.5))).abs() < 1e-15);
 
         let none = TradeStats::from_trades(&[]);
-        assert_eq!((none.best_trade, none.expectancy, none.sqn, none.kelly), (None, None, None, None));
+        assert_eq!(
+            (none.best_trade, none.expectancy, none.sqn, none.kelly),
+            (None, None, None, None)
+        );
         assert_eq!((none.max_consecutive_wins, none.max_consecutive_losses), (0, 0));
         let one = TradeStats::from_trades(&[held(5.0, 1)]);
         assert_eq!((one.sqn, one.kelly, one.best_trade), (None, None, Some(0.05)));

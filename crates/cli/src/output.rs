@@ -69,6 +69,11 @@ pub(crate) fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
     for (name, value) in rows {
         t.add_row([name.to_owned(), value]);
     }
+    // The report: n/a where the spec leaves a metric null (or the store predates it).
+    for metric in &Metric::ALL[Metric::REPORT_FROM..] {
+        let value = metric.value(m).map_or_else(|| "n/a".to_owned(), |v| metric.show(v));
+        t.add_row([metric.name().to_owned(), value]);
+    }
     t
 }
 

@@ -253,11 +253,18 @@ fn a_store_from_before_definitions_migrates_and_its_experiments_keep_their_hashe
     let db = rusqlite::Connection::open(d.join("old.sqlite")).unwrap();
     let later: Vec<String> = ["definition", "orders"]
         .into_iter()
-        .chain(btlab::metrics::Metric::ALL[btlab::metrics::Metric::REPORT_FROM..].iter().map(|m| m.name()))
+        .chain(
+            btlab::metrics::Metric::ALL[btlab::metrics::Metric::REPORT_FROM..]
+                .iter()
+                .map(|m| m.name()),
+        )
         .map(|column| format!("ALTER TABLE experiments DROP COLUMN {column};"))
         .collect();
-    db.execute_batch(&format!("DROP TABLE definitions; {} PRAGMA user_version = 2;", later.join(" ")))
-        .unwrap();
+    db.execute_batch(&format!(
+        "DROP TABLE definitions; {} PRAGMA user_version = 2;",
+        later.join(" ")
+    ))
+    .unwrap();
     let before: Vec<(String, String)> = db
         .prepare("SELECT config_hash, params FROM experiments ORDER BY id")
         .unwrap()
