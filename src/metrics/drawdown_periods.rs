@@ -1,3 +1,4 @@
+use super::HOUR_MS;
 use crate::close_index::CloseIndex;
 
 /// Drawdown periods: each runs from a running peak of equity (its last candle at the peak)
@@ -19,8 +20,6 @@ pub struct DrawdownPeriods {
     duration_sum: i64,
     longest: i64,
 }
-
-const HOUR_MS: f64 = 3_600_000.0;
 
 impl DrawdownPeriods {
     pub fn new(initial_equity: f64, first_time: i64) -> Self {

@@ -29,6 +29,9 @@ pub use volatility::volatility_annualized;
 
 use serde::{Deserialize, Serialize};
 
+/// Milliseconds in an hour: the report gives durations in hours.
+const HOUR_MS: f64 = 3_600_000.0;
+
 /// What every face reports for a backtest; the keys are the spec's metric names. The
 /// report's fields (from `sortino_ratio` on) are `None` where the spec's denominator is 0,
 /// and in an experiment stored before the report existed (schema 3 and older).

@@ -1,3 +1,4 @@
+use super::HOUR_MS;
 use crate::engine::Trade;
 
 /// Trade counts, averages and the per-trade report. A trade wins when its PnL (net of both
@@ -77,8 +78,6 @@ impl Default for TradeTally {
         }
     }
 }
-
-const HOUR_MS: f64 = 3_600_000.0;
 
 impl TradeTally {
     /// One closed trade: its PnL, entry notional and duration in milliseconds.
