@@ -92,7 +92,8 @@ fn the_engine_gives_the_core_result_and_reports_failures_in_place() {
 
     let detail = rust(engine.run_detail(js(&config(10, 30))).unwrap());
     assert_eq!(detail["trades"].as_array().unwrap().len(), native.trades.len());
-    assert_eq!(detail["metrics"], result["metrics"]);
+    let detail_metrics: btlab::Metrics = serde_json::from_value(detail["metrics"].clone()).unwrap();
+    assert_eq!(detail_metrics, native.metrics);
     let hash = config_hash_js(js(&config(10, 30)), &native.data_fingerprint).unwrap();
     assert_eq!(hash, native.config_hash);
 }
