@@ -132,6 +132,10 @@ pub struct BacktestResult {
     pub last_candle: i64,
     pub metrics: Metrics,
     pub equity_curve: Vec<EquityPoint>,
+    /// The same capital held long over the range (no fees), at the equity curve's times:
+    /// `buy_hold_return`'s line, in a result with its trades (a sweep's rows have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buy_hold_curve: Vec<EquityPoint>,
     pub trades: Vec<Trade>,
 }
 
@@ -231,6 +235,20 @@ impl Market {
         }
     }
 
+    /// `capital` bought at the first candle's open and held: its equity at each of `curve`'s
+    /// times (which are candles' open times; equity at a candle is at its close).
+    fn buy_hold_curve(&self, capital: f64, curve: &[EquityPoint]) -> Vec<EquityPoint> {
+        let units = capital / self.candles.open[0];
+        let times = &self.candles.open_time;
+        curve
+            .iter()
+            .map(|p| EquityPoint {
+                time: p.time,
+                equity: units * self.candles.close[times.partition_point(|&t| t < p.time)],
+            })
+            .collect()
+    }
+
     /// Runs one validated config. `scratch` holds the targets; pass the same one for every
     /// run of a sweep so nothing is allocated per candle.
     pub fn run(&self, config: &ValidConfig, detail: Detail, scratch: &mut Vec<i8>) -> BacktestResult {
@@ -278,6 +296,11 @@ impl Market {
             candles: self.candles.len(),
             market: Some(&self.market),
         });
+        let buy_hold_curve = if detail.trades {
+            self.buy_hold_curve(c.initial_capital, &sim.marks.curve)
+        } else {
+            Vec::new()
+        };
         BacktestResult {
             config_hash: config.hash(&self.fingerprint),
             data_fingerprint: self.fingerprint.clone(),
@@ -287,6 +310,7 @@ impl Market {
             last_candle: last,
             metrics,
             equity_curve: sim.marks.curve,
+            buy_hold_curve,
             trades: sim.trades,
         }
     }

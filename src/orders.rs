@@ -315,6 +315,21 @@ impl Orders {
         }
     }
 
+    /// Every field set, by dotted name, as a sweep axis or an optimizer point holds it.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
+        FIELDS.iter().filter_map(|&name| {
+            let value = self.get(name)?;
+            Some((
+                name,
+                if is_whole(name) {
+                    Value::from(value as u64)
+                } else {
+                    Value::from(value)
+                },
+            ))
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Orders::default()
     }

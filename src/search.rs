@@ -186,6 +186,7 @@ impl SweepSpec {
                     })?,
             };
             let space = Space::new(strategy, grid, self.search)?;
+            space.check_orders(&self.orders)?;
             let cursor = match self.search {
                 SearchType::Grid => Cursor::Grid(vec![0; space.axes.len()], space.size() == 0),
                 SearchType::Random => Cursor::Random {
@@ -388,6 +389,30 @@ impl Space {
             params,
             constraints: strategy.constraints(),
         })
+    }
+
+    /// Refuses order fields that cannot hold together before anything runs: each value of
+    /// each order axis (an integer range's ends) with the spec's fixed fields and the other
+    /// axes at their first value.
+    fn check_orders(&self, fixed: &Orders) -> Result<()> {
+        let axes = &self.axes[self.params..];
+        let mut first = fixed.clone();
+        for (name, _, points) in axes {
+            first.set(name, &points.get(0))?;
+        }
+        first.check()?;
+        for (name, _, points) in axes {
+            let checked: Vec<usize> = match points {
+                Points::Listed(values) => (0..values.len()).collect(),
+                Points::Ints { len, .. } => vec![len - 1],
+            };
+            for i in checked {
+                let mut orders = first.clone();
+                orders.set(name, &points.get(i))?;
+                orders.check()?;
+            }
+        }
+        Ok(())
     }
 
     fn size(&self) -> u128 {

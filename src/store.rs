@@ -257,6 +257,7 @@ impl From<Experiment> for BacktestResult {
             last_candle: e.last_candle,
             metrics: e.metrics,
             equity_curve: e.equity_curve,
+            buy_hold_curve: Vec::new(),
             trades: Vec::new(),
         }
     }

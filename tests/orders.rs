@@ -231,6 +231,28 @@ fn bad_order_fields_are_named_and_never_panic() {
     raw["stop_loss"] = json!({"pct": 0.01, "percent": 1});
     let err = serde_json::from_value::<BacktestConfig>(raw).unwrap_err().to_string();
     assert!(err.contains("unknown field `percent`"), "{err}");
+    // A sweep's order axes are checked before it runs, each value with the fixed fields.
+    for (grid, orders, field) in [
+        (json!({"risk_pct": [0.01]}), json!({}), "risk_pct"),
+        (json!({"stop_loss.pct": [0.01, 0.0]}), json!({}), "stop_loss.pct"),
+        (
+            json!({"max_bars": {"type": "int", "min": 0, "max": 10}}),
+            json!({}),
+            "max_bars",
+        ),
+        (
+            json!({"size": [0.5]}),
+            json!({"risk_pct": 0.01, "stop_loss": {"pct": 0.02}}),
+            "risk_pct",
+        ),
+    ] {
+        let spec: btlab::search::SweepSpec = serde_json::from_value(json!({
+            "symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-02-01",
+            "strategies": ["sma"], "param_grids": {"sma": grid}, "orders": orders}))
+        .unwrap();
+        let err = spec.configs().err().expect("refused").to_string();
+        assert!(err.contains(&format!("`{field}`")), "{err}");
+    }
 }
 
 #[test]
@@ -490,6 +512,12 @@ fn buy_and_hold_and_drawdown_durations_match_a_plain_computation() {
         result.metrics.buy_hold_return.unwrap(),
         c.close[c.len() - 1] / c.open[0] - 1.0,
     );
+    // Its line: the capital bought at the first open, worth each candle's close.
+    assert_eq!(result.buy_hold_curve.len(), c.len());
+    for (i, p) in result.buy_hold_curve.iter().enumerate() {
+        assert_eq!(p.time, c.open_time[i]);
+        close_to("buy and hold line", p.equity, 10_000.0 / c.open[0] * c.close[i]);
+    }
     // Periods from the full curve: peak candle's open to the recovering candle's open.
     let (mut peak, mut peak_time, mut deepest, mut inside) = (10_000.0f64, c.open_time[0], 0.0f64, false);
     let (mut durations, mut depths) = (Vec::new(), Vec::new());

@@ -1,5 +1,6 @@
 // @ts-check
 // Charts of the detail view (lightweight-charts) and the parameter heatmap (a canvas).
+import { axisValue } from './experiments.js';
 import { createChart, LineSeries, AreaSeries, CandlestickSeries, createSeriesMarkers } from './vendor/lightweight-charts.mjs';
 
 const charts = [];
@@ -21,13 +22,14 @@ export function drawLine(el, points, color = '#2962ff') {
   c.timeScale().fitContent();
 }
 
-// Several lines on one chart (the comparison view): [{name, color, points: [{time, value}]}].
+// Several lines on one chart (the comparison view): [{name, points: [{time, value}], style?}],
+// each style a lightweight-charts line option set ({color, lineWidth, lineStyle}).
 export function drawLines(el, series) {
   lines.get(el)?.remove();
   const c = createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true, minBarSpacing: 0.001 } });
   lines.set(el, c);
   for (const s of series) {
-    c.addSeries(LineSeries, { color: s.color, lineWidth: 2, title: s.name })
+    c.addSeries(LineSeries, { lineWidth: 2, ...s.style, title: s.name })
       .setData(s.points.map((p) => ({ time: seconds(p.time), value: p.value })));
   }
   c.timeScale().fitContent();
@@ -77,11 +79,19 @@ export function drawHistogram(canvas, bins) {
   ctx.fillText(bins[bins.length - 1][1].toFixed(2), canvas.width - pad - 30, canvas.height - 6);
 }
 
-/** @param {{ equity: any[], trades: any[], candles: any, range?: [number, number] }} detail */
-export function drawDetailCharts({ equity, trades, candles, range }) {
+// Buy and hold's line beside a strategy's: grey and dashed.
+export const BUY_HOLD_STYLE = { color: '#888', lineWidth: 1, lineStyle: 2 };
+
+/** @param {{ equity: any[], buyHold?: any[], trades: any[], candles: any, range?: [number, number] }} detail */
+export function drawDetailCharts({ equity, buyHold = [], trades, candles, range }) {
   while (charts.length) charts.pop().remove();
   const points = equity.map((p) => ({ time: seconds(p.time), value: p.equity }));
-  chart(document.getElementById('chart-equity')).addSeries(LineSeries, { color: '#2962ff', lineWidth: 2 }).setData(points);
+  const equityChart = chart(document.getElementById('chart-equity'));
+  equityChart.addSeries(LineSeries, { color: '#2962ff', lineWidth: 2, title: 'strategy' }).setData(points);
+  if (buyHold.length) {
+    equityChart.addSeries(LineSeries, { ...BUY_HOLD_STYLE, title: 'buy and hold' })
+      .setData(buyHold.map((p) => ({ time: seconds(p.time), value: p.equity })));
+  }
   let peak = -Infinity;
   const drawdown = equity.map((p) => {
     peak = Math.max(peak, p.equity);
@@ -106,7 +116,7 @@ export function drawDetailCharts({ equity, trades, candles, range }) {
   series.setData(bars);
   const markers = trades.flatMap((t) => [
     { time: seconds(t.entry_time), position: t.side === 'long' ? 'belowBar' : 'aboveBar', color: t.side === 'long' ? '#1d7a3a' : '#b3261e', shape: t.side === 'long' ? 'arrowUp' : 'arrowDown', text: t.side },
-    { time: seconds(t.exit_time), position: 'aboveBar', color: '#555', shape: 'circle', text: 'exit' },
+    { time: seconds(t.exit_time), position: 'aboveBar', color: t.exit_reason === 'signal' ? '#555' : '#e65100', shape: 'circle', text: t.exit_reason.replaceAll('_', ' ') },
   ]).sort((a, b) => a.time - b.time);
   createSeriesMarkers(series, markers);
   fitAll();
@@ -117,15 +127,15 @@ function fitAll() {
   for (const c of charts) c.timeScale().fitContent();
 }
 
-// A metric over two parameters: each cell the mean over the experiments at that pair.
-// `metric`: one of wasm.metrics() ({name, higher_is_better}).
+// A metric over two parameters (or order fields): each cell the mean over the experiments
+// at that pair. `metric`: one of wasm.metrics() ({name, higher_is_better}).
 export function drawHeatmap(canvas, rows, xName, yName, { name: metric, higher_is_better: higherIsBetter }) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const cells = new Map();
   for (const r of rows) {
-    const x = r.config.params[xName];
-    const y = r.config.params[yName];
+    const x = axisValue(r.config, xName);
+    const y = axisValue(r.config, yName);
     const v = r.metrics[metric];
     if (x == null || y == null || v == null || !Number.isFinite(v)) continue;
     const key = `${x}|${y}`;

@@ -23,6 +23,7 @@ export function createContext({ wasm, store, persist, pool, datasets }) {
     definitionSources: new Map(),
     // Every list of metrics is the core's: names, direction, format.
     metrics: wasm.metrics(),
+    orderFields: wasm.orderFields(),
     // The datasets as last listed, and the experiments ticked for the comparison.
     datasetList: [],
     compare: new Set(),

@@ -1,8 +1,17 @@
 // @ts-check
 // What several views show of experiments: the table columns and the deflated Sharpe line.
-import { pct, num } from './util.js';
+import { pct, num, formatMetric } from './util.js';
 
-export function experimentColumns() {
+// A config's value of a sweep axis: a strategy param, or an order field by its dotted name
+// (`stop_loss.pct`), undefined where unset.
+export function axisValue(config, name) {
+  if (name in config.params) return config.params[name];
+  const [group, key] = name.split('.');
+  return key ? config[group]?.[key] : config[group];
+}
+
+// The table's columns: the headline ones, then `extra` metrics (wasm.metrics() entries).
+export function experimentColumns(extra = []) {
   return [
     { title: 'id', value: (e) => e.id },
     { title: 'hash', value: (e) => e.config_hash.slice(0, 10), text: true },
@@ -15,6 +24,7 @@ export function experimentColumns() {
     { title: 'max dd', value: (e) => pct(e.metrics.max_drawdown), sort: 'max_drawdown' },
     { title: 'trades', value: (e) => e.metrics.total_trades, sort: 'total_trades' },
     { title: 'win rate', value: (e) => pct(e.metrics.win_rate), sort: 'win_rate' },
+    ...extra.map((m) => ({ title: m.name.replaceAll('_', ' '), value: (e) => formatMetric(m.format, e.metrics[m.name]), sort: m.name })),
   ];
 }
 

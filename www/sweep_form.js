@@ -37,6 +37,20 @@ export function renderAxes(ctx, preset = true) {
   updateCount(ctx);
 }
 
+// What each order field means, as its input's tooltip (the fields are the core's).
+const ORDER_HINTS = {
+  pct: 'a fraction of the entry fill (0.02 = 2%)', atr: 'the ATR period the distance is measured in', mult: 'ATR multiples',
+  rr: 'a multiple of the stop distance', max_bars: 'candles a position is held at most, the entry candle included',
+  size: 'the fraction of equity an entry commits (0..1]', risk_pct: 'the fraction of equity the stop would lose (needs a stop)',
+  leverage: 'notional over equity, 1..125 (liquidation at a 100% loss of the margin)',
+};
+
+/** @param {import('./context.js').Context} ctx */
+export function renderOrderAxes(ctx) {
+  replace($('#order-axes'), ctx.orderFields.map((f) => h('label', { class: 'axis', title: ORDER_HINTS[f.name.split('.').pop()] },
+    f.name, h('input', { name: `order-${f.name}`, 'data-kind': f.whole ? 'int' : 'float', placeholder: 'off' }))));
+}
+
 /** @param {import('./context.js').Context} ctx */
 export function readSpec(ctx) {
   const form = $('#sweep-form');
@@ -45,6 +59,10 @@ export function readSpec(ctx) {
   const strategy = String(f.get('strategy'));
   const axes = {};
   for (const input of form.querySelectorAll('#param-axes input')) axes[input.name.slice(5)] = parseAxis(input.value, input.dataset.kind);
+  // An order field is an axis of the grid by its dotted name, as in a spec file.
+  for (const input of form.querySelectorAll('#order-axes input')) {
+    if (input.value.trim()) axes[input.name.slice(6)] = parseAxis(input.value, input.dataset.kind);
+  }
   // A defined strategy's definition travels in the spec (and so in a shared link).
   const source = ctx.definitionSources.get(strategy);
   return {
@@ -101,10 +119,15 @@ export function fillFromSpec(ctx, spec, dataset) {
   form.end.value = spec.end;
   $('#sweep-strategy').value = spec.strategies[0];
   renderAxes(ctx, false);
-  for (const [name, axis] of Object.entries(spec.param_grids[spec.strategies[0]] || {})) {
-    const input = form.querySelector(`input[name=axis-${name}]`);
+  for (const input of form.querySelectorAll('#order-axes input')) input.value = '';
+  // Fixed order fields (`orders: {stop_loss: {pct: 0.02}}`) show as one-value axes.
+  const fixed = Object.entries(spec.orders || {}).flatMap(([group, v]) =>
+    typeof v === 'object' ? Object.entries(v).map(([key, x]) => [`${group}.${key}`, [x]]) : [[group, [v]]]);
+  for (const [name, axis] of [...fixed, ...Object.entries(spec.param_grids[spec.strategies[0]] || {})]) {
+    const input = form.querySelector(`input[name="axis-${name}"]`) || form.querySelector(`input[name="order-${name}"]`);
     if (input) input.value = axisText(axis);
   }
+  $('#order-fields').open = [...form.querySelectorAll('#order-axes input')].some((i) => i.value);
   for (const k of ['search', 'n_samples', 'seed', 'initial_capital', 'fee_bps', 'slippage_bps']) form[k].value = spec[k];
   form.allow_short.checked = spec.allow_short;
   updateCount(ctx);

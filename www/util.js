@@ -28,6 +28,15 @@ export function replace(el, ...children) {
 
 export const pct = (x) => (x == null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 export const num = (x, digits = 3) => (x == null ? 'n/a' : Number(x).toFixed(digits));
+// A metric's value as its format (one of the core's `Format`s) reads; null is n/a.
+export function formatMetric(format, x) {
+  if (x == null) return 'n/a';
+  if (format === 'percent') return pct(x);
+  if (format === 'money') return Number(x).toFixed(2);
+  if (format === 'hours') return `${Number(x).toFixed(1)} h`;
+  if (format === 'count') return String(x);
+  return num(x);
+}
 export const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 export const isoTime = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
 

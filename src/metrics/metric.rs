@@ -294,6 +294,8 @@ pub struct MetricInfo {
     pub name: &'static str,
     pub higher_is_better: bool,
     pub format: Format,
+    /// One of the report's metrics (shown beside the headline ones where room allows).
+    pub report: bool,
 }
 
 impl From<Metric> for MetricInfo {
@@ -302,6 +304,7 @@ impl From<Metric> for MetricInfo {
             name: m.name(),
             higher_is_better: m.higher_is_better(),
             format: m.format(),
+            report: m.is_report(),
         }
     }
 }

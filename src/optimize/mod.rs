@@ -17,10 +17,10 @@ use crate::error::Error;
 use crate::metrics::{Metric, Metrics};
 use crate::store::Experiment;
 
-pub use space::{Dimension, SearchSpace};
+pub use space::{Dimension, SearchSpace, point_of_config};
 
-/// One evaluated config: its params and its objective (higher is better; a failed or
-/// undefined one is `-inf`).
+/// One evaluated config: its point (the strategy's params and, by dotted name, the order
+/// fields it sets) and its objective (higher is better; a failed or undefined one is `-inf`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     pub params: Map<String, Value>,
@@ -39,7 +39,7 @@ pub fn trials_of(history: &[Experiment], target: Metric) -> Vec<Trial> {
     history
         .iter()
         .map(|e| Trial {
-            params: e.config.params.clone(),
+            params: point_of_config(&e.config),
             value: objective(&e.metrics, target),
         })
         .collect()

@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::config::BacktestConfig;
 use crate::error::{Error, Result};
+use crate::orders::{self, Orders};
 use crate::search::{Axis, ParamGrid, Range, predefined_grids};
 use crate::strategy::{self, ParamKind, Strategy};
 
@@ -97,50 +99,27 @@ impl std::fmt::Debug for SearchSpace {
 
 impl SearchSpace {
     /// The space spanned by a param grid: each axis's lowest to highest value (a list of
-    /// numbers becomes the range it covers), the type from the strategy's schema.
+    /// numbers becomes the range it covers), the type from the strategy's schema; an axis
+    /// named by an order field (`stop_loss.pct`) is a dimension too.
     pub fn from_grid(strategy_name: &str, grid: &ParamGrid) -> Result<Self> {
         let strategy = strategy::find(strategy_name)?;
         let mut fixed = strategy::default_params(strategy);
         let mut dimensions = Vec::new();
         for spec in strategy.params() {
             let Some(axis) = grid.get(spec.name) else { continue };
-            let bad = |message: String| Error::config(&format!("param_grids.{strategy_name}.{}", spec.name), message);
-            let dimension = match axis {
-                Axis::Values(values) => match numeric_span(values) {
-                    Some((low, high)) => numeric(spec.name, spec.kind, low, high, 1, false),
-                    None if !values.is_empty() => Dimension::Choice {
-                        name: spec.name.to_owned(),
-                        values: values.clone(),
-                    },
-                    None => return Err(bad("has no values".into())),
-                },
-                Axis::Range(Range::Int { min, max, step }) => {
-                    numeric(spec.name, spec.kind, *min as f64, *max as f64, (*step).max(1), false)
-                }
-                Axis::Range(Range::Float { min, max, .. }) => numeric(spec.name, spec.kind, *min, *max, 1, false),
-                Axis::Range(Range::Loguniform { min, max, .. }) => numeric(spec.name, spec.kind, *min, *max, 1, true),
-                Axis::Range(Range::Choice { values }) => match numeric_span(values) {
-                    Some((low, high)) => numeric(spec.name, spec.kind, low, high, 1, false),
-                    None => Dimension::Choice {
-                        name: spec.name.to_owned(),
-                        values: values.clone(),
-                    },
-                },
-            };
-            if let Dimension::Int { low, high, .. } = dimension
-                && low > high
-            {
-                return Err(bad(format!("min {low} is above max {high}")));
-            }
-            if let Dimension::Float { low, high, log, .. } = dimension
-                && (low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) || (log && low <= 0.0))
-            {
-                return Err(bad(format!(
-                    "needs 0 < min < max for a log scale, or min < max; got [{low}, {high}]"
-                )));
-            }
+            dimensions.push(dimension(strategy_name, spec.name, spec.kind, axis)?);
             fixed.remove(spec.name);
-            dimensions.push(dimension);
+        }
+        for (name, axis) in grid {
+            if let Some(field) = orders::field(name) {
+                let field = field?;
+                let kind = if orders::is_whole(field) {
+                    ParamKind::Int
+                } else {
+                    ParamKind::Float
+                };
+                dimensions.push(dimension(strategy_name, field, kind, axis)?);
+            }
         }
         if dimensions.is_empty() {
             return Err(Error::config(
@@ -155,7 +134,42 @@ impl SearchSpace {
         })
     }
 
-    /// The space of the strategy's predefined grid (`config/param_grids.yaml`).
+    /// The space with the order fields `template` sets and no dimension searches held at
+    /// their values, so that a point names every order field its config has.
+    pub fn fixing_orders_of(mut self, template: &BacktestConfig) -> Self {
+        for (name, value) in template.orders.entries() {
+            if !self.dimensions.iter().any(|d| d.name() == name) {
+                self.fixed.insert(name.to_owned(), value);
+            }
+        }
+        self
+    }
+
+    /// Checks `template` as its configs will be: with each searched order field at the low
+    /// end of its dimension (a `take_profit.rr` template may take its stop from the search).
+    pub fn validate_template(&self, template: &BacktestConfig) -> Result<()> {
+        let mut probe = template.clone();
+        for d in &self.dimensions {
+            probe.orders.set(d.name(), &d.value_at(d.interval().0))?;
+        }
+        probe.validate().map(drop)
+    }
+
+    /// The config of a point: `template` with the point's strategy params and order fields.
+    pub fn config(&self, template: &BacktestConfig, point: &Map<String, Value>) -> Result<BacktestConfig> {
+        let mut config = BacktestConfig {
+            strategy: self.strategy.name().to_owned(),
+            params: Map::new(),
+            ..template.clone()
+        };
+        for (name, value) in point {
+            if !config.orders.set(name, value)? {
+                config.params.insert(name.clone(), value.clone());
+            }
+        }
+        Ok(config)
+    }
+
     /// The space of the strategy's predefined grid, or for a defined strategy (which has
     /// none) every param over the bounds its definition declares.
     pub fn predefined(strategy_name: &str) -> Result<Self> {
@@ -210,10 +224,69 @@ impl SearchSpace {
             .collect()
     }
 
-    /// Checks params against the strategy's schema; returns them in normal form.
-    pub fn validate(&self, params: &Map<String, Value>) -> Result<Map<String, Value>> {
-        strategy::validate_params(self.strategy, params).map(|(_, normal)| normal)
+    /// Checks a point: its params against the strategy's schema, its order fields as a
+    /// config checks them; returns it in normal form.
+    pub fn validate(&self, point: &Map<String, Value>) -> Result<Map<String, Value>> {
+        let mut orders = Orders::default();
+        let mut params = Map::new();
+        for (name, value) in point {
+            if !orders.set(name, value)? {
+                params.insert(name.clone(), value.clone());
+            }
+        }
+        let (_, mut normal) = strategy::validate_params(self.strategy, &params)?;
+        let (orders, _) = orders.check()?;
+        normal.extend(orders.entries().map(|(name, value)| (name.to_owned(), value)));
+        Ok(normal)
     }
+}
+
+/// The point of a config in any space of its strategy: its params and the order fields it
+/// sets, by dotted name.
+pub fn point_of_config(config: &BacktestConfig) -> Map<String, Value> {
+    let mut point = config.params.clone();
+    point.extend(config.orders.entries().map(|(name, value)| (name.to_owned(), value)));
+    point
+}
+
+/// One dimension from a grid axis.
+fn dimension(strategy_name: &str, name: &str, kind: ParamKind, axis: &Axis) -> Result<Dimension> {
+    let bad = |message: String| Error::config(&format!("param_grids.{strategy_name}.{name}"), message);
+    let dimension = match axis {
+        Axis::Values(values) => match numeric_span(values) {
+            Some((low, high)) => numeric(name, kind, low, high, 1, false),
+            None if !values.is_empty() => Dimension::Choice {
+                name: name.to_owned(),
+                values: values.clone(),
+            },
+            None => return Err(bad("has no values".into())),
+        },
+        Axis::Range(Range::Int { min, max, step }) => {
+            numeric(name, kind, *min as f64, *max as f64, (*step).max(1), false)
+        }
+        Axis::Range(Range::Float { min, max, .. }) => numeric(name, kind, *min, *max, 1, false),
+        Axis::Range(Range::Loguniform { min, max, .. }) => numeric(name, kind, *min, *max, 1, true),
+        Axis::Range(Range::Choice { values }) => match numeric_span(values) {
+            Some((low, high)) => numeric(name, kind, low, high, 1, false),
+            None => Dimension::Choice {
+                name: name.to_owned(),
+                values: values.clone(),
+            },
+        },
+    };
+    if let Dimension::Int { low, high, .. } = dimension
+        && low > high
+    {
+        return Err(bad(format!("min {low} is above max {high}")));
+    }
+    if let Dimension::Float { low, high, log, .. } = dimension
+        && (low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) || (log && low <= 0.0))
+    {
+        return Err(bad(format!(
+            "needs 0 < min < max for a log scale, or min < max; got [{low}, {high}]"
+        )));
+    }
+    Ok(dimension)
 }
 
 fn numeric_span(values: &[Value]) -> Option<(f64, f64)> {

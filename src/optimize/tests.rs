@@ -199,3 +199,49 @@ fn samplers_are_named_and_an_unknown_name_is_refused() {
     let err = "optuna".parse::<Sampler>().unwrap_err().to_string();
     assert_eq!(err, "config field `sampler`: must be `tpe` or `random`, not `optuna`");
 }
+
+#[test]
+fn an_order_field_is_a_dimension_and_its_points_become_configs() {
+    let grid: crate::search::ParamGrid = serde_yaml_ng::from_str(
+        "fast_period: [5, 20]\nslow_period: [30, 60]\nstop_loss.pct: {type: float, min: 0.01, max: 0.05}\nmax_bars: [4, 12]",
+    )
+    .unwrap();
+    let template: crate::BacktestConfig = serde_json::from_value(serde_json::json!({
+        "symbol": "DEMO-BTC", "timeframe": "1h", "start": "2024-01-01", "end": "2024-03-01",
+        "strategy": "sma", "params": {}, "take_profit": {"rr": 2}}))
+    .unwrap();
+    let space = SearchSpace::from_grid("sma", &grid)
+        .unwrap()
+        .fixing_orders_of(&template);
+    let names: Vec<&str> = space.dimensions.iter().map(Dimension::name).collect();
+    assert_eq!(names, ["fast_period", "slow_period", "max_bars", "stop_loss.pct"]);
+    assert!(matches!(space.dimensions[2], Dimension::Int { low: 4, high: 12, .. }));
+    assert_eq!(
+        space.fixed["take_profit.rr"], 2.0,
+        "the template's own order field is held"
+    );
+
+    let points = suggest(&space, &[], 12, 5, Sampler::Random);
+    assert_eq!(points.len(), 12);
+    for point in &points {
+        let config = space.config(&template, point).unwrap();
+        let stop = config.orders.stop_loss.unwrap().pct.unwrap();
+        assert!((0.01..=0.05).contains(&stop), "{point:?}");
+        assert!((4..=12).contains(&config.orders.max_bars.unwrap()));
+        assert_eq!(config.orders.take_profit.unwrap().rr, Some(2.0));
+        assert!(
+            !config.params.contains_key("stop_loss.pct"),
+            "order fields leave the params"
+        );
+        // What the store gives back is the same point: a tried config is known as tried.
+        assert_eq!(&point_of_config(&config), point);
+    }
+    // A point whose order fields do not hold together is refused, naming the field.
+    let mut bad = points[0].clone();
+    bad.insert("stop_loss.pct".into(), Value::from(0.0));
+    let err = space.validate(&bad).unwrap_err().to_string();
+    assert!(err.contains("stop_loss"), "{err}");
+    let grid: crate::search::ParamGrid = serde_yaml_ng::from_str("stop_loss.percent: [0.01, 0.02]").unwrap();
+    let err = SearchSpace::from_grid("sma", &grid).unwrap_err().to_string();
+    assert!(err.contains("stop_loss.percent"), "{err}");
+}

@@ -2,10 +2,10 @@
 // One experiment: config, metrics, the full re-run's charts and trades (checked against the
 // stored hash and metrics), its deflated Sharpe, a link and the hand-off to btlab promote.
 // A shared link's re-run is shown here too, as what it is.
-import { $, table, download } from '../util.js';
+import { $, table, download, formatMetric } from '../util.js';
 import { drawDetailCharts } from '../charts.js';
 import { showTrades } from './trades.js';
-import { showDeflated } from '../experiments.js';
+import { showDeflated, axisValue } from '../experiments.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
 
@@ -27,7 +27,7 @@ async function openDetail(ctx, id) {
   $('#detail-actions').hidden = false;
   $('#copy-link').onclick = () => copyExperimentLink(ctx, e).catch((err) => { $('#detail-check').textContent = err.message; });
   $('#promote-bundle').onclick = () => exportBundle(ctx, e);
-  renderTables(e);
+  renderTables(ctx, e);
   const check = $('#detail-check');
   check.className = '';
   check.textContent = 're-running for the full curve and trades…';
@@ -72,7 +72,7 @@ async function showShared(ctx, { payload, dataset, error }) {
     check.textContent = problems.length ? `MISMATCH: ${problems.join('; ')}` : `reproduced: config_hash ${result.config_hash.slice(0, 16)}… and data fingerprint match the link`;
     window.btlab.linkResult = { result, ok: !problems.length };
     $('#detail-actions').hidden = true;
-    renderTables(result);
+    renderTables(ctx, result);
     renderResult(result.config, result, dataset);
   } catch (e) {
     check.className = 'mismatch';
@@ -80,20 +80,23 @@ async function showShared(ctx, { payload, dataset, error }) {
   }
 }
 
-function renderTables(e) {
+/** @param {import('../context.js').Context} ctx */
+function renderTables(ctx, e) {
   const c = e.config;
+  const orders = ctx.orderFields.map((f) => [f.name, axisValue(c, f.name)]).filter(([, v]) => v != null);
   table($('#detail-config'), [{ title: 'field', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1], text: true }], [
     ['config_hash', e.config_hash], ['params', JSON.stringify(c.params)], ['range', `${c.start} .. ${c.end}`],
+    ['stops and sizing', orders.length ? orders.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
     ['capital', c.initial_capital], ['fee / slippage (bps)', `${c.fee_bps} / ${c.slippage_bps}`], ['shorts', c.allow_short ? 'allowed' : 'off'],
     ['data fingerprint', e.data_fingerprint.slice(0, 16)], ['candles', e.candles],
   ]);
   table($('#detail-metrics'), [{ title: 'metric', value: (r) => r[0], text: true }, { title: 'value', value: (r) => r[1] }],
-    Object.entries(e.metrics).map(([k, v]) => [k, v === null ? 'n/a' : typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : String(v)]));
+    ctx.metrics.map((m) => [m.name, formatMetric(m.format, e.metrics[m.name])]));
 }
 
 // The charts and trades of `config`'s full re-run (a stored experiment's, or a shared link's).
 function renderResult(c, result, dataset) {
-  drawDetailCharts({ equity: result.equity_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
+  drawDetailCharts({ equity: result.equity_curve, buyHold: result.buy_hold_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
   showTrades(result.trades);
 }
 

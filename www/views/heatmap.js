@@ -1,5 +1,6 @@
 // @ts-check
-// A metric over two parameters of one strategy; green is better whichever way that is.
+// A metric over two parameters (or order fields) of one strategy; green is better whichever
+// way that is.
 import { $, h, replace } from '../util.js';
 import { drawHeatmap } from '../charts.js';
 
@@ -17,7 +18,7 @@ export function render(ctx) {
   for (const [select, index] of /** @type {[string, number][]} */ ([['#heat-x', 0], ['#heat-y', 1]])) {
     const el = $(select);
     if (el.dataset.strategy !== strategy) {
-      replace(el, spec.params.map((p) => h('option', { value: p.name }, p.name)));
+      replace(el, [...spec.params.map((p) => p.name), ...ctx.orderFields.map((f) => f.name)].map((name) => h('option', { value: name }, name)));
       el.value = spec.params[Math.min(index, spec.params.length - 1)].name;
       el.dataset.strategy = strategy;
     }

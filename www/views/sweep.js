@@ -3,7 +3,7 @@
 // already, what validation refused), the workers (or an edge worker) run it, the log makes
 // it durable, the core records it.
 import { $, h, replace, isoDate } from '../util.js';
-import { readSpec, renderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
+import { readSpec, renderAxes, renderOrderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
 
@@ -12,6 +12,7 @@ let running = null; // the sweep in flight: { cancelled }
 /** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   renderStrategyChoice(ctx);
+  renderOrderAxes(ctx);
   ctx.on('strategies-changed', () => renderStrategyChoice(ctx));
   // "Sweep this" in the Strategy tab: its definition's params become the axes.
   ctx.on('sweep-strategy', (name) => {

@@ -8,12 +8,12 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use btlab::Market;
 use btlab::metrics::Metric;
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, params_key, trials_of};
 use btlab::search::parse_grids;
 use btlab::store::Experiment;
 use btlab::strategy;
-use btlab::{BacktestConfig, Market};
 use btlab_cli::runner::{Executor, Options, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
@@ -76,7 +76,6 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let strategy = args.backtest.strategy()?;
     let name = strategy.name();
     let template = args.backtest.config(strategy::default_params(strategy))?;
-    template.validate()?;
     let space = match &args.grids {
         Some(path) => {
             let text = crate::files::read_text(path, crate::files::SPEC_LIMIT)?;
@@ -87,7 +86,9 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
             SearchSpace::from_grid(name, grid)?
         }
         None => SearchSpace::predefined(name)?,
-    };
+    }
+    .fixing_orders_of(&template);
+    space.validate_template(&template)?;
     let series = args
         .data
         .source()
@@ -141,12 +142,8 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
         if from_api > 0 && params.len() > from_api {
             source = format!("{source} + {} tpe", params.len() - from_api);
         }
-        let configs = params.into_iter().map(|params| {
-            Ok(BacktestConfig {
-                params,
-                ..template.clone()
-            })
-        });
+        let space = &optimizer.space;
+        let configs = params.into_iter().map(|point| space.config(&template, &point));
         let options = Options {
             chunk_size: args.batch.max(1),
             stop: &stop,
@@ -209,10 +206,12 @@ fn propose(
     trials: &[Trial],
     iteration: usize,
 ) -> (Vec<Map<String, Value>>, String) {
+    // The trials are the history's, in its order: each experiment's point.
     let tried: Vec<Tried> = history
         .iter()
-        .map(|e| Tried {
-            params: &e.config.params,
+        .zip(trials)
+        .map(|(e, t)| Tried {
+            params: &t.params,
             metrics: &e.metrics,
         })
         .collect();

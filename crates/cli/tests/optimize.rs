@@ -438,3 +438,39 @@ fn a_cut_off_or_oversized_reply_says_which() {
     let err = stderr(&out);
     assert!(err.contains("the reply is larger than 4 MiB"), "{err}");
 }
+
+#[test]
+fn an_order_field_in_the_grid_is_searched_and_stored_with_each_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.sqlite");
+    let grids = dir.path().join("grids.yaml");
+    std::fs::write(
+        &grids,
+        "sma: {fast_period: [5, 30], slow_period: [40, 120], stop_loss.pct: {type: float, min: 0.005, max: 0.05}}\n",
+    )
+    .unwrap();
+    let run = || optimize(&db, None, &["--grids", grids.to_str().unwrap(), "--take-profit", "rr2"]);
+    run();
+    let list = Command::new(env!("CARGO_BIN_EXE_btlab"))
+        .args(["experiments", "list", "--json", "--limit", "100", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let rows: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows.len(), 12);
+    let stops: std::collections::HashSet<String> = rows
+        .iter()
+        .map(|e| {
+            let c = &e["config"];
+            assert_eq!(c["take_profit"], json!({"rr": 2.0}), "the fixed order field is kept");
+            assert!(c["params"].get("stop_loss.pct").is_none());
+            let stop = c["stop_loss"]["pct"].as_f64().unwrap();
+            assert!((0.005..=0.05).contains(&stop), "{c}");
+            stop.to_string()
+        })
+        .collect();
+    assert!(stops.len() > 6, "the stop is searched, not fixed: {stops:?}");
+    // A resumed loop knows what it tried, order fields included.
+    run();
+    assert_eq!(stored(&db).len(), 24);
+}

@@ -183,6 +183,21 @@ pub fn metrics() -> Result<JsValue, Error> {
     to_js(&Metric::ALL.map(MetricInfo::from))
 }
 
+/// The order fields a sweep axis or an optimizer dimension may vary (`{name, whole}`), in
+/// the core's order.
+#[wasm_bindgen(js_name = orderFields)]
+pub fn order_fields() -> Result<JsValue, Error> {
+    #[derive(Serialize)]
+    struct Info {
+        name: &'static str,
+        whole: bool,
+    }
+    to_js(&btlab::orders::FIELDS.map(|name| Info {
+        name,
+        whole: btlab::orders::is_whole(name),
+    }))
+}
+
 /// Names, descriptions and parameter schemas of the strategies.
 #[wasm_bindgen]
 pub fn strategies() -> Result<JsValue, Error> {
@@ -462,7 +477,9 @@ impl Optimizer {
     ) -> Result<Optimizer, Error> {
         let template: BacktestConfig = from_js(template)?;
         let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
-        let space = SearchSpace::from_grid(&template.strategy, &grid).map_err(into_error)?;
+        let space = SearchSpace::from_grid(&template.strategy, &grid)
+            .map_err(into_error)?
+            .fixing_orders_of(&template);
         let sampler: Sampler = sampler.parse().map_err(into_error)?;
         let target: Metric = target.parse().map_err(into_error)?;
         let history = store.trials(&template, fingerprint, target)?;
@@ -478,15 +495,13 @@ impl Optimizer {
     /// one chunk for `WebStore.planChunk`, as a sweep's.
     pub fn next(&self, store: &mut WebStore) -> Result<String, Error> {
         let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
-        let configs: Vec<BacktestConfig> = self
+        let configs = self
             .inner
             .next(&history, Vec::new())
-            .into_iter()
-            .map(|params| BacktestConfig {
-                params,
-                ..self.template.clone()
-            })
-            .collect();
+            .iter()
+            .map(|point| self.inner.space.config(&self.template, point))
+            .collect::<btlab::Result<Vec<BacktestConfig>>>()
+            .map_err(into_error)?;
         serde_json::to_string(&configs).map_err(into_error)
     }
 
