@@ -341,6 +341,37 @@ pub struct Threshold {
     pub max: Option<f64>,
 }
 
+impl std::str::FromStr for Threshold {
+    type Err = Error;
+
+    /// `sortino_ratio>=1` or `max_drawdown<=0.2`, as the CLI's `--where` writes a bound.
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::config(
+                "where",
+                format!("expected METRIC>=NUMBER or METRIC<=NUMBER, got `{text}`"),
+            )
+        };
+        let (metric, bound, at_least) = match (text.split_once(">="), text.split_once("<=")) {
+            (Some((m, b)), None) => (m, b, true),
+            (None, Some((m, b))) => (m, b, false),
+            _ => return Err(bad()),
+        };
+        let metric: Metric = metric.trim().parse()?;
+        let bound: f64 = bound
+            .trim()
+            .parse()
+            .ok()
+            .filter(|b: &f64| b.is_finite())
+            .ok_or_else(bad)?;
+        Ok(Threshold {
+            metric,
+            min: at_least.then_some(bound),
+            max: (!at_least).then_some(bound),
+        })
+    }
+}
+
 impl Filter {
     fn clause(&self) -> Result<(String, Vec<SqlValue>)> {
         let mut terms = Vec::new();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use btlab::metrics::Metric;
-use btlab::store::{Experiment, Filter, Listing, Sql, Store};
+use btlab::store::{Experiment, Filter, Listing, Sql, Store, Threshold};
 use btlab::time::format_ms;
 use clap::{Args, Subcommand};
 
@@ -31,16 +31,24 @@ struct FilterArgs {
     timeframe: Option<String>,
     #[arg(long)]
     strategy: Option<String>,
+    /// A bound on any stored metric, e.g. `sortino_ratio>=1` or `max_drawdown<=0.2`
+    /// (repeatable).
+    #[arg(long = "where", value_name = "METRIC>=X")]
+    thresholds: Vec<String>,
 }
 
 impl FilterArgs {
-    fn filter(&self) -> Filter {
-        Filter {
+    fn filter(&self) -> Result<Filter> {
+        Ok(Filter {
             symbol: self.symbol.clone(),
             timeframe: self.timeframe.clone(),
             strategy: self.strategy.clone(),
-            ..Filter::default()
-        }
+            thresholds: self
+                .thresholds
+                .iter()
+                .map(|t| t.parse::<Threshold>())
+                .collect::<btlab::Result<_>>()?,
+        })
     }
 }
 
@@ -130,7 +138,7 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             data,
             json,
         } => {
-            let rows = readable(store.top(metric.parse()?, n, &filter.filter())?);
+            let rows = readable(store.top(metric.parse()?, n, &filter.filter()?)?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
             } else if rows.is_empty() {
@@ -214,7 +222,7 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
             offset,
             json,
         } => {
-            let filter = filter.filter();
+            let filter = filter.filter()?;
             let rows = readable(store.list(&filter, sort.parse()?, limit, offset)?);
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
@@ -307,7 +315,7 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 force,
                 protected: &args.db,
             };
-            let written = export(&mut store, &filter.filter(), &file, existing)?;
+            let written = export(&mut store, &filter.filter()?, &file, existing)?;
             writeln!(out, "exported {written} experiments to {}", file.display())?;
         }
     }

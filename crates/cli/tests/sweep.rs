@@ -354,3 +354,43 @@ fn a_store_from_a_newer_btlab_is_refused_and_left_as_it_is() {
     assert!(err.contains("schema version 99, newer than this btlab's"), "{err}");
     assert!(std::fs::read(&db).unwrap() == before, "the refused file was modified");
 }
+
+#[test]
+fn an_order_axis_is_swept_and_the_report_columns_sort_and_filter_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        dir.path(),
+        "spec.yaml",
+        "{symbol: BTCUSDT, timeframe: 15m, start: 2025-01-01, end: 2025-04-01, strategies: [sma],
+          param_grids: {sma: {fast_period: [10, 20], slow_period: [50], stop_loss.pct: [0.01, 0.02, 0.04]}},
+          orders: {take_profit: {rr: 2}}}",
+    );
+    let db = dir.path().join("db.sqlite");
+    sweep(&spec, &db, &[]);
+    assert_eq!(stored(&db), 6);
+    let list = |extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["experiments", "list", "--json", "--db"];
+        let db = db_arg(&db);
+        args.push(&db);
+        args.extend(extra);
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    let by_sortino = list(&["--sort", "sortino_ratio"]);
+    let sortinos: Vec<f64> = by_sortino
+        .iter()
+        .map(|e| e["metrics"]["sortino_ratio"].as_f64().unwrap())
+        .collect();
+    assert!(sortinos.windows(2).all(|w| w[0] >= w[1]), "{sortinos:?}");
+    let stops: std::collections::BTreeSet<String> = by_sortino
+        .iter()
+        .map(|e| e["config"]["stop_loss"]["pct"].to_string())
+        .collect();
+    assert_eq!(stops.len(), 3);
+    let median = sortinos[3];
+    let kept = list(&["--where", &format!("sortino_ratio>={median}"), "--where", "exposure<=1"]);
+    assert_eq!(kept.len(), sortinos.iter().filter(|&&s| s >= median).count());
+    assert!(refused(&["experiments", "list", "--where", "sortino>1", "--db", &db_arg(&db)]).contains("METRIC>=NUMBER"));
+    assert!(
+        refused(&["experiments", "list", "--where", "luck>=1", "--db", &db_arg(&db)]).contains("unknown metric `luck`")
+    );
+}
