@@ -552,10 +552,10 @@ impl Account {
             equity + units * fill * (1.0 - self.fee)
         };
         self.levels = Levels { sign, ..Levels::NONE };
-        // Where `cash + units * price` reaches 0: below a long that borrowed, above any short.
-        let liquidation = -self.cash / self.units;
-        if liquidation > 0.0 {
-            self.levels.liquidation = sign * liquidation;
+        // Where `cash + units * price` reaches 0: below a long that borrowed, above any short
+        // (cash and units of opposite signs; an all-in long's cash is 0 and needs no division).
+        if self.cash * self.units < 0.0 {
+            self.levels.liquidation = sign * (-self.cash / self.units);
         }
         if rules.has_levels() {
             let frame_fill = sign * fill;
