@@ -23,10 +23,24 @@ pub fn open_store(path: &Path) -> Result<Store<Sqlite>> {
     let mut store = Store::open(Sqlite(connection)).with_context(|| format!("in {}", path.display()))?;
     // WAL only once the file is known to be ours and current: switching a file's journal
     // mode rewrites its header, and a refused file is left exactly as it was.
-    store
-        .driver()
-        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(|e| anyhow::anyhow!("{}: switching to WAL: {e}", path.display()))?;
+    // The switch takes the file's exclusive lock, and SQLite answers BUSY at once (without
+    // the busy handler) while another connection opening the same new file holds it: the
+    // switch is tried again for up to the busy timeout.
+    let mut tries = 0;
+    loop {
+        match store
+            .driver()
+            .0
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        {
+            Ok(()) => break,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && tries < 250 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => anyhow::bail!("{}: switching to WAL: {e}", path.display()),
+        }
+    }
     Ok(store)
 }
 
