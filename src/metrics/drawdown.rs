@@ -45,7 +45,8 @@ impl MaxDrawdown {
     /// itself. That one, `fall()`, costs a search, and is asked for only when it could be a
     /// new maximum: it is at most `1 - min / max` (rounding is monotone, so in floating
     /// point too), which usually is not.
-    #[inline]
+    // Inlined into the execution loop: out of line, its accumulators live in memory.
+    #[inline(always)]
     pub fn extend_long(&mut self, units: f64, max: f64, min: f64, fall: impl FnOnce() -> f64) {
         let mut worst = 1.0 - units * min / self.peak;
         if 1.0 - min / max > self.max {

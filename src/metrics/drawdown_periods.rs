@@ -84,7 +84,8 @@ impl DrawdownPeriods {
     /// the closes' running highs: the periods between the first that regains the peak so
     /// far and the last are read from the index's sums along them, so the cost is that of
     /// a few lookups, not a candle each.
-    #[inline]
+    // Inlined into the execution loop: out of line, its accumulators live in memory.
+    #[inline(always)]
     pub(crate) fn extend_long(
         &mut self,
         units: f64,
