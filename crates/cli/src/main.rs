@@ -68,6 +68,8 @@ enum Command {
     Optimize(optimize::OptimizeArgs),
     /// Walk-forward optimization of a sweep spec with a `walk_forward:` block.
     Walkforward(walkforward::WalkForwardArgs),
+    /// The candle files at hand: `data list` (every file of a folder) and `data check FILE`.
+    Data(data::DataCommandArgs),
     /// List the strategies with their parameter schemas.
     Strategies {
         #[arg(long)]
@@ -251,6 +253,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Promote(args) => promote::run_promote(args),
         Command::Optimize(args) => optimize::run_optimize(args),
         Command::Walkforward(args) => walkforward::run_walk_forward(args),
+        Command::Data(args) => data::run_data(args),
         Command::Strategies { json } => list_strategies(json),
     }
 }

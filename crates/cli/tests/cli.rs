@@ -224,3 +224,48 @@ fn a_closed_pipe_ends_quietly() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn data_list_and_check_report_each_file_its_range_and_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(DATA_15M).parent().unwrap();
+    std::fs::copy(
+        data.join("BTCUSDT-1h-2020-2025.csv"),
+        dir.path().join("BTCUSDT-1h-2020-2025.csv"),
+    )
+    .unwrap();
+    std::fs::copy(DATA_15M, dir.path().join("BTCUSDT-15m-2025.csv")).unwrap();
+    let bad = dir.path().join("ETHUSDT-1h.csv");
+    std::fs::write(&bad, "open_time,open,high,low,close,volume\n1,2,3,1,2,5\nx,1,1,1,1,1\n").unwrap();
+    let listed: Value =
+        serde_json::from_str(&ok(&["data", "list", "--json", "--dir", dir.path().to_str().unwrap()])).unwrap();
+    let rows = listed.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        (rows[0]["timeframe"].as_str(), rows[0]["rows"].as_u64()),
+        (Some("15m"), Some(30_026))
+    );
+    assert_eq!(
+        (rows[0]["gaps"].as_u64(), rows[0]["first"].as_str()),
+        (Some(0), Some("2025-01-01T00:00:00Z"))
+    );
+    // As tests/data/README.md says of the 1h file: 15 gaps, 32 missing candles.
+    assert_eq!(
+        (rows[1]["symbol"].as_str(), rows[1]["gaps"].as_u64()),
+        (Some("BTCUSDT"), Some(15))
+    );
+    assert_eq!(rows[1]["missing_candles"].as_i64(), Some(32));
+    assert!(rows[2]["error"].as_str().unwrap().contains("line 3"), "{}", rows[2]);
+    let checked: Value = serde_json::from_str(&ok(&[
+        "data",
+        "check",
+        "--json",
+        dir.path().join("BTCUSDT-1h-2020-2025.csv").to_str().unwrap(),
+    ]))
+    .unwrap();
+    let gaps = checked["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 15);
+    assert_eq!(gaps.iter().map(|g| g["missing"].as_i64().unwrap()).sum::<i64>(), 32);
+    assert_eq!(checked["summary"]["fingerprint"], rows[1]["fingerprint"]);
+    assert!(refused(&["data", "check", bad.to_str().unwrap()]).contains("line 3: open_time `x`"));
+}
