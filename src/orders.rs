@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result, readable};
+use crate::strategy::ParamKind;
 
 /// A stop, take-profit or trailing distance as written: `{"pct": 0.02}`, `{"atr": 14,
 /// "mult": 2}` or, for a take-profit, `{"rr": 2}`.
@@ -371,6 +372,15 @@ pub fn field(name: &str) -> Option<Result<&'static str>> {
 /// Whether `name` is an order field's, whole numbers only (`max_bars`, an ATR period).
 pub fn is_whole(name: &str) -> bool {
     name == "max_bars" || name.ends_with(".atr")
+}
+
+/// The kind of value an order field's sweep axis or optimizer dimension holds.
+pub fn param_kind(name: &str) -> ParamKind {
+    if is_whole(name) {
+        ParamKind::Int
+    } else {
+        ParamKind::Float
+    }
 }
 
 /// Parses a distance as the CLI writes it: `2%` (or `0.02`) for a fraction, `atr14x2` for

@@ -367,11 +367,7 @@ impl Space {
         let params = axes.len();
         for name in order_axes {
             let at = |message: String| Error::Search(format!("{}.{name}: {message}", strategy.name()));
-            let kind = if orders::is_whole(name) {
-                ParamKind::Int
-            } else {
-                ParamKind::Float
-            };
+            let kind = orders::param_kind(name);
             let (values, range) = match &grid[name] {
                 Axis::Values(values) | Axis::Range(Range::Choice { values }) => (Points::Listed(values.clone()), None),
                 Axis::Range(range) => (range.grid_values(search).map_err(at)?, Some(range.clone())),
@@ -402,9 +398,9 @@ impl Space {
         }
         first.check()?;
         for (name, _, points) in axes {
-            let checked: Vec<usize> = match points {
-                Points::Listed(values) => (0..values.len()).collect(),
-                Points::Ints { len, .. } => vec![len - 1],
+            let checked = match points {
+                Points::Listed(values) => 0..values.len(),
+                Points::Ints { len, .. } => len - 1..*len,
             };
             for i in checked {
                 let mut orders = first.clone();

@@ -113,12 +113,7 @@ impl SearchSpace {
         for (name, axis) in grid {
             if let Some(field) = orders::field(name) {
                 let field = field?;
-                let kind = if orders::is_whole(field) {
-                    ParamKind::Int
-                } else {
-                    ParamKind::Float
-                };
-                dimensions.push(dimension(strategy_name, field, kind, axis)?);
+                dimensions.push(dimension(strategy_name, field, orders::param_kind(field), axis)?);
             }
         }
         if dimensions.is_empty() {
@@ -157,17 +152,14 @@ impl SearchSpace {
 
     /// The config of a point: `template` with the point's strategy params and order fields.
     pub fn config(&self, template: &BacktestConfig, point: &Map<String, Value>) -> Result<BacktestConfig> {
-        let mut config = BacktestConfig {
+        let mut orders = template.orders.clone();
+        let params = split_point(point, &mut orders)?;
+        Ok(BacktestConfig {
             strategy: self.strategy.name().to_owned(),
-            params: Map::new(),
+            params,
+            orders,
             ..template.clone()
-        };
-        for (name, value) in point {
-            if !config.orders.set(name, value)? {
-                config.params.insert(name.clone(), value.clone());
-            }
-        }
-        Ok(config)
+        })
     }
 
     /// The space of the strategy's predefined grid, or for a defined strategy (which has
@@ -228,17 +220,23 @@ impl SearchSpace {
     /// config checks them; returns it in normal form.
     pub fn validate(&self, point: &Map<String, Value>) -> Result<Map<String, Value>> {
         let mut orders = Orders::default();
-        let mut params = Map::new();
-        for (name, value) in point {
-            if !orders.set(name, value)? {
-                params.insert(name.clone(), value.clone());
-            }
-        }
+        let params = split_point(point, &mut orders)?;
         let (_, mut normal) = strategy::validate_params(self.strategy, &params)?;
         let (orders, _) = orders.check()?;
         normal.extend(orders.entries().map(|(name, value)| (name.to_owned(), value)));
         Ok(normal)
     }
+}
+
+/// Sets a point's order fields on `orders` and returns the rest: the strategy's params.
+fn split_point(point: &Map<String, Value>, orders: &mut Orders) -> Result<Map<String, Value>> {
+    let mut params = Map::new();
+    for (name, value) in point {
+        if !orders.set(name, value)? {
+            params.insert(name.clone(), value.clone());
+        }
+    }
+    Ok(params)
 }
 
 /// The point of a config in any space of its strategy: its params and the order fields it

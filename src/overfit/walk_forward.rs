@@ -18,7 +18,6 @@ use crate::metrics::Metric;
 use crate::metrics::{DrawdownPeriods, MaxDrawdown, Metrics, ReturnSums, Totals, TradeStats};
 use crate::optimize::{Sampler, SearchSpace, Trial, objective, suggest};
 use crate::search::{SweepSpec, predefined_grids};
-use crate::strategy;
 use crate::time::Timestamp;
 
 use super::DAY_MS;
@@ -220,8 +219,9 @@ pub fn run_window(spec: &WalkForwardSpec, series: &Candles, window: &Window) -> 
                     .get(name)
                     .or_else(|| grids.get(name))
                     .ok_or_else(|| Error::Search(format!("no param grid for `{name}`")))?;
-                let template = sweep.config(strategy::find(name)?, serde_json::Map::new());
-                let space = SearchSpace::from_grid(name, grid)?.fixing_orders_of(&template);
+                let space = SearchSpace::from_grid(name, grid)?;
+                let template = sweep.config(space.strategy, serde_json::Map::new());
+                let space = space.fixing_orders_of(&template);
                 let mut trials: Vec<Trial> = Vec::new();
                 while trials.len() < spec.walk_forward.evaluations {
                     let batch = 8.min(spec.walk_forward.evaluations - trials.len());

@@ -41,12 +41,18 @@ impl DataSource {
 /// Reads and checks a candle file as it streams: memory holds the candles, not the file,
 /// and a file over [`files::CANDLE_LIMIT`] is refused before a byte is read.
 pub(crate) fn load_file(path: &Path, timeframe: Timeframe) -> Result<Candles> {
+    let (candles, data_timeframe) = read_file(path)?;
+    btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))
+}
+
+/// A candle file's candles, checked, and their own timeframe.
+fn read_file(path: &Path) -> Result<(Candles, Timeframe)> {
     let reader = files::open_bounded(path, files::CANDLE_LIMIT)?;
     let candles = parse_candles_from(reader).with_context(|| format!("in {}", path.display()))?;
-    let data_timeframe = candles
+    let timeframe = candles
         .own_timeframe()
         .with_context(|| format!("in {}", path.display()))?;
-    btlab::prepare_series(&candles, data_timeframe, timeframe).with_context(|| format!("in {}", path.display()))
+    Ok((candles, timeframe))
 }
 
 /// The first `{dir}/{SYMBOL}-{tf}*.csv` for the timeframe or one that resamples to it.
@@ -117,11 +123,7 @@ struct FileSummary {
 }
 
 fn summarize(path: &Path) -> Result<(FileSummary, Vec<btlab::candles::Gap>)> {
-    let reader = files::open_bounded(path, files::CANDLE_LIMIT)?;
-    let candles = parse_candles_from(reader).with_context(|| format!("in {}", path.display()))?;
-    let timeframe = candles
-        .own_timeframe()
-        .with_context(|| format!("in {}", path.display()))?;
+    let (candles, timeframe) = read_file(path)?;
     let gaps = candles.gaps(timeframe);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let summary = FileSummary {
