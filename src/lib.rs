@@ -4,6 +4,7 @@
 //! input arrives as an argument, so every rule of the engine is tested by `cargo test`, and
 //! the same code runs natively, in the browser's workers and on the edge.
 
+pub mod across_markets;
 pub mod candles;
 mod canonical;
 mod close_index;

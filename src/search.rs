@@ -81,8 +81,18 @@ pub enum SearchType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SweepSpec {
+    /// The market, or the first of several (`symbols`, `timeframes`, `markets`).
     pub symbol: String,
     pub timeframe: Timeframe,
+    /// A sweep across markets: every config on each of `symbols` x `timeframes` (an
+    /// empty one stands for `symbol` / `timeframe`)...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeframes: Vec<Timeframe>,
+    /// ...or on exactly these (`[BTCUSDT@1h, DOGEUSDT@15m]`), for sets no product makes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markets: Vec<MarketId>,
     pub start: Timestamp,
     pub end: Timestamp,
     #[serde(default)]
@@ -120,6 +130,82 @@ fn default_samples() -> u64 {
     100
 }
 
+/// One market of a sweep: a symbol at a timeframe, written `BTCUSDT@1h`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MarketId {
+    pub symbol: String,
+    pub timeframe: Timeframe,
+}
+
+impl std::fmt::Display for MarketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.symbol, self.timeframe)
+    }
+}
+
+impl std::str::FromStr for MarketId {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let (symbol, timeframe) = text
+            .split_once('@')
+            .ok_or_else(|| Error::Search(format!("market `{text}`: write SYMBOL@TIMEFRAME, e.g. BTCUSDT@1h")))?;
+        if symbol.trim().is_empty() {
+            return Err(Error::Search(format!("market `{text}`: the symbol is empty")));
+        }
+        Ok(Self {
+            symbol: symbol.trim().to_owned(),
+            timeframe: timeframe.trim().parse()?,
+        })
+    }
+}
+
+impl TryFrom<String> for MarketId {
+    type Error = Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        text.parse()
+    }
+}
+
+impl From<MarketId> for String {
+    fn from(market: MarketId) -> String {
+        market.to_string()
+    }
+}
+
+/// Fills a spec's missing `symbol` / `timeframe` with its first market's, and drops the
+/// market lists a face's flag replaces (`--symbol ETHUSDT` sweeps ETHUSDT, not `symbols`).
+/// Whether it changed the fields.
+fn settle_markets(fields: &mut Map<String, Value>, overrides: &Map<String, Value>) -> bool {
+    let mut changed = false;
+    let first_market = fields
+        .get("markets")
+        .and_then(|m| m.get(0))
+        .and_then(Value::as_str)
+        .and_then(|m| m.parse::<MarketId>().ok());
+    for (field, list) in [("symbol", "symbols"), ("timeframe", "timeframes")] {
+        if !fields.contains_key(field) {
+            let first = fields.get(list).and_then(|l| l.get(0)).cloned().or_else(|| {
+                first_market.as_ref().map(|m| match field {
+                    "symbol" => Value::from(m.symbol.as_str()),
+                    _ => Value::from(m.timeframe.as_str()),
+                })
+            });
+            if let Some(first) = first {
+                fields.insert(field.to_owned(), first);
+                changed = true;
+            }
+        }
+        if overrides.contains_key(field) {
+            changed |= fields.remove(list).is_some();
+            changed |= fields.remove("markets").is_some();
+        }
+    }
+    changed
+}
+
 impl SweepSpec {
     pub fn from_yaml(text: &str) -> Result<Self> {
         Self::from_yaml_with(text, &Map::new())
@@ -130,25 +216,99 @@ impl SweepSpec {
     /// without `symbol` is whole with `--symbol`.
     pub fn from_yaml_with(text: &str, overrides: &Map<String, Value>) -> Result<Self> {
         let bad = |e: &dyn std::fmt::Display| Error::Search(format!("sweep spec: {e}"));
-        let spec: Self = if overrides.is_empty() {
+        let mut fields: Value = serde_yaml_ng::from_str(text).map_err(|e| bad(&e))?;
+        if fields.is_null() {
+            fields = Value::Object(Map::new());
+        }
+        let Value::Object(map) = &mut fields else {
+            return Err(Error::Search("sweep spec: expected a mapping of fields".into()));
+        };
+        map.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let settled = settle_markets(map, overrides);
+        let spec: Self = if overrides.is_empty() && !settled {
             // Read directly, so an error keeps its line and column.
             serde_yaml_ng::from_str(text).map_err(|e| bad(&e))?
         } else {
-            let mut fields: Value = serde_yaml_ng::from_str(text).map_err(|e| bad(&e))?;
-            if fields.is_null() {
-                fields = Value::Object(Map::new());
-            }
-            let Value::Object(map) = &mut fields else {
-                return Err(Error::Search("sweep spec: expected a mapping of fields".into()));
-            };
-            map.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
             serde_json::from_value(fields).map_err(|e| bad(&e))?
         };
+        spec.markets()?;
         Ok(spec)
     }
 
-    /// The sweep's configs, generated lazily in a fixed order.
+    /// The markets the sweep runs on, in order: `markets`, or `symbols` x `timeframes`
+    /// (symbol-major), or the one market of `symbol` and `timeframe`.
+    pub fn markets(&self) -> Result<Vec<MarketId>> {
+        let markets = if self.markets.is_empty() {
+            let symbols = if self.symbols.is_empty() {
+                std::slice::from_ref(&self.symbol)
+            } else {
+                &self.symbols
+            };
+            let timeframes = if self.timeframes.is_empty() {
+                std::slice::from_ref(&self.timeframe)
+            } else {
+                &self.timeframes
+            };
+            symbols
+                .iter()
+                .flat_map(|symbol| {
+                    timeframes.iter().map(|&timeframe| MarketId {
+                        symbol: symbol.clone(),
+                        timeframe,
+                    })
+                })
+                .collect()
+        } else {
+            if !self.symbols.is_empty() || !self.timeframes.is_empty() {
+                return Err(Error::Search(
+                    "sweep spec: give `markets` or `symbols` / `timeframes`, not both".into(),
+                ));
+            }
+            self.markets.clone()
+        };
+        let first = &markets[0];
+        if first.symbol != self.symbol || first.timeframe != self.timeframe {
+            return Err(Error::Search(format!(
+                "sweep spec: `symbol: {}` / `timeframe: {}` is not the first market of the list ({first}); \
+                 leave them out or put that market first",
+                self.symbol, self.timeframe
+            )));
+        }
+        for (i, market) in markets.iter().enumerate() {
+            if markets[..i].contains(market) {
+                return Err(Error::Search(format!("sweep spec: market {market} is listed twice")));
+            }
+        }
+        Ok(markets)
+    }
+
+    /// This sweep on one of its markets only.
+    pub fn for_market(&self, market: &MarketId) -> SweepSpec {
+        SweepSpec {
+            symbol: market.symbol.clone(),
+            timeframe: market.timeframe,
+            symbols: Vec::new(),
+            timeframes: Vec::new(),
+            markets: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The sweep's configs, generated lazily in a fixed order: every config of the first
+    /// market, then the same configs on the next one (random search draws the same points
+    /// on each market, so a config can be compared across them).
     pub fn configs(&self) -> Result<Configs> {
+        let mut markets = Vec::new();
+        for market in self.markets()?.iter().rev() {
+            let spec = self.for_market(market);
+            let parts = spec.market_parts()?;
+            markets.push((spec, parts));
+        }
+        Ok(Configs { markets, current: 0 })
+    }
+
+    /// The generators of a one-market spec, one per strategy.
+    fn market_parts(&self) -> Result<Vec<(Space, Cursor)>> {
         // Every face asks for the configs (or their count) first: a bad cost is refused
         // before anything runs.
         crate::config::check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
@@ -197,35 +357,33 @@ impl SweepSpec {
             };
             parts.push((space, cursor));
         }
-        Ok(Configs {
-            spec: self.clone(),
-            parts,
-            current: 0,
-        })
+        Ok(parts)
     }
 
-    /// Combinations before constraints: the product of the axis sizes for a grid,
-    /// `n_samples` per strategy for random search.
+    /// Combinations before constraints, over all markets: the product of the axis sizes
+    /// for a grid, `n_samples` per strategy for random search.
     pub fn size_before_constraints(&self) -> Result<u128> {
         self.total(|space| Ok(space.size()))
     }
 
-    /// Configs the sweep runs: for a grid, the combinations its constraints allow, counted
-    /// arithmetically (no combination is visited); `n_samples` per strategy for random search.
+    /// Configs the sweep runs, over all markets: for a grid, the combinations its
+    /// constraints allow, counted arithmetically (no combination is visited); `n_samples`
+    /// per strategy for random search.
     pub fn size(&self) -> Result<u128> {
         self.total(Space::allowed_count)
     }
 
     fn total(&self, grid_size: impl Fn(&Space) -> Result<u128>) -> Result<u128> {
-        let configs = self.configs()?;
-        configs
-            .parts
+        let markets = self.markets()?.len() as u128;
+        let per_market: u128 = self
+            .market_parts()?
             .iter()
             .map(|(space, _)| match self.search {
                 SearchType::Grid => grid_size(space),
                 SearchType::Random => Ok(u128::from(self.n_samples)),
             })
-            .sum()
+            .sum::<Result<u128>>()?;
+        Ok(per_market * markets)
     }
 
     /// One config of this sweep: `strategy` with `params` over the spec's market and costs.
@@ -263,6 +421,9 @@ pub fn generate_configs(
     SweepSpec {
         symbol: symbol.to_owned(),
         timeframe,
+        symbols: Vec::new(),
+        timeframes: Vec::new(),
+        markets: Vec::new(),
         start,
         end,
         strategies: strategies.iter().map(|s| (*s).to_owned()).collect(),
@@ -629,8 +790,9 @@ enum Cursor {
 
 /// The configs of a sweep, one at a time: memory does not grow with the sweep's size.
 pub struct Configs {
-    spec: SweepSpec,
-    parts: Vec<(Space, Cursor)>,
+    /// Each market's one-market spec and generators, the current one last.
+    markets: Vec<(SweepSpec, Vec<(Space, Cursor)>)>,
+    /// The current market's generator running.
     current: usize,
 }
 
@@ -644,7 +806,22 @@ const MAX_REDRAWS: u32 = 10_000;
 impl Configs {
     /// The next config, `Err` once if random search cannot satisfy the constraints.
     fn next_config(&mut self) -> Option<Result<BacktestConfig>> {
-        while let Some((space, cursor)) = self.parts.get_mut(self.current) {
+        loop {
+            let (spec, parts) = self.markets.last_mut()?;
+            if let Some(config) = Self::next_of_market(spec, parts, &mut self.current) {
+                return Some(config);
+            }
+            self.markets.pop();
+            self.current = 0;
+        }
+    }
+
+    fn next_of_market(
+        spec: &SweepSpec,
+        parts: &mut [(Space, Cursor)],
+        current: &mut usize,
+    ) -> Option<Result<BacktestConfig>> {
+        while let Some((space, cursor)) = parts.get_mut(*current) {
             match cursor {
                 Cursor::Grid(digits, done) => {
                     while !*done {
@@ -652,7 +829,7 @@ impl Configs {
                         let allowed = space.allowed(&values);
                         *done = !advance(digits, &space.axes);
                         if allowed {
-                            return Some(space.config(&self.spec, values));
+                            return Some(space.config(spec, values));
                         }
                     }
                 }
@@ -662,7 +839,7 @@ impl Configs {
                         for _ in 0..MAX_REDRAWS {
                             let values = space.draw(rng);
                             if space.allowed(&values) {
-                                return Some(space.config(&self.spec, values));
+                                return Some(space.config(spec, values));
                             }
                         }
                         *left = 0;
@@ -674,7 +851,7 @@ impl Configs {
                     }
                 }
             }
-            self.current += 1;
+            *current += 1;
         }
         None
     }
@@ -708,6 +885,9 @@ mod tests {
         SweepSpec {
             symbol: "BTCUSDT".into(),
             timeframe: Timeframe::M15,
+            symbols: Vec::new(),
+            timeframes: Vec::new(),
+            markets: Vec::new(),
             start: Timestamp::parse("2025-01-01").unwrap(),
             end: Timestamp::parse("2025-02-01").unwrap(),
             strategies: vec!["sma".into()],
@@ -901,5 +1081,95 @@ mod spec_rules {
             assert!(err.starts_with(&format!("config field `{field}`")), "{err}");
             assert!(spec.configs().is_err());
         }
+    }
+
+    const ACROSS: &str = "start: 2025-01-01, end: 2025-02-01, strategies: [sma], \
+        param_grids: {sma: {fast_period: [5, 10], slow_period: [20, 30]}}, search: grid";
+
+    fn collect(spec: &SweepSpec) -> Vec<BacktestConfig> {
+        spec.configs().unwrap().map(Result::unwrap).collect()
+    }
+
+    fn markets_of(spec: &SweepSpec) -> Vec<String> {
+        spec.markets().unwrap().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_sweep_across_markets_runs_the_same_configs_on_each_market_in_turn() {
+        let spec = SweepSpec::from_yaml(&format!(
+            "{{symbols: [BTCUSDT, ETHUSDT], timeframes: [1h, 4h], {ACROSS}}}"
+        ))
+        .unwrap();
+        assert_eq!((spec.symbol.as_str(), spec.timeframe), ("BTCUSDT", Timeframe::H1));
+        assert_eq!(
+            markets_of(&spec),
+            ["BTCUSDT@1h", "BTCUSDT@4h", "ETHUSDT@1h", "ETHUSDT@4h"]
+        );
+        assert_eq!(spec.size().unwrap(), 16);
+        assert_eq!(spec.size_before_constraints().unwrap(), 16);
+        let configs = collect(&spec);
+        assert_eq!(configs.len(), 16);
+        let one = collect(&spec.for_market(&"BTCUSDT@1h".parse().unwrap()));
+        for (i, chunk) in configs.chunks(4).enumerate() {
+            let market = &spec.markets().unwrap()[i];
+            for (config, alone) in chunk.iter().zip(&one) {
+                assert_eq!((&config.symbol, config.timeframe), (&market.symbol, market.timeframe));
+                assert_eq!(config.params, alone.params);
+            }
+        }
+        // A random search draws the same points on every market.
+        let random = SweepSpec::from_yaml(
+            "{markets: [BTCUSDT@1h, DOGEUSDT@15m], start: 2025-01-01, end: 2025-02-01, strategies: [sma], \
+             search: random, n_samples: 5, seed: 3, param_grids: {sma: {fast_period: {type: int, min: 2, max: 50}, \
+             slow_period: {type: int, min: 60, max: 200}}}}",
+        )
+        .unwrap();
+        let drawn = collect(&random);
+        assert_eq!(drawn.len(), 10);
+        assert_eq!(drawn[0].timeframe, Timeframe::H1);
+        assert_eq!(drawn[5].symbol, "DOGEUSDT");
+        for (a, b) in drawn[..5].iter().zip(&drawn[5..]) {
+            assert_eq!(a.params, b.params);
+        }
+        // Written out and read back, a spec is the same sweep.
+        let written = serde_yaml_ng::to_string(&random).unwrap();
+        assert_eq!(SweepSpec::from_yaml(&written).unwrap(), random);
+    }
+
+    #[test]
+    fn a_market_list_that_cannot_be_meant_is_refused_by_name() {
+        for (fields, expected) in [
+            (
+                "markets: [BTCUSDT@1h], symbols: [ETHUSDT]",
+                "give `markets` or `symbols`",
+            ),
+            ("markets: [BTCUSDT@1h, BTCUSDT@1h]", "BTCUSDT@1h is listed twice"),
+            ("symbols: [BTCUSDT, BTCUSDT], timeframe: 1h", "listed twice"),
+            ("markets: [BTCUSDT]", "write SYMBOL@TIMEFRAME"),
+            ("markets: [BTCUSDT@2d]", "2d"),
+            ("markets: ['@1h']", "the symbol is empty"),
+            (
+                "symbol: SOLUSDT, symbols: [BTCUSDT, ETHUSDT], timeframe: 1h",
+                "not the first market",
+            ),
+        ] {
+            let err = SweepSpec::from_yaml(&format!("{{{fields}, {ACROSS}}}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{fields}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_flag_naming_one_market_replaces_the_list_it_names() {
+        let text = format!("{{symbols: [BTCUSDT, ETHUSDT], timeframes: [1h, 4h], {ACROSS}}}");
+        let mut flags = Map::new();
+        flags.insert("symbol".into(), "SOLUSDT".into());
+        let spec = SweepSpec::from_yaml_with(&text, &flags).unwrap();
+        assert_eq!(markets_of(&spec), ["SOLUSDT@1h", "SOLUSDT@4h"]);
+        flags.clear();
+        flags.insert("timeframe".into(), "1d".into());
+        let spec = SweepSpec::from_yaml_with(&text, &flags).unwrap();
+        assert_eq!(markets_of(&spec), ["BTCUSDT@1d", "ETHUSDT@1d"]);
     }
 }

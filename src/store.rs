@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::across_markets::{self, ConfigAcrossMarkets, MarketFigure};
 use crate::canonical::to_canonical_json;
 use crate::config::BacktestConfig;
 use crate::engine::{BacktestResult, EquityPoint};
@@ -1023,6 +1024,77 @@ impl<D: Sql> Store<D> {
             )
             .map_err(driver)?;
         Ok(rows.iter().filter_map(|r| r[0].real()).collect())
+    }
+
+    /// The configs of `filter`'s experiments across the markets each ran on, ranked by
+    /// `metric` (see [`across_markets::rank`]).
+    pub fn across_markets(
+        &mut self,
+        filter: &Filter,
+        metric: Metric,
+        min_markets: Option<usize>,
+    ) -> Result<Vec<ConfigAcrossMarkets>> {
+        let since_report = |column: &str| {
+            if self.version >= REPORT_VERSION {
+                column.to_owned()
+            } else {
+                "NULL".to_owned()
+            }
+        };
+        let definition = if self.version >= DEFINITIONS_VERSION {
+            "definition"
+        } else {
+            "NULL"
+        };
+        let value = if metric.is_report() {
+            since_report(metric.name())
+        } else {
+            metric.name().to_owned()
+        };
+        let (clause, params) = filter.clause()?;
+        let sql = format!(
+            "SELECT strategy, {definition}, params, {}, initial_capital, fee_bps, slippage_bps, allow_short, \
+             start_time, end_time, symbol, timeframe, config_hash, {value}, total_return, {} \
+             FROM experiments {clause} ORDER BY id",
+            since_report("orders"),
+            since_report("buy_hold_return"),
+        );
+        let rows = self.db.query(&sql, &params).map_err(driver)?;
+        let object = |v: &SqlValue| -> Map<String, Value> {
+            v.text().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+        };
+        let text = |v: &SqlValue| v.text().unwrap_or_default().to_owned();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                // Everything but the market (columns 10 and 11) makes the config.
+                let key: Vec<String> = r[..10]
+                    .iter()
+                    .map(|v| match v {
+                        SqlValue::Null => "null".to_owned(),
+                        SqlValue::Int(i) => i.to_string(),
+                        SqlValue::Real(f) => format!("{f:?}"),
+                        SqlValue::Text(t) => t.clone(),
+                        SqlValue::Blob(_) => String::new(),
+                    })
+                    .collect();
+                across_markets::Row {
+                    key: key.join("\u{1f}"),
+                    strategy: text(&r[0]),
+                    params: object(&r[2]),
+                    orders: object(&r[3]),
+                    figure: MarketFigure {
+                        symbol: text(&r[10]),
+                        timeframe: text(&r[11]),
+                        config_hash: text(&r[12]),
+                        value: r[13].real(),
+                        total_return: r[14].real().unwrap_or(f64::NAN),
+                        buy_hold_return: r[15].real(),
+                    },
+                }
+            })
+            .collect();
+        Ok(across_markets::rank(rows, metric, min_markets))
     }
 
     /// The latest errors first.

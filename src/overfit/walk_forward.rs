@@ -87,6 +87,11 @@ impl WalkForwardSpec {
 
     /// The windows, in order.
     pub fn windows(&self) -> Result<Vec<Window>> {
+        if self.sweep.markets()?.len() > 1 {
+            return Err(Error::Search(
+                "walk-forward spec: walks one market; drop `symbols`, `timeframes` and `markets`".into(),
+            ));
+        }
         let w = &self.walk_forward;
         let bad = |field: &str, message: String| Error::config(&format!("walk_forward.{field}"), message);
         if !(w.train_days.is_finite() && w.train_days > 0.0) {

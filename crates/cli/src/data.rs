@@ -15,6 +15,8 @@ const DATA_DIRS: [&str; 2] = ["data", "tests/data"];
 #[derive(Debug, Clone)]
 pub(crate) struct DataSource {
     pub file: Option<PathBuf>,
+    /// The folder searched instead of [`DATA_DIRS`].
+    pub dir: Option<PathBuf>,
     pub seed: u64,
 }
 
@@ -28,10 +30,18 @@ impl DataSource {
         if symbol == synthetic::SYMBOL {
             return Ok(synthetic::generate(timeframe, start, end, self.seed)?);
         }
-        match find_file(symbol, timeframe) {
+        let dirs: Vec<&Path> = match &self.dir {
+            Some(dir) => vec![dir],
+            None => DATA_DIRS.iter().map(Path::new).collect(),
+        };
+        match find_file(&dirs, symbol, timeframe) {
             Some(file) => load_file(&file, timeframe),
             None => bail!(
-                "no candles for {symbol} {timeframe}: pass --data FILE, put {symbol}-{timeframe}.csv in ./data/, or use the embedded {}",
+                "no candles for {symbol} {timeframe}: pass --data FILE, put {symbol}-{timeframe}.csv in {}, or use the embedded {}",
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
                 synthetic::SYMBOL
             ),
         }
@@ -56,13 +66,13 @@ fn read_file(path: &Path) -> Result<(Candles, Timeframe)> {
 }
 
 /// The first `{dir}/{SYMBOL}-{tf}*.csv` for the timeframe or one that resamples to it.
-fn find_file(symbol: &str, timeframe: Timeframe) -> Option<PathBuf> {
+fn find_file(dirs: &[&Path], symbol: &str, timeframe: Timeframe) -> Option<PathBuf> {
     let candidates = Timeframe::ALL
         .into_iter()
         .rev()
         .filter(|tf| tf.millis() <= timeframe.millis() && timeframe.millis() % tf.millis() == 0);
     for tf in candidates {
-        for dir in DATA_DIRS {
+        for dir in dirs {
             let prefix = format!("{symbol}-{tf}");
             let Ok(entries) = std::fs::read_dir(dir) else { continue };
             let mut names: Vec<PathBuf> = entries

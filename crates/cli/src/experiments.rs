@@ -109,6 +109,24 @@ enum ExperimentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Configs across the markets they ran on (a sweep with `symbols:` / `markets:`),
+    /// ranked by their worst market's figure, then the median; with the markets where
+    /// they beat buy and hold.
+    Markets {
+        /// The metric ranked by.
+        #[arg(long, default_value = "sharpe_ratio")]
+        by: String,
+        /// Rank configs that ran on at least this many markets (default: as many as any
+        /// config ran on).
+        #[arg(allow_negative_numbers = true, long)]
+        min_markets: Option<usize>,
+        #[arg(allow_negative_numbers = true, long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// The configs that failed, latest first.
     Errors {
         #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
@@ -290,6 +308,31 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 }
             }
         }
+        ExperimentsCommand::Markets {
+            by,
+            min_markets,
+            limit,
+            filter,
+            json,
+        } => {
+            let metric: Metric = by.parse()?;
+            let mut ranked = store.across_markets(&filter.filter()?, metric, min_markets)?;
+            let total = ranked.len();
+            ranked.truncate(limit);
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&ranked)?)?;
+            } else if ranked.is_empty() {
+                writeln!(out, "no experiments")?;
+            } else {
+                writeln!(out, "{}", across_markets_table(&ranked, metric))?;
+                writeln!(
+                    out,
+                    "{}-{} of {total} configs, by their worst {metric} across markets",
+                    1,
+                    ranked.len()
+                )?;
+            }
+        }
         ExperimentsCommand::Errors { limit, json } => {
             let rows = store.errors(limit)?;
             if json {
@@ -320,6 +363,56 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One row per config: its worst and median figure, the markets beating buy and hold,
+/// and its figure on each market (a column per market, in the order first stored).
+fn across_markets_table(ranked: &[btlab::across_markets::ConfigAcrossMarkets], metric: Metric) -> comfy_table::Table {
+    let mut markets: Vec<(String, String)> = Vec::new();
+    for config in ranked {
+        for m in &config.markets {
+            let market = (m.symbol.clone(), m.timeframe.clone());
+            if !markets.contains(&market) {
+                markets.push(market);
+            }
+        }
+    }
+    let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| metric.show(v));
+    let mut table = output::table();
+    let mut header = vec![
+        "#".to_owned(),
+        "strategy".into(),
+        "params".into(),
+        "worst".into(),
+        "median".into(),
+        "beat B&H".into(),
+    ];
+    header.extend(markets.iter().map(|(s, tf)| format!("{s} {tf}")));
+    table.set_header(header);
+    for (rank, config) in ranked.iter().enumerate() {
+        let mut params = serde_json::Value::Object(config.params.clone()).to_string();
+        if !config.orders.is_empty() {
+            params.push(' ');
+            params.push_str(&serde_json::Value::Object(config.orders.clone()).to_string());
+        }
+        let mut row = vec![
+            (rank + 1).to_string(),
+            config.strategy.clone(),
+            params,
+            show(config.worst),
+            show(config.median),
+            format!("{}/{}", config.beat_buy_hold, config.markets.len()),
+        ];
+        row.extend(markets.iter().map(|(symbol, timeframe)| {
+            config
+                .markets
+                .iter()
+                .find(|m| &m.symbol == symbol && &m.timeframe == timeframe)
+                .map_or_else(String::new, |m| show(m.value))
+        }));
+        table.add_row(row);
+    }
+    table
 }
 
 /// The rows read; each unreadable one is named on stderr, and the rest go on.

@@ -82,6 +82,9 @@ struct DataArgs {
     /// Candle file (Binance kline CSV, klines JSON or headed CSV); default: ./data or the embedded DEMO-BTC.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Folder searched for `{SYMBOL}-{timeframe}*.csv` (default: ./data, then ./tests/data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Seed of the embedded DEMO-BTC market.
     #[arg(allow_negative_numbers = true, long, default_value_t = synthetic::DEFAULT_SEED)]
     demo_seed: u64,
@@ -91,6 +94,7 @@ impl DataArgs {
     fn source(&self) -> DataSource {
         DataSource {
             file: self.data.clone(),
+            dir: self.data_dir.clone(),
             seed: self.demo_seed,
         }
     }

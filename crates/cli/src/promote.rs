@@ -32,7 +32,7 @@ pub(crate) struct PromoteArgs {
 #[derive(Subcommand)]
 enum PromoteCommand {
     /// Promote an experiment (the seed's `promote promote ID NAME`).
-    Promote(PromoteRun),
+    Promote(Box<PromoteRun>),
     /// The profiles, with their current versions.
     List {
         #[arg(long, default_value = DEFAULT_PROFILES)]
@@ -120,7 +120,7 @@ fn read_bundle(path: &Path) -> Result<Bundle> {
 
 pub(crate) fn run_promote(args: PromoteArgs) -> Result<()> {
     match args.command {
-        Some(PromoteCommand::Promote(run)) => promote(run),
+        Some(PromoteCommand::Promote(run)) => promote(*run),
         None => promote(args.promote),
         Some(PromoteCommand::List { profiles }) => list(&profiles),
         Some(PromoteCommand::Show { name, profiles }) => show(&name, &profiles),

@@ -11,7 +11,7 @@ use btlab::plan::ChunkOutcome;
 use btlab::search::{SweepSpec, parse_grids};
 use btlab::store::Sql as _;
 use btlab::{Market, Timeframe, Timestamp, synthetic};
-use btlab_cli::runner::{Executor, Options, Remote, run_chunks};
+use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -71,6 +71,31 @@ pub(crate) struct SweepArgs {
     /// concurrent requests; results are stored exactly as local runs.
     #[arg(long)]
     remote: Option<String>,
+}
+
+/// Each market's one-market spec with its candles, loaded before anything runs so a missing
+/// file stops the sweep before its first config.
+fn load_markets(spec: &SweepSpec, data: &DataArgs) -> Result<Vec<(SweepSpec, Market)>> {
+    let markets = spec.markets()?;
+    if markets.len() > 1 && data.data.is_some() {
+        bail!(
+            "--data names one candle file; a sweep over {} markets finds each market's file in --data-dir",
+            markets.len()
+        );
+    }
+    let source = data.source();
+    markets
+        .iter()
+        .map(|id| {
+            let one = spec.for_market(id);
+            let series = source
+                .load(&one.symbol, one.timeframe, one.start.0, one.end.0)
+                .with_context(|| format!("market {id}"))?;
+            let market = Market::for_range(&series, one.timeframe, one.start.0, one.end.0)
+                .with_context(|| format!("market {id}"))?;
+            Ok((one, market))
+        })
+        .collect()
 }
 
 /// Sweeps above this many configs defer the store's metric indexes to their end.
@@ -141,7 +166,16 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
     let before = spec.size_before_constraints()?;
     let after = spec.size()? as u64;
     if args.dry_run {
-        say!("{before} combinations, {after} after constraints");
+        let markets = spec.markets()?;
+        let on = match markets.as_slice() {
+            [_] => String::new(),
+            many => format!(
+                " over {} markets ({})",
+                many.len(),
+                many.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        say!("{before} combinations, {after} after constraints{on}");
         for config in spec.configs()?.take(10) {
             say!("{}", serde_json::to_string(&config?)?);
         }
@@ -150,11 +184,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
     if after == 0 {
         bail!("the sweep has no config to run ({before} combinations, none passes the constraints)");
     }
-    let series = args
-        .data
-        .source()
-        .load(&spec.symbol, spec.timeframe, spec.start.0, spec.end.0)?;
-    let market = Market::for_range(&series, spec.timeframe, spec.start.0, spec.end.0)?;
+    let markets = load_markets(&spec, &args.data)?;
     let mut store = open_store(&args.db)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -184,38 +214,57 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
             .execute_batch(BULK_PRAGMAS)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.db.display()))?;
     }
-    let keep_returns = if args.keep_returns {
-        anyhow::ensure!(args.remote.is_none(), "--keep-returns runs locally: drop --remote");
-        let spec_json = btlab::to_canonical_json(&serde_json::to_value(&spec)?);
-        Some(store.open_sweep(&spec_json, market.fingerprint(), btlab_cli::runner::now_ms())?)
-    } else {
-        None
-    };
+    anyhow::ensure!(
+        !(args.keep_returns && args.remote.is_some()),
+        "--keep-returns runs locally: drop --remote"
+    );
     let remote = args.remote.as_deref().map(Remote::new);
     let executor = match &remote {
         Some(remote) => Executor::Remote(remote),
         None => Executor::Local(&pool),
     };
-    let outcome = run_chunks(
-        &market,
-        spec.configs()?,
-        &mut store,
-        &executor,
-        &Options {
-            chunk_size: args.chunk,
-            stop: &stop,
-            stop_on_error: args.stop_on_error,
-            keep_returns,
-        },
-        |o| {
-            let c = o.counts;
-            bar.set_position(c.taken() as u64);
-            bar.set_message(format!(
-                "{} new, {} already stored, {} failed",
-                c.stored, c.already_stored, c.failed
-            ));
-        },
-    )?;
+    // One market at a time: its candles and indicators are made once for all its configs.
+    let mut outcome = Outcome::default();
+    let mut kept_sweeps = Vec::new();
+    let mut done_before = 0;
+    for (one, market) in &markets {
+        let keep_returns = if args.keep_returns {
+            let spec_json = btlab::to_canonical_json(&serde_json::to_value(one)?);
+            let sweep_id = store.open_sweep(&spec_json, market.fingerprint(), btlab_cli::runner::now_ms())?;
+            kept_sweeps.push((sweep_id, format!("{}@{}", one.symbol, one.timeframe)));
+            Some(sweep_id)
+        } else {
+            None
+        };
+        let of_market = run_chunks(
+            market,
+            one.configs()?,
+            &mut store,
+            &executor,
+            &Options {
+                chunk_size: args.chunk,
+                stop: &stop,
+                stop_on_error: args.stop_on_error,
+                keep_returns,
+            },
+            |o| {
+                let mut c = outcome.counts;
+                c += o.counts;
+                bar.set_position((done_before + o.counts.taken()) as u64);
+                bar.set_message(format!(
+                    "{} new, {} already stored, {} failed",
+                    c.stored, c.already_stored, c.failed
+                ));
+            },
+        )?;
+        done_before += of_market.counts.taken();
+        outcome.counts += of_market.counts;
+        outcome.interrupted = of_market.interrupted;
+        outcome.stopped_by = of_market.stopped_by;
+        if outcome.interrupted || outcome.stopped_by.is_some() {
+            break;
+        }
+    }
     if bulk {
         bar.set_message("building the indexes");
         store.build_indexes()?;
@@ -244,8 +293,10 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
     if stored == 0 && failed == 0 && skipped > 0 {
         say!("nothing new: every config of this sweep is already stored");
     }
-    if let Some(sweep_id) = keep_returns {
-        say!("sweep {sweep_id}: daily returns kept (`btlab experiments pbo --sweep {sweep_id}`)");
+    let several = kept_sweeps.len() > 1;
+    for (sweep_id, market) in kept_sweeps {
+        let of = if several { format!(" ({market})") } else { String::new() };
+        say!("sweep {sweep_id}{of}: daily returns kept (`btlab experiments pbo --sweep {sweep_id}`)");
     }
     if failed > 0 && stored == 0 && skipped == 0 {
         bail!(

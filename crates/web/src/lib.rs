@@ -546,6 +546,14 @@ impl Sweep {
     #[wasm_bindgen(constructor)]
     pub fn new(spec: JsValue) -> Result<Sweep, Error> {
         let spec: SweepSpec = from_js(spec)?;
+        // The page runs a sweep on the dataset it holds: one market per `Sweep`.
+        let markets = spec.markets().map_err(into_error)?;
+        if markets.len() > 1 {
+            return Err(into_error(format!(
+                "a sweep in the page runs on one dataset; this spec names {} markets (make one Sweep per market)",
+                markets.len()
+            )));
+        }
         let before = spec.size_before_constraints().map_err(into_error)? as f64;
         let after = spec.size().map_err(into_error)? as f64;
         Ok(Sweep {
