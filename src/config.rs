@@ -180,6 +180,9 @@ impl BacktestConfig {
         check_costs(self.initial_capital, self.fee_bps, self.slippage_bps)?;
         let strategy = strategy::resolve(&self.strategy, self.definition.as_deref())?;
         let (params, normal) = strategy::validate_params(strategy, &self.params)?;
+        strategy
+            .check_timeframe(self.timeframe)
+            .map_err(|message| Error::config("timeframe", message))?;
         let (orders, rules) = self.orders.check()?;
         Ok(ValidConfig {
             config: BacktestConfig {

@@ -156,7 +156,7 @@ impl Market {
     /// `candles` must already be of `timeframe` and cut to the config range.
     pub fn new(candles: Candles, timeframe: Timeframe) -> Self {
         let fingerprint = candles.fingerprint();
-        let indicators = Indicators::of_candles(&candles);
+        let indicators = Indicators::of_candles(&candles, timeframe);
         let close_index = CloseIndex::new(&candles.close, &candles.open_time);
         let market = MarketReturns::new(&candles.open, &candles.close);
         Self {

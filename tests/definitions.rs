@@ -156,10 +156,16 @@ fn every_example_definition_runs_and_trades_by_its_own_rules() {
             entry: "hour >= 12 and hour < 20 and weekday < 5 and close < vwap(96) * (1 - 1 / 100)",
             exit: "close > vwap(96)",
         },
+        Check {
+            file: "htf_trend.yaml",
+            params: json!({"fast": 12, "slow": 48, "trend": 20}),
+            entry: "crossover(ema(close, 12), ema(close, 48)) and close@4h > ema(close@4h, 20)",
+            exit: "crossunder(ema(close, 12), ema(close, 48)) or not (close@4h > ema(close@4h, 20))",
+        },
     ];
     let candles = Candles { ..all.clone() };
     let market = btlab::Market::for_range(&candles, btlab::Timeframe::M15, candles.open_time[0], i64::MAX).unwrap();
-    let indicators = Indicators::of_candles(market.candles());
+    let indicators = Indicators::of_candles(market.candles(), btlab::Timeframe::M15);
     for check in &checks {
         let defined = definition(check.file);
         let name = defined.definition().name.clone();
@@ -198,4 +204,16 @@ fn every_example_definition_runs_and_trades_by_its_own_rules() {
         }
         assert!(entries >= 3, "{}: only {entries} entries in a year", check.file);
     }
+}
+
+#[test]
+fn a_definition_reading_a_higher_timeframe_refuses_candles_it_cannot_be_made_from() {
+    let defined = definition("htf_trend.yaml");
+    let params = json!({"fast": 12, "slow": 48, "trend": 20});
+    let mut config = config("htf_trend", Some(defined.hash()), &params, false);
+    config.timeframe = btlab::Timeframe::D1;
+    let error = config.validate().unwrap_err().to_string();
+    assert!(error.contains("timeframe") && error.contains("`@4h`"), "{error}");
+    config.timeframe = btlab::Timeframe::H4;
+    assert!(config.validate().is_ok());
 }

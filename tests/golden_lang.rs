@@ -28,7 +28,7 @@ fn every_indicator_matches_talib_on_real_candles() {
         close: all.close[..rows].to_vec(),
         volume: all.volume[..rows].to_vec(),
     };
-    let indicators = Indicators::of_candles(&candles);
+    let indicators = Indicators::of_candles(&candles, btlab::Timeframe::M15);
     let series = fixture["series"].as_object().unwrap();
     let mut failures = Vec::new();
     for (expression, expected) in series {

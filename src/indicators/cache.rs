@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Macd, Series, macd, rsi};
+use crate::timeframe::Timeframe;
 
 /// One indicator series a strategy reads, named so that a sweep can compute them up front.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +74,11 @@ pub struct CandleColumns {
 pub struct Indicators {
     close: Arc<[f64]>,
     candles: CandleColumns,
+    timeframe: Timeframe,
+    /// The same market at larger timeframes (`close@4h`), resampled when first read.
+    higher: Memo<Timeframe, Indicators>,
+    /// For each candle of one timeframe, the last closed candle of a larger one.
+    closed: Memo<(Timeframe, Timeframe), Vec<u32>>,
     columns: Memo<ColumnKey, Column>,
     sma: Memo<usize, Series>,
     rsi: Memo<usize, Vec<f64>>,
@@ -96,8 +102,10 @@ impl Indicators {
         Self::with_budget(close, DEFAULT_CACHE_BYTES)
     }
 
-    pub fn of_candles(candles: &crate::Candles) -> Self {
+    /// The indicators of candles of `timeframe`.
+    pub fn of_candles(candles: &crate::Candles, timeframe: Timeframe) -> Self {
         let mut indicators = Self::new(candles.close.clone());
+        indicators.timeframe = timeframe;
         indicators.candles = CandleColumns {
             open_time: candles.open_time.clone(),
             open: candles.open.clone(),
@@ -112,6 +120,7 @@ impl Indicators {
     /// its own series; at least four of each).
     pub fn with_budget(close: Vec<f64>, bytes: usize) -> Self {
         let n = close.len().max(1);
+        // A close series alone is taken as one candle a minute.
         let candles = CandleColumns {
             open_time: (0..close.len() as i64).map(|i| i * 60_000).collect(),
             open: close.clone(),
@@ -122,6 +131,9 @@ impl Indicators {
         Self {
             close: close.into(),
             candles,
+            timeframe: Timeframe::M1,
+            higher: Memo::with_capacity(Timeframe::ALL.len()),
+            closed: Memo::with_capacity(Timeframe::ALL.len() * Timeframe::ALL.len()),
             columns: Memo::with_capacity(bytes / (n * 12)),
             // An SMA keeps f32 values (and a few totals); MACD two lines of f64 and f32
             // values and an f64 histogram.
@@ -143,6 +155,53 @@ impl Indicators {
 
     pub fn candles(&self) -> &CandleColumns {
         &self.candles
+    }
+
+    pub fn timeframe(&self) -> Timeframe {
+        self.timeframe
+    }
+
+    /// The market at `timeframe`, a multiple of its own, resampled from its own candles (as
+    /// [`crate::Candles::resample`] does) and computed once. Its last candle may still be
+    /// forming; [`Self::closed_index`] never reads one before it has closed.
+    pub fn at_timeframe(&self, timeframe: Timeframe) -> Arc<Indicators> {
+        self.higher.get(timeframe, || {
+            let own = crate::Candles {
+                open_time: self.candles.open_time.clone(),
+                open: self.candles.open.clone(),
+                high: self.candles.high.clone(),
+                low: self.candles.low.clone(),
+                close: self.close.to_vec(),
+                volume: self.candles.volume.clone(),
+            };
+            let resampled = own
+                .resample(self.timeframe, timeframe)
+                .expect("configs are validated to read only multiples of their timeframe");
+            Indicators::of_candles(&resampled, timeframe)
+        })
+    }
+
+    /// For each candle at `to` (this market's timeframe or a larger one), the index of the
+    /// last candle at `from` (`to` or larger) that has closed when it closes, `u32::MAX`
+    /// before the first: a `from` candle opening at T is closed at a `to` candle opening at
+    /// t when T + from <= t + to.
+    pub fn closed_index(&self, from: Timeframe, to: Timeframe) -> Arc<Vec<u32>> {
+        self.closed.get((from, to), || {
+            let at = |tf: Timeframe| (tf != self.timeframe).then(|| self.at_timeframe(tf));
+            let (source, target) = (at(from), at(to));
+            let source_times = &source.as_deref().unwrap_or(self).candles.open_time;
+            let target_times = &target.as_deref().unwrap_or(self).candles.open_time;
+            let mut closed = 0;
+            target_times
+                .iter()
+                .map(|&t| {
+                    while closed < source_times.len() && source_times[closed] + from.millis() <= t + to.millis() {
+                        closed += 1;
+                    }
+                    closed.checked_sub(1).map_or(u32::MAX, |i| i as u32)
+                })
+                .collect()
+        })
     }
 
     /// A defined strategy's series named `key` (all outputs of one call), computed once

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::functions::{self, ArgKind, Function, Indicator};
 use super::syntax::{BinaryOp, Expr, Node, Span, UnaryOp};
 use super::{ParamDecl, ParamType};
+use crate::timeframe::Timeframe;
 
 pub(super) type Id = usize;
 
@@ -67,13 +68,34 @@ impl std::fmt::Debug for Callee {
     }
 }
 
+/// The candles an op's values are at: one value per candle of the market's own timeframe,
+/// of a larger one (`close@4h`), or a value known before the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Frame {
+    Any,
+    Base,
+    At(Timeframe),
+}
+
+impl Frame {
+    /// Where two operands meet: the smaller timeframe, the market's own the smallest (a
+    /// config may not read a timeframe below its own).
+    fn meet(self, other: Frame) -> Frame {
+        match (self, other) {
+            (Frame::Any, f) | (f, Frame::Any) => f,
+            (Frame::Base, _) | (_, Frame::Base) => Frame::Base,
+            (Frame::At(a), Frame::At(b)) => Frame::At(a.min(b)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) enum Op {
     Number(f64),
     Bool(bool),
     /// An int or float param's value.
     Param(usize),
-    Price(Price),
+    Price(Price, Frame),
     Neg(Id),
     Not(Id),
     Binary(BinaryOp, Id, Id),
@@ -84,9 +106,35 @@ pub(super) enum Op {
         callee: Callee,
         input: Option<Id>,
         args: Vec<Arg>,
+        /// The candles an indicator without an input reads (`Any` for one with an input).
+        candles: Frame,
     },
     /// One output of a multi-output indicator.
     Field(Id, usize),
+    /// A series of a larger timeframe at each candle of a smaller one: its value as of the
+    /// last candle of its own closed by then.
+    Align(Id, Frame),
+}
+
+/// The ops whose values an op reads.
+pub(super) fn children(op: &Op) -> Vec<Id> {
+    match op {
+        Op::Number(_) | Op::Bool(_) | Op::Param(_) | Op::Price(..) => vec![],
+        Op::Neg(a) | Op::Not(a) | Op::Shift(a, _) | Op::Field(a, _) | Op::Align(a, _) => vec![*a],
+        Op::Binary(_, a, b) => vec![*a, *b],
+        Op::Apply(_, args) => args.clone(),
+        Op::Indicator { input, .. } => input.iter().copied().collect(),
+    }
+}
+
+fn children_mut(op: &mut Op) -> Vec<&mut Id> {
+    match op {
+        Op::Number(_) | Op::Bool(_) | Op::Param(_) | Op::Price(..) => vec![],
+        Op::Neg(a) | Op::Not(a) | Op::Shift(a, _) | Op::Field(a, _) | Op::Align(a, _) => vec![a],
+        Op::Binary(_, a, b) => vec![a, b],
+        Op::Apply(_, args) => args.iter_mut().collect(),
+        Op::Indicator { input, .. } => input.iter_mut().collect(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +193,9 @@ pub(super) struct Program {
     /// Whether an op's value depends on no candle (a literal, a param, arithmetic of them).
     pub(super) constant: Vec<bool>,
     pub(super) bounds: Vec<ParamBound>,
+    pub(super) frames: Vec<Frame>,
+    /// The larger timeframes the program reads, each once.
+    pub(super) timeframes: Vec<Timeframe>,
     interned: HashMap<String, Id>,
     lets: Vec<(String, Id)>,
 }
@@ -156,6 +207,8 @@ impl Program {
             types: Vec::new(),
             constant: Vec::new(),
             bounds: Vec::new(),
+            frames: Vec::new(),
+            timeframes: Vec::new(),
             interned: HashMap::new(),
             lets: Vec::new(),
         }
@@ -165,7 +218,35 @@ impl Program {
         self.lets.push((name.to_owned(), id));
     }
 
-    fn push(&mut self, op: Op, ty: Ty, constant: bool) -> Id {
+    /// Adds an op (or finds the same one), its operands of other timeframes first brought
+    /// to the one where they meet.
+    fn push(&mut self, mut op: Op, ty: Ty, constant: bool) -> Id {
+        let frame = match &op {
+            Op::Price(_, frame) | Op::Align(_, frame) => *frame,
+            Op::Indicator {
+                input: None, candles, ..
+            } => *candles,
+            // `x[n]` of a constant has no value before candle n: a series of the candles.
+            Op::Shift(a, _) => match self.frames[*a] {
+                Frame::Any => Frame::Base,
+                frame => frame,
+            },
+            op => children(op).iter().fold(Frame::Any, |f, &c| f.meet(self.frames[c])),
+        };
+        if !matches!(op, Op::Align(..)) {
+            for child in children_mut(&mut op) {
+                let from = self.frames[*child];
+                if from != frame && from != Frame::Any {
+                    let ty = self.types[*child];
+                    *child = self.push(Op::Align(*child, frame), ty, false);
+                }
+            }
+        }
+        if let Frame::At(tf) = frame
+            && !self.timeframes.contains(&tf)
+        {
+            self.timeframes.push(tf);
+        }
         let key = format!("{op:?}");
         if let Some(&id) = self.interned.get(&key) {
             return id;
@@ -173,9 +254,21 @@ impl Program {
         self.ops.push(op);
         self.types.push(ty);
         self.constant.push(constant);
+        self.frames.push(frame);
         let id = self.ops.len() - 1;
         self.interned.insert(key, id);
         id
+    }
+
+    /// A rule's column at the market's own candles.
+    pub(super) fn at_base(&mut self, id: Id) -> Id {
+        match self.frames[id] {
+            Frame::At(_) => {
+                let (ty, constant) = (self.types[id], self.constant[id]);
+                self.push(Op::Align(id, Frame::Base), ty, constant)
+            }
+            _ => id,
+        }
     }
 }
 
@@ -185,6 +278,10 @@ pub(super) struct Checker<'a> {
     pub(super) all_lets: &'a [String],
     /// The `let` being checked, to name a cycle as one.
     pub(super) defining: std::cell::Cell<Option<usize>>,
+    /// Each defined `let`'s expression, checked again inside an `@` (`trend@4h`).
+    pub(super) let_nodes: &'a [&'a Node],
+    /// The candles that names read here: the market's own, or those an enclosing `@` names.
+    pub(super) frame: std::cell::Cell<Frame>,
 }
 
 impl Checker<'_> {
@@ -284,13 +381,23 @@ impl Checker<'_> {
                 };
                 program.push(Op::Field(x, k), Ty::Number, false)
             }
+            // The innermost `@` decides: `(close@1d - close)@4h` reads 1d and 4h candles.
+            Expr::At(inner, timeframe) => {
+                let outer = self.frame.replace(Frame::At(*timeframe));
+                let id = self.expression(program, inner);
+                self.frame.set(outer);
+                id?
+            }
         };
         Ok(id)
     }
 
     fn name(&self, program: &mut Program, name: &str, span: Span) -> Result<Id, Located> {
-        if let Some((_, id)) = program.lets.iter().rev().find(|(n, _)| n == name) {
-            return Ok(*id);
+        if let Some(index) = program.lets.iter().position(|(n, _)| n == name) {
+            return match self.frame.get() {
+                Frame::Base => Ok(program.lets[index].1),
+                _ => self.expression(program, self.let_nodes[index]),
+            };
         }
         if let Some(index) = self.params.iter().position(|p| p.name == name) {
             let param = &self.params[index];
@@ -303,7 +410,7 @@ impl Checker<'_> {
             };
         }
         if let Some((_, price)) = PRICES.iter().find(|(n, _)| *n == name) {
-            return Ok(program.push(Op::Price(*price), Ty::Number, false));
+            return Ok(program.push(Op::Price(*price, self.frame.get()), Ty::Number, false));
         }
         if self.defining.get().is_some_and(|i| self.all_lets[i] == name) {
             return Err(at(span, format!("`{name}` is defined in terms of itself (a cycle)")));
@@ -546,6 +653,7 @@ impl Checker<'_> {
                 callee,
                 input,
                 args: values,
+                candles: if input.is_some() { Frame::Any } else { self.frame.get() },
             },
             ty,
             false,

@@ -6,12 +6,13 @@
 use std::sync::Arc;
 
 use super::Definition;
-use super::check::{Arg, Callee, Op, Price};
+use super::check::{Arg, Callee, Frame, Op, Price, children};
 use super::functions::{self, ArgKind, Candles, Function, Indicator};
 use super::syntax::BinaryOp;
 use crate::indicators::{Column, ExactValues, IndicatorKey, Indicators, Series};
 use crate::scan::{first_marked, first_zero};
 use crate::strategy::Comparison;
+use crate::timeframe::Timeframe;
 
 /// The ops the rules reach, and those whose canonical text names a cached series.
 pub(super) fn reach(program: &super::Program, rules: [Option<usize>; 4]) -> (Vec<bool>, Vec<bool>) {
@@ -34,13 +35,59 @@ pub(super) fn reach(program: &super::Program, rules: [Option<usize>; 4]) -> (Vec
     (needed, keyed)
 }
 
-fn children(op: &Op) -> Vec<usize> {
-    match op {
-        Op::Number(_) | Op::Bool(_) | Op::Param(_) | Op::Price(_) => vec![],
-        Op::Neg(a) | Op::Not(a) | Op::Shift(a, _) | Op::Field(a, _) => vec![*a],
-        Op::Binary(_, a, b) => vec![*a, *b],
-        Op::Apply(_, args) => args.clone(),
-        Op::Indicator { input, .. } => input.iter().copied().collect(),
+/// The market at each timeframe a program reads: its own candles, and the larger ones
+/// resampled from them.
+struct Frames<'a> {
+    base: &'a Indicators,
+    higher: Vec<(Timeframe, Arc<Indicators>)>,
+}
+
+impl<'a> Frames<'a> {
+    fn of(program: &super::Program, base: &'a Indicators) -> Self {
+        let higher = program
+            .timeframes
+            .iter()
+            .filter(|&&tf| tf != base.timeframe())
+            .map(|&tf| (tf, base.at_timeframe(tf)))
+            .collect();
+        Self { base, higher }
+    }
+
+    fn timeframe(&self, frame: Frame) -> Timeframe {
+        match frame {
+            Frame::At(tf) => tf,
+            Frame::Any | Frame::Base => self.base.timeframe(),
+        }
+    }
+
+    fn get(&self, frame: Frame) -> &Indicators {
+        let tf = self.timeframe(frame);
+        self.higher
+            .iter()
+            .find(|(t, _)| *t == tf)
+            .map_or(self.base, |(_, indicators)| indicators)
+    }
+
+    /// `v`, a series at `from`, at each candle of `to`: its value as of the last candle
+    /// closed then; none (NaN, false) before the first.
+    fn align(&self, v: &Val, from: Frame, to: Frame) -> Val {
+        let index = self.base.closed_index(self.timeframe(from), self.timeframe(to));
+        let n = self.get(from).len();
+        match v {
+            Val::Num(_) | Val::Bool(_) => v.clone(),
+            Val::Mask(m) => Val::Mask(Arc::new(
+                index.iter().map(|&i| m.get(i as usize).copied().unwrap_or(0)).collect(),
+            )),
+            other => {
+                let values = materialize(other, n);
+                series(
+                    index
+                        .iter()
+                        .map(|&i| values.get(i as usize).copied().unwrap_or(f64::NAN))
+                        .collect(),
+                )
+            }
+        }
     }
 }
 
@@ -157,7 +204,9 @@ pub(super) fn targets(
 pub(super) fn column(definition: &Definition, id: usize, values: &[f64], indicators: &Indicators) -> Vec<f64> {
     let vals = compute(definition, values, indicators);
     let n = indicators.len();
-    match vals[id].as_ref().expect("the op is needed") {
+    let value = vals[id].as_ref().expect("the op is needed");
+    let value = &Frames::of(&definition.program, indicators).align(value, definition.program.frames[id], Frame::Base);
+    match value {
         Val::Bool(b) => vec![f64::from(u8::from(*b)); n],
         Val::Mask(m) => m.iter().map(|&b| f64::from(b)).collect(),
         other => materialize(other, n),
@@ -167,7 +216,7 @@ pub(super) fn column(definition: &Definition, id: usize, values: &[f64], indicat
 /// Every needed op's value, in order (children before parents).
 fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> Vec<Option<Val>> {
     let program = &definition.program;
-    let n = indicators.len();
+    let frames = Frames::of(program, indicators);
     let mut vals: Vec<Option<Val>> = vec![None; program.ops.len()];
     let mut keys: Vec<String> = vec![String::new(); program.ops.len()];
     let mut orders = Orders::default();
@@ -176,6 +225,8 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
             continue;
         }
         let op = &program.ops[id];
+        let at = frames.get(program.frames[id]);
+        let n = at.len();
         if definition.keyed[id] {
             keys[id] = key(definition, op, values, &keys);
         }
@@ -202,10 +253,7 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
             Op::Number(x) => Val::Num(*x),
             Op::Bool(b) => Val::Bool(*b),
             Op::Param(p) => Val::Num(values[*p]),
-            Op::Price(price) => Val::Series(
-                indicators.column(price.name(), || vec![price_column(*price, indicators)]),
-                0,
-            ),
+            Op::Price(price, _) => Val::Series(at.column(price.name(), || vec![price_column(*price, at)]), 0),
             Op::Neg(a) => map_num(get(*a), n, |x| -x),
             Op::Not(a) => match get(*a) {
                 Val::Bool(b) => Val::Bool(!b),
@@ -238,17 +286,20 @@ fn compute(definition: &Definition, values: &[f64], indicators: &Indicators) -> 
                 let period = simple_average(definition, op, values).expect("checked in the guard");
                 Val::Sma(indicators.sma(period))
             }
-            Op::Indicator { callee, input, args } => {
+            Op::Align(a, to) => frames.align(get(*a), program.frames[*a], *to),
+            Op::Indicator {
+                callee, input, args, ..
+            } => {
                 let indicator = resolve(definition, *callee, values);
                 let args: Vec<f64> = args.iter().map(|&a| arg(a, values)).collect();
                 let input = input.map(|i| get(i).clone());
-                let column = indicators.column(&keys[id], || {
+                let column = at.column(&keys[id], || {
                     let input = input.map(|v| materialize(&v, n));
-                    let candles = indicators.candles();
+                    let candles = at.candles();
                     let candles = Candles {
                         high: &candles.high,
                         low: &candles.low,
-                        close: indicators.close(),
+                        close: at.close(),
                         volume: &candles.volume,
                     };
                     (indicator.compute)(input.as_deref().unwrap_or(&[]), &candles, &args)
@@ -282,11 +333,12 @@ fn simple_average(definition: &Definition, op: &Op, values: &[f64]) -> Option<us
         callee,
         input: Some(input),
         args,
+        ..
     } = op
     else {
         return None;
     };
-    let is_close = matches!(definition.program.ops[*input], Op::Price(Price::Close));
+    let is_close = matches!(definition.program.ops[*input], Op::Price(Price::Close, Frame::Base));
     (is_close && resolve(definition, *callee, values).name == "sma").then(|| arg(args[0], values) as usize)
 }
 
@@ -308,7 +360,7 @@ fn key(definition: &Definition, op: &Op, values: &[f64], keys: &[String]) -> Str
         Op::Number(x) => number(*x),
         Op::Bool(b) => b.to_string(),
         Op::Param(p) => number(values[*p]),
-        Op::Price(price) => price.name().to_owned(),
+        Op::Price(price, _) => price.name().to_owned(),
         Op::Neg(a) => format!("(-{})", keys[*a]),
         Op::Not(a) => format!("(not {})", keys[*a]),
         Op::Binary(op, a, b) => format!("({} {} {})", keys[*a], op.symbol(), keys[*b]),
@@ -319,7 +371,13 @@ fn key(definition: &Definition, op: &Op, values: &[f64], keys: &[String]) -> Str
         ),
         Op::Shift(a, by) => format!("{}[{}]", keys[*a], number(arg(*by, values))),
         Op::Field(a, k) => format!("{}.{k}", keys[*a]),
-        Op::Indicator { callee, input, args } => {
+        Op::Align(a, _) => match definition.program.frames[*a] {
+            Frame::At(tf) => format!("{}@{tf}", keys[*a]),
+            Frame::Any | Frame::Base => keys[*a].clone(),
+        },
+        Op::Indicator {
+            callee, input, args, ..
+        } => {
             let indicator = resolve(definition, *callee, values);
             let parts: Vec<String> = input
                 .iter()

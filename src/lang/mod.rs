@@ -25,6 +25,7 @@ use crate::candles::hex;
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
 use crate::strategy::{self, Comparison, Constraint, ParamKind, ParamSpec, ParamValues, Strategy, Term};
+use crate::timeframe::Timeframe;
 use check::{Checker, Id, Op, Program, Ty};
 use file::{RawDefinition, RawParam, Source, expression_text};
 use syntax::{Expr, Node, UnaryOp, parse_expression};
@@ -152,6 +153,23 @@ impl std::fmt::Debug for Definition {
 }
 
 impl Definition {
+    /// Whether every `@` timeframe it reads is a multiple of `timeframe` (resampled from
+    /// the market's own candles, it can be no smaller than them).
+    pub fn check_timeframe(&self, timeframe: Timeframe) -> Result<(), String> {
+        match self
+            .program
+            .timeframes
+            .iter()
+            .find(|tf| tf.millis() < timeframe.millis() || tf.millis() % timeframe.millis() != 0)
+        {
+            Some(tf) => Err(format!(
+                "`{}` reads `@{tf}`, which cannot be made from {timeframe} candles (run it on candles whose timeframe divides {tf})",
+                self.name
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// What `btlab strategies --json` shows of it (the shape of
     /// [`strategy::StrategyInfo`]), without keeping the definition.
     pub fn catalog_entry(&self) -> Value {
@@ -327,10 +345,13 @@ impl Compiler<'_> {
         let [long_entry, long_exit, short_entry, short_exit] = rules.map(|r| r.map(unwrap));
         let long_entry = long_entry.expect("long_entry is required by the file's schema");
 
+        let let_nodes: Vec<&Node> = lets.iter().map(|w| &w.node).collect();
         let checker = Checker {
             params: &params,
             all_lets: &let_names,
             defining: std::cell::Cell::new(None),
+            let_nodes: &let_nodes,
+            frame: std::cell::Cell::new(check::Frame::Base),
         };
         let mut program = Program::new();
         let locate = |w: &Written, e: check::Located| self.fail(self.text.locate(w.from, &w.text, e.offset), e.message);
@@ -347,7 +368,7 @@ impl Compiler<'_> {
                 .expression(&mut program, &written.node)
                 .map_err(|e| locate(written, e))?;
             match program.types[id] {
-                Ty::Bool => Ok(id),
+                Ty::Bool => Ok(program.at_base(id)),
                 other => Err(self.fail(
                     self.text.locate(written.from, &written.text, 0),
                     format!("`{key}` must be a bool (a condition), got {}", describe(other)),
@@ -742,6 +763,10 @@ impl Strategy for Defined {
             .map_err(|(param, message)| (self.specs[param].name, message))
     }
 
+    fn check_timeframe(&self, timeframe: Timeframe) -> Result<(), String> {
+        self.definition.check_timeframe(timeframe)
+    }
+
     fn targets(&self, params: &ParamValues, indicators: &Indicators, allow_short: bool, out: &mut [i8]) {
         eval::targets(&self.definition, params.as_slice(), indicators, allow_short, out);
     }
@@ -804,10 +829,22 @@ pub fn evaluate(expression: &str, indicators: &Indicators) -> Result<Vec<f64>, V
     let definition = compile(&format!(
         "name: expression\nlet:\n  x: '{quoted}'\nlong_entry: x == x\n"
     ))?;
-    let Some(Op::Binary(_, x, _)) = definition.program.ops.get(definition.rules.long_entry) else {
+    if let Err(message) = definition.check_timeframe(indicators.timeframe()) {
+        return Err(vec![Diagnostic {
+            line: 1,
+            column: 1,
+            message,
+        }]);
+    }
+    let ops = &definition.program.ops;
+    let rule = match ops[definition.rules.long_entry] {
+        Op::Align(at, _) => at,
+        _ => definition.rules.long_entry,
+    };
+    let Op::Binary(_, x, _) = ops[rule] else {
         unreachable!("long_entry is `x == x`")
     };
-    Ok(eval::column(&definition, *x, &[], indicators))
+    Ok(eval::column(&definition, x, &[], indicators))
 }
 
 /// The name a definition gives itself, for messages about a file that does not compile.

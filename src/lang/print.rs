@@ -55,5 +55,10 @@ fn write(node: &Node, out: &mut String) {
             out.push('.');
             out.push_str(field);
         }
+        Expr::At(base, timeframe) => {
+            write(base, out);
+            out.push('@');
+            out.push_str(timeframe.as_str());
+        }
     }
 }

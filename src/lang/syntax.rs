@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 
 use crate::strategy::Comparison;
+use crate::timeframe::Timeframe;
 use winnow::ascii::{digit0, digit1, multispace0};
 use winnow::combinator::{alt, cut_err, delimited, opt, preceded, separated};
 use winnow::error::{ContextError, ErrMode, ModalResult, StrContext, StrContextValue};
@@ -93,6 +94,8 @@ pub(super) enum Expr {
     Index(Box<Node>, Box<Node>),
     /// `x.field` of a multi-output indicator.
     Field(Box<Node>, String),
+    /// `x@4h`: `x` over the candles of a larger timeframe, as of the last one closed.
+    At(Box<Node>, Timeframe),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +109,7 @@ impl Node {
     pub(super) fn size(&self) -> usize {
         1 + match &self.expr {
             Expr::Number(_) | Expr::Bool(_) | Expr::Name(_) => 0,
-            Expr::Unary(_, a) | Expr::Field(a, _) => a.size(),
+            Expr::Unary(_, a) | Expr::Field(a, _) | Expr::At(a, _) => a.size(),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => a.size() + b.size(),
             Expr::Call(_, _, args) => args.iter().map(Node::size).sum(),
         }
@@ -391,6 +394,27 @@ impl Grammar {
                 };
                 node = Node {
                     expr: Expr::Field(Box::new(node), field.to_owned()),
+                    span,
+                };
+            } else if opt('@').parse_next(input)?.is_some() {
+                let at = input.current_token_start();
+                let name = cut_err(take_while(1.., |c: char| c.is_ascii_alphanumeric()))
+                    .context(expected("a timeframe (`4h`, `1d`, ...)"))
+                    .parse_next(input)?;
+                let Ok(timeframe) = name.parse::<Timeframe>() else {
+                    let known: Vec<&str> = Timeframe::ALL.iter().map(|tf| tf.as_str()).collect();
+                    self.fatal.borrow_mut().get_or_insert(SyntaxError {
+                        offset: at,
+                        message: format!("unknown timeframe `{name}` (one of {})", known.join(", ")),
+                    });
+                    return Err(ErrMode::Cut(ContextError::new()));
+                };
+                let span = Span {
+                    start: node.span.start,
+                    end: input.current_token_start(),
+                };
+                node = Node {
+                    expr: Expr::At(Box::new(node), timeframe),
                     span,
                 };
             } else {

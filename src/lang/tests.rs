@@ -213,7 +213,7 @@ fn market(closes: &[f64]) -> Indicators {
         close: closes.to_vec(),
         volume: vec![1.0; closes.len()],
     };
-    Indicators::of_candles(&candles)
+    Indicators::of_candles(&candles, Timeframe::H1)
 }
 
 #[test]
@@ -330,5 +330,156 @@ fn every_shipped_definition_is_embedded_and_compiles() {
     for (file, source) in EXAMPLES {
         let definition = compile(source).unwrap_or_else(|e| panic!("{file}: {e:?}"));
         assert_eq!(definition.catalog_entry()["definition"], definition.hash.as_str());
+    }
+}
+
+/// 15m candles from midnight UTC: candle i opens at i x 15 minutes and closes at `closes[i]`.
+fn quarter_hours(closes: &[f64]) -> Indicators {
+    let candles = crate::Candles {
+        open_time: (0..closes.len() as i64).map(|i| i * 900_000).collect(),
+        open: closes.to_vec(),
+        high: closes.iter().map(|c| c + 0.5).collect(),
+        low: closes.iter().map(|c| c - 0.5).collect(),
+        close: closes.to_vec(),
+        volume: vec![1.0; closes.len()],
+    };
+    Indicators::of_candles(&candles, Timeframe::M15)
+}
+
+fn same(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || x.is_nan() && y.is_nan())
+}
+
+#[test]
+fn a_higher_timeframe_reads_its_last_closed_candle() {
+    // Three days of 15m candles, each closing at its own index.
+    let closes: Vec<f64> = (0..288).map(f64::from).collect();
+    let ind = quarter_hours(&closes);
+    let at = |e: &str| evaluate(e, &ind).unwrap();
+    let close_4h = at("close@4h");
+    // The candle opening at 10:00 closes at 10:15: the 4h candle of 04:00-08:00 is the last
+    // closed (its close is the 07:45 candle's, index 31), never the 08:00 one still forming.
+    assert_eq!(close_4h[40], 31.0);
+    // The 08:00 candle closes with the 11:45 candle (index 47), and is read from its close.
+    assert_eq!(close_4h[46], 31.0);
+    assert_eq!(close_4h[47], 47.0);
+    // Nothing before the first 4h candle closes at 04:00 (with the 03:45 candle).
+    assert!(close_4h[14].is_nan());
+    assert_eq!(close_4h[15], 15.0);
+    // `x@4h[1]` is the 4h candle before the last closed; the 4h high is the bucket's max.
+    assert_eq!(at("close@4h[1]")[47], 31.0);
+    assert_eq!(at("high@4h")[47], 47.5);
+    assert_eq!(at("low@4h")[47], 31.5);
+    // An indicator at 4h runs over 4h candles: `sma(close, 2)@4h` and `sma(close@4h, 2)`
+    // are one series, the mean of the last two closed 4h closes.
+    assert_eq!(at("sma(close@4h, 2)")[47], (31.0 + 47.0) / 2.0);
+    assert!(same(&at("sma(close, 2)@4h"), &at("sma(close@4h, 2)")));
+    assert!(same(&at("(close > open)@4h"), &at("close@4h > open@4h")));
+    // A day closes with the 23:45 candle (index 95).
+    let close_1d = at("close@1d");
+    assert!(close_1d[94].is_nan());
+    assert_eq!(close_1d[95], 95.0);
+    assert_eq!(close_1d[200], 191.0);
+    // Timeframes meet at the smaller: 1d at 4h, then at the market's own 15m.
+    assert_eq!(at("close@4h - close@1d")[200], 191.0 - 191.0);
+    assert_eq!(at("close@4h - close@1d")[208], 207.0 - 191.0);
+    assert_eq!(at("close - close@4h")[40], 40.0 - 31.0);
+    // A bool at 4h holds over the 15m candles until the next 4h candle closes.
+    let rising = at("crossover(close@4h, 40)");
+    assert_eq!(rising[46..=64], [&[0.0][..], &[1.0; 16], &[0.0; 2]].concat());
+}
+
+#[test]
+fn a_let_read_at_a_timeframe_is_computed_there() {
+    let closes: Vec<f64> = (0..288).map(|i| f64::from(i % 37) + f64::from(i) / 10.0).collect();
+    let ind = quarter_hours(&closes);
+    let source = "name: htf\nlet:\n  trend: ema(close, 3)\n  up: close > trend\nlong_entry: up@4h and close > trend\n";
+    let definition = compile(source).unwrap();
+    let inline = compile("name: htf\nlong_entry: close@4h > ema(close@4h, 3) and close > ema(close, 3)\n").unwrap();
+    let run = |d: Definition| {
+        let defined = Defined::from(d);
+        let (values, _) = strategy::validate_params(&defined, &Map::new()).unwrap();
+        let mut out = vec![9; ind.len()];
+        defined.targets(&values, &ind, false, &mut out);
+        out
+    };
+    let targets = run(definition);
+    assert!(targets.contains(&1) && targets.contains(&0));
+    assert_eq!(targets, run(inline));
+}
+
+#[test]
+fn timeframes_are_part_of_the_identity_and_checked() {
+    let hash = |s: &str| compile(s).unwrap().hash;
+    let base = "name: t\nlong_entry: close > ema(close@4h, 20)\n";
+    assert_eq!(hash(base), hash("name: t\nlong_entry: close > ema(close @4h, 20)\n"));
+    assert_ne!(hash(base), hash(&base.replace("@4h", "@1d")));
+    assert_ne!(hash(base), hash(&base.replace("@4h", "")));
+    let error = compile("name: t\nlong_entry: close > close@7m\n").unwrap_err();
+    assert!(
+        error[0].message.contains("unknown timeframe `7m`"),
+        "{}",
+        error[0].message
+    );
+    assert_eq!((error[0].line, error[0].column), (2, 27));
+    let error = compile("name: t\nlong_entry: close > close@\n").unwrap_err();
+    assert!(error[0].message.contains("a timeframe"), "{}", error[0].message);
+    let definition = compile(base).unwrap();
+    assert!(definition.check_timeframe(Timeframe::M15).is_ok());
+    assert!(definition.check_timeframe(Timeframe::H4).is_ok());
+    let refused = definition.check_timeframe(Timeframe::D1).unwrap_err();
+    assert!(refused.contains("`@4h`") && refused.contains("1d candles"), "{refused}");
+    let odd = compile("name: t\nlong_entry: close > close@8h\n").unwrap();
+    assert!(odd.check_timeframe(Timeframe::H6).is_err());
+    // On a chart of 1d candles an expression at 4h is an error, not a panic.
+    let daily = crate::Candles {
+        open_time: (0..5).map(|i| i * 86_400_000).collect(),
+        open: vec![1.0; 5],
+        high: vec![1.0; 5],
+        low: vec![1.0; 5],
+        close: vec![1.0; 5],
+        volume: vec![1.0; 5],
+    };
+    let daily = Indicators::of_candles(&daily, Timeframe::D1);
+    assert!(evaluate("close@4h", &daily).is_err());
+    assert_eq!(evaluate("close@1d", &daily).unwrap(), vec![1.0; 5]);
+}
+
+mod no_look_ahead {
+    use super::*;
+    use proptest::prelude::*;
+
+    const EXPRESSIONS: [&str; 6] = [
+        "close@4h",
+        "ema(close@1d, 3)",
+        "high@4h - low@4h[1]",
+        "rsi(close, 3)@4h",
+        "atr(2)@4h > 3",
+        "crossover(close@4h, sma(close@1d, 2))",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Changing base candle k changes no higher-timeframe value before the candle of that
+        /// timeframe holding k has closed.
+        #[test]
+        fn changing_a_candle_changes_nothing_before_its_higher_candle_closes(
+            closes in proptest::collection::vec(1.0f64..100.0, 200..400),
+            k_share in 0.0f64..1.0,
+            bump in 1.0f64..50.0,
+        ) {
+            let k = (k_share * (closes.len() - 1) as f64) as usize;
+            let mut changed = closes.clone();
+            changed[k] += bump;
+            let (before, after) = (quarter_hours(&closes), quarter_hours(&changed));
+            for expression in EXPRESSIONS {
+                let bucket = if expression.contains("@1d") { 86_400_000 } else { 14_400_000 };
+                // The 15m candles closing before k's higher candle does.
+                let k_closes_at = (k as i64 * 900_000).div_euclid(bucket) * bucket + bucket;
+                let unaffected = (0..closes.len()).take_while(|&i| i as i64 * 900_000 + 900_000 < k_closes_at).count();
+                let (a, b) = (evaluate(expression, &before).unwrap(), evaluate(expression, &after).unwrap());
+                prop_assert!(same(&a[..unaffected], &b[..unaffected]), "{expression}: k = {k}");
+            }
+        }
     }
 }

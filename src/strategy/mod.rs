@@ -44,6 +44,11 @@ pub trait Strategy: Sync {
     fn check_params(&self, _values: &ParamValues) -> Result<(), (&'static str, String)> {
         Ok(())
     }
+    /// Whether it can run on candles of `timeframe` (a defined strategy reading `close@4h`
+    /// needs candles whose timeframe divides 4h).
+    fn check_timeframe(&self, _timeframe: crate::timeframe::Timeframe) -> Result<(), String> {
+        Ok(())
+    }
     /// The indicator series `targets` reads with these params, so a sweep can compute
     /// them together before running (a test checks it names exactly those).
     fn indicators(&self, params: &ParamValues) -> Vec<IndicatorKey>;
