@@ -52,6 +52,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("sar_trend.yaml", include_str!("../../strategies/sar_trend.yaml")),
     ("vwap_session.yaml", include_str!("../../strategies/vwap_session.yaml")),
+    ("htf_trend.yaml", include_str!("../../strategies/htf_trend.yaml")),
     (
         "builtins/sma_cross.yaml",
         include_str!("../../strategies/builtins/sma_cross.yaml"),
