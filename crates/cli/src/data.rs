@@ -115,6 +115,9 @@ enum DataCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Closed candles from Binance's public klines API into `{out}/{SYMBOL}-{tf}.csv`;
+    /// run again, it fetches only what is missing.
+    Download(crate::download::DownloadArgs),
 }
 
 /// What `data list` and `data check` say of one readable file.
@@ -152,6 +155,7 @@ fn summarize(path: &Path) -> Result<(FileSummary, Vec<btlab::candles::Gap>)> {
 
 pub(crate) fn run_data(args: DataCommandArgs) -> Result<()> {
     match args.command {
+        DataCommand::Download(args) => crate::download::run(args)?,
         DataCommand::List { dir, json } => {
             let entries = std::fs::read_dir(&dir).with_context(|| format!("reading the folder {}", dir.display()))?;
             let mut paths: Vec<PathBuf> = entries

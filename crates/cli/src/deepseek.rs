@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use btlab::Metrics;
 use btlab::metrics::Metric;
 use btlab::optimize::{Dimension, SearchSpace};
 use serde_json::{Map, Value, json};
+
+use crate::http::{self, Retries, excerpt};
 
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.deepseek.com";
 
@@ -18,8 +20,7 @@ pub(crate) struct DeepSeek {
     url: String,
     key: String,
     pub model: String,
-    retries: u32,
-    backoff: Duration,
+    retries: Retries,
 }
 
 /// What the history table shows of each trial.
@@ -45,8 +46,11 @@ impl DeepSeek {
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
             key: key.trim().to_owned(),
             model: model.to_owned(),
-            retries,
-            backoff,
+            retries: Retries {
+                retries,
+                backoff,
+                max_wait: Duration::from_secs(30),
+            },
         })
     }
 
@@ -83,115 +87,28 @@ impl DeepSeek {
     }
 
     fn post_with_retries(&self, body: &Value) -> Result<String> {
-        let mut attempt = 0;
-        loop {
-            let outcome = self.post(body);
-            let retry_after = match &outcome {
-                Ok(text) => return Ok(text.clone()),
-                Err(Failure::Retryable { retry_after, .. }) => *retry_after,
-                Err(Failure::Fatal(_)) => None,
-            };
-            let message = match outcome {
-                Err(Failure::Retryable { message, .. }) if attempt < self.retries => message,
-                Err(Failure::Retryable { message, .. }) => {
-                    bail!("{message} (after {} attempts)", attempt + 1)
-                }
-                Err(Failure::Fatal(message)) => bail!(message),
-                Ok(_) => unreachable!("returned above"),
-            };
-            let wait = retry_after
-                .unwrap_or(self.backoff * 2u32.pow(attempt))
-                .min(Duration::from_secs(30));
-            note!(
-                "  deepseek: {}; retrying in {:.1}s",
-                self.redact(&message),
-                wait.as_secs_f64()
-            );
-            std::thread::sleep(wait);
-            attempt += 1;
-        }
+        self.retries.run(
+            || {
+                let sent = self
+                    .agent
+                    .post(&self.url)
+                    .header("Authorization", &format!("Bearer {}", self.key))
+                    .send_json(body);
+                http::read_reply(sent, REPLY_LIMIT)
+            },
+            |message, wait| {
+                note!(
+                    "  deepseek: {}; retrying in {:.1}s",
+                    self.redact(message),
+                    wait.as_secs_f64()
+                );
+            },
+        )
     }
-
-    fn post(&self, body: &Value) -> Result<String, Failure> {
-        let response = self
-            .agent
-            .post(&self.url)
-            .header("Authorization", &format!("Bearer {}", self.key))
-            .send_json(body);
-        let mut response = match response {
-            Ok(r) => r,
-            // Transport failures and timeouts are worth another try. ureq's message names
-            // the URL and the cause, never the request's headers.
-            Err(e) => {
-                return Err(Failure::Retryable {
-                    message: format!("request failed: {e}"),
-                    retry_after: None,
-                });
-            }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = match response.body_mut().with_config().limit(REPLY_LIMIT).read_to_string() {
-            Ok(text) => text,
-            Err(ureq::Error::BodyExceedsLimit(_)) => {
-                return Err(Failure::Fatal(format!(
-                    "HTTP {status}: the reply is larger than {} MiB",
-                    REPLY_LIMIT >> 20
-                )));
-            }
-            Err(ureq::Error::Timeout(_)) => {
-                return Err(Failure::Retryable {
-                    message: format!("HTTP {status}: the reply did not finish arriving in time (--api-timeout)"),
-                    retry_after,
-                });
-            }
-            Err(e) => {
-                return Err(Failure::Retryable {
-                    message: format!("HTTP {status}: the reply was cut off ({e})"),
-                    retry_after,
-                });
-            }
-        };
-        match status {
-            200..=299 => Ok(text),
-            429 | 500..=599 => Err(Failure::Retryable {
-                message: format!("HTTP {status}: {}", excerpt(&text)),
-                retry_after,
-            }),
-            _ => Err(Failure::Fatal(format!("HTTP {status}: {}", excerpt(&text)))),
-        }
-    }
-}
-
-enum Failure {
-    Retryable {
-        message: String,
-        retry_after: Option<Duration>,
-    },
-    Fatal(String),
 }
 
 /// The most of a reply btlab reads: a chat completion of a few configs is a few KB.
 const REPLY_LIMIT: u64 = 4 << 20;
-/// The most characters of server text one message quotes.
-const QUOTE_LIMIT: usize = 200;
-
-/// Server text on one line, at most [`QUOTE_LIMIT`] characters (with how much was left).
-fn excerpt(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let total = one_line.chars().count();
-    if total <= QUOTE_LIMIT {
-        return one_line;
-    }
-    let kept: String = one_line.chars().take(QUOTE_LIMIT).collect();
-    format!("{kept}... ({} more characters)", total - QUOTE_LIMIT)
-}
-
 const SYSTEM_PROMPT: &str = "You optimize the parameters of a trading strategy backtested on historical candles. \
 Answer with one JSON object and nothing else: {\"configs\": [{<parameter>: <value>, ...}, ...]}. \
 Every config must give every searched parameter, respect its type, bounds and the constraints, \

@@ -18,9 +18,11 @@ macro_rules! note {
 mod data;
 mod deepseek;
 mod definitions;
+mod download;
 mod experiments;
 mod files;
 mod git;
+mod http;
 mod optimize;
 mod output;
 mod promote;

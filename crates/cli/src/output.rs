@@ -93,3 +93,15 @@ pub(crate) fn sparkline(curve: &[btlab::EquityPoint]) -> String {
         })
         .collect()
 }
+
+/// A progress bar on stderr (drawn only on a terminal) counting `len` `things`.
+pub(crate) fn progress(len: u64, things: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {things}  {{per_sec}}  ETA {{eta}}  {{msg}}"
+        ))
+        .expect("a valid template"),
+    );
+    bar
+}

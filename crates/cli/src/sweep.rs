@@ -14,7 +14,6 @@ use btlab::{Market, Timeframe, Timestamp, synthetic};
 use btlab_cli::runner::{Executor, Options, Outcome, Remote, run_chunks};
 use btlab_cli::sqlite::open_store;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Map;
 
 use crate::DataArgs;
@@ -195,11 +194,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<()> {
         let stop = Arc::clone(&stop);
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
     }
-    let bar = ProgressBar::new(after);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} configs  {per_sec}  ETA {eta}  {msg}")
-            .expect("a valid template"),
-    );
+    let bar = crate::output::progress(after, "configs");
 
     let started = Instant::now();
     // A big sweep builds the metric indexes once at its end rather than row by row.

@@ -2,13 +2,14 @@
 //! 127.0.0.1: good answers are used, every kind of failure ends in a retry or the
 //! fallback, and the loop always completes. No network.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+mod common;
 
 const KEY: &str = "sk-test-0123456789-secret";
 
@@ -42,61 +43,38 @@ struct FakeDeepSeek {
 
 /// Serves `script` in order, one reply per request (the last one repeats).
 fn serve(script: Vec<Reply>) -> FakeDeepSeek {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&requests);
-    std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut length, mut auth, mut line) = (0usize, String::new(), String::new());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-                if lower.starts_with("authorization:") {
-                    auth = line["authorization:".len()..].trim().to_owned();
-                }
+    let url = common::fake_server(move |n, request, stream| {
+        assert!(request.line.starts_with("POST /chat/completions"), "{}", request.line);
+        let auth = request.header("authorization").unwrap_or_default().to_owned();
+        log.lock().unwrap().push((auth, request.body));
+        let reply = script[n.min(script.len() - 1)].clone();
+        let (status, text) = match reply {
+            Reply::Content(content) => (
+                200,
+                json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).to_string(),
+            ),
+            Reply::Status(code) => (code, json!({"error": {"message": "fake failure"}}).to_string()),
+            Reply::Hang(d) => {
+                std::thread::sleep(d);
+                return true;
             }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            assert!(request_line.starts_with("POST /chat/completions"), "{request_line}");
-            log.lock().unwrap().push((auth, String::from_utf8(body).unwrap()));
-            let reply = script[n.min(script.len() - 1)].clone();
-            let (status, text) = match reply {
-                Reply::Content(content) => (
-                    200,
-                    json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
-                        .to_string(),
-                ),
-                Reply::Status(code) => (code, json!({"error": {"message": "fake failure"}}).to_string()),
-                Reply::Hang(d) => {
-                    std::thread::sleep(d);
-                    continue;
-                }
-                Reply::Raw(code, body) => (code, body),
-                Reply::CutOff(promised) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {promised}\r\n\r\n{{\"choices\": ["
-                    );
-                    continue;
-                }
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            );
-        }
+            Reply::Raw(code, body) => (code, body),
+            Reply::CutOff(promised) => {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {promised}\r\n\r\n{{\"choices\": ["
+                );
+                return true;
+            }
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
+        );
+        true
     });
     FakeDeepSeek { url, requests }
 }

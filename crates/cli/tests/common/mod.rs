@@ -38,3 +38,60 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// One HTTP request as a fake server on 127.0.0.1 reads it.
+pub(crate) struct Request {
+    /// `GET /path?query HTTP/1.1`
+    pub line: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Request {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Serves on a free port of 127.0.0.1, one request a connection: `answer` gets the
+/// request's number and text and writes the reply, or returns false to stop serving (every
+/// later connection is refused). Returns the server's root URL.
+pub(crate) fn fake_server(
+    mut answer: impl FnMut(usize, Request, &mut std::net::TcpStream) -> bool + Send + 'static,
+) -> String {
+    use std::io::{BufRead, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut headers = Vec::new();
+            let mut header = String::new();
+            while reader.read_line(&mut header).unwrap_or(0) > 0 && header != "\r\n" {
+                if let Some((name, value)) = header.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                }
+                header.clear();
+            }
+            let length = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .map_or(0, |(_, v)| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let request = Request {
+                line: line.trim_end().to_owned(),
+                headers,
+                body: String::from_utf8(body).unwrap(),
+            };
+            if !answer(n, request, &mut stream) {
+                return;
+            }
+        }
+    });
+    url
+}
