@@ -11,7 +11,7 @@ use btlab::metrics::Metric;
 use btlab::optimize::{Dimension, SearchSpace};
 use serde_json::{Map, Value, json};
 
-use crate::http::{self, Retries, excerpt};
+use crate::http::{self, LongWait, Retries, excerpt};
 
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.deepseek.com";
 
@@ -50,6 +50,7 @@ impl DeepSeek {
                 retries,
                 backoff,
                 max_wait: Duration::from_secs(30),
+                long_wait: LongWait::Cut,
             },
         })
     }
@@ -94,7 +95,7 @@ impl DeepSeek {
                     .post(&self.url)
                     .header("Authorization", &format!("Bearer {}", self.key))
                     .send_json(body);
-                http::read_reply(sent, REPLY_LIMIT)
+                http::read_reply(sent, REPLY_LIMIT, "--api-timeout")
             },
             |message, wait| {
                 note!(

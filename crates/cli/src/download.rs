@@ -14,10 +14,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use btlab::parse::parse_candles_from;
 use btlab::time::{format_ms, parse_instant_ms};
-use btlab::{Candles, Timeframe};
+use btlab::{Candle, Candles, Timeframe};
 use serde_json::Value;
 
-use crate::http::{self, Retries};
+use crate::http::{self, LongWait, Retries};
 
 const BINANCE: &str = "https://api.binance.com";
 /// Binance's most klines per request.
@@ -56,19 +56,13 @@ pub(crate) struct DownloadArgs {
     timeout: u64,
 }
 
-/// One kline as the file keeps it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Row {
-    open_time: i64,
-    values: [f64; 5],
-}
-
-impl Row {
-    /// Numbers in their shortest exact form: the same candles give the same bytes.
-    fn line(&self) -> String {
-        let [o, h, l, c, v] = self.values;
-        format!("{},{o},{h},{l},{c},{v}\n", self.open_time)
-    }
+/// A candle as the file keeps it, numbers in their shortest exact form: the same candles
+/// give the same bytes.
+fn line(c: &Candle) -> String {
+    format!(
+        "{},{},{},{},{},{}\n",
+        c.open_time, c.open, c.high, c.low, c.close, c.volume
+    )
 }
 
 struct Client {
@@ -81,7 +75,7 @@ struct Client {
 
 impl Client {
     /// The closed klines opening in `[from, to]`, at most [`PAGE`], each checked.
-    fn page(&self, from: i64, to: i64, now: i64) -> Result<Vec<Row>> {
+    fn page(&self, from: i64, to: i64, now: i64) -> Result<Vec<Candle>> {
         let request = format!(
             "{}?symbol={}&interval={}&startTime={from}&endTime={to}&limit={PAGE}",
             self.url, self.symbol, self.timeframe
@@ -89,25 +83,25 @@ impl Client {
         let text = self
             .retries
             .run(
-                || http::read_reply(self.agent.get(&request).call(), REPLY_LIMIT),
+                || http::read_reply(self.agent.get(&request).call(), REPLY_LIMIT, "--timeout"),
                 |message, wait| note!("  {message}; retrying in {:.1}s", wait.as_secs_f64()),
             )
             .with_context(|| format!("GET {request}"))?;
-        let rows = parse_page(&text, from, to, self.timeframe).with_context(|| format!("GET {request}"))?;
+        let candles = parse_page(&text, from, to, self.timeframe).with_context(|| format!("GET {request}"))?;
         let step = self.timeframe.millis();
-        Ok(rows.into_iter().take_while(|r| r.open_time + step <= now).collect())
+        Ok(candles.iter().take_while(|c| c.open_time + step <= now).collect())
     }
 }
 
 /// A klines reply: `[[open_time, "open", "high", "low", "close", "volume", ...], ...]`, each
-/// row at the timeframe's boundaries, in order, within the range asked, with valid prices.
-fn parse_page(text: &str, from: i64, to: i64, timeframe: Timeframe) -> Result<Vec<Row>> {
+/// row at the timeframe's boundaries, within the range asked, valid candles in order.
+fn parse_page(text: &str, from: i64, to: i64, timeframe: Timeframe) -> Result<Candles> {
     let value: Value =
         serde_json::from_str(text).with_context(|| format!("the reply is not JSON: {}", http::excerpt(text)))?;
     let Value::Array(klines) = value else {
         bail!("the reply is not a list of klines: {}", http::excerpt(text));
     };
-    let mut rows: Vec<Row> = Vec::with_capacity(klines.len());
+    let mut rows = Vec::with_capacity(klines.len());
     for (i, kline) in klines.iter().enumerate() {
         let fields = kline.as_array().filter(|f| f.len() >= 6);
         let Some(fields) = fields else {
@@ -119,6 +113,12 @@ fn parse_page(text: &str, from: i64, to: i64, timeframe: Timeframe) -> Result<Ve
         let Some(open_time) = fields[0].as_i64() else {
             bail!("kline {i}: the open time {} is not an integer", fields[0]);
         };
+        if open_time % timeframe.millis() != 0 || !(from..=to).contains(&open_time) {
+            bail!(
+                "kline {i} opens at {}, not a {timeframe} boundary in the range asked",
+                format_ms(open_time)
+            );
+        }
         let mut values = [0.0; 5];
         for (k, name) in ["open", "high", "low", "close", "volume"].iter().enumerate() {
             let field = &fields[k + 1];
@@ -131,22 +131,9 @@ fn parse_page(text: &str, from: i64, to: i64, timeframe: Timeframe) -> Result<Ve
                 .filter(|x| x.is_finite())
                 .with_context(|| format!("kline {i}: the {name} {field} is not a number"))?;
         }
-        if open_time % timeframe.millis() != 0 || !(from..=to).contains(&open_time) {
-            bail!(
-                "kline {i} opens at {}, not a {timeframe} boundary in the range asked",
-                format_ms(open_time)
-            );
-        }
-        if rows.last().is_some_and(|last| last.open_time >= open_time) {
-            bail!("kline {i} opens at {}, not after the one before", format_ms(open_time));
-        }
-        rows.push(Row { open_time, values });
-    }
-    let mut candles = Candles::with_capacity(rows.len());
-    for row in &rows {
-        let [open, high, low, close, volume] = row.values;
-        candles.push(btlab::Candle {
-            open_time: row.open_time,
+        let [open, high, low, close, volume] = values;
+        rows.push(Candle {
+            open_time,
             open,
             high,
             low,
@@ -154,22 +141,14 @@ fn parse_page(text: &str, from: i64, to: i64, timeframe: Timeframe) -> Result<Ve
             volume,
         });
     }
-    candles.validate(|i| format!("kline {i}"))?;
-    Ok(rows)
+    // The spec's data rules, strictly increasing open times among them.
+    Ok(Candles::from_rows(rows, |i| format!("kline {i}"))?)
 }
 
-/// The candles a file or part holds, checked, and the last one as a row.
+/// The candles a file or part holds, checked.
 fn read_candles(path: &Path) -> Result<Candles> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     parse_candles_from(std::io::BufReader::new(file)).with_context(|| format!("in {}", path.display()))
-}
-
-fn row_at(candles: &Candles, i: usize) -> Row {
-    let c = candles.get(i);
-    Row {
-        open_time: c.open_time,
-        values: [c.open, c.high, c.low, c.close, c.volume],
-    }
 }
 
 /// `candles` read from `path`, refused unless they are of `timeframe`.
@@ -208,17 +187,17 @@ fn open_part(target: &Path, part: &Path, timeframe: Timeframe) -> Result<Candles
         // A file that is not candles of this timeframe is refused, never extended; one in
         // another layout of columns is rewritten in this one.
         let candles = of_timeframe(read_candles(target)?, target, timeframe)?;
-        write_part(part, (0..candles.len()).map(|i| row_at(&candles, i)))?;
+        write_part(part, candles.iter())?;
         return Ok(candles);
     }
     std::fs::write(part, HEADER).with_context(|| format!("writing {}", part.display()))?;
     Ok(Candles::with_capacity(0))
 }
 
-/// A part holding the header and `rows`, flushed to disk.
-fn write_part(part: &Path, rows: impl Iterator<Item = Row>) -> Result<()> {
+/// A part holding the header and `candles`, flushed to disk.
+fn write_part(part: &Path, candles: impl Iterator<Item = Candle>) -> Result<()> {
     let mut text = HEADER.to_owned();
-    text.extend(rows.map(|r| r.line()));
+    text.extend(candles.map(|c| line(&c)));
     let mut file = File::create(part).with_context(|| format!("writing {}", part.display()))?;
     file.write_all(text.as_bytes())?;
     file.sync_data()?;
@@ -226,8 +205,8 @@ fn write_part(part: &Path, rows: impl Iterator<Item = Row>) -> Result<()> {
 }
 
 /// Appends and flushes to disk, so a page written is a page kept.
-fn append(part: &Path, rows: &[Row]) -> Result<()> {
-    let text: String = rows.iter().map(Row::line).collect();
+fn append(part: &Path, rows: &[Candle]) -> Result<()> {
+    let text: String = rows.iter().map(line).collect();
     let mut file = OpenOptions::new()
         .append(true)
         .open(part)
@@ -244,7 +223,7 @@ fn fetch(
     end: i64,
     now: i64,
     bar: &indicatif::ProgressBar,
-    mut sink: impl FnMut(&[Row]) -> Result<()>,
+    mut sink: impl FnMut(&[Candle]) -> Result<()>,
 ) -> Result<()> {
     let step = client.timeframe.millis();
     while from < end {
@@ -299,6 +278,7 @@ pub(crate) fn run(args: DownloadArgs) -> Result<()> {
             retries: args.retries,
             backoff: Duration::from_millis(args.backoff_ms),
             max_wait: Duration::from_secs(120),
+            long_wait: LongWait::GiveUp,
         },
     };
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating the folder {}", args.out.display()))?;
@@ -311,14 +291,14 @@ pub(crate) fn run(args: DownloadArgs) -> Result<()> {
         "candles",
     );
     let mut added = 0usize;
-    let check_overlap = |row: &Row, kept: Row, which: &str| -> Result<()> {
+    let check_overlap = |row: &Candle, kept: Candle, which: &str| -> Result<()> {
         if *row != kept {
             bail!(
-                "the server's candle at {} differs from the {which} one of {} ({:?} vs {:?}); nothing was changed",
+                "the server's candle at {} differs from the {which} one of {} (server `{}`, file `{}`); nothing was changed",
                 format_ms(kept.open_time),
                 target.display(),
-                row.values,
-                kept.values
+                line(row).trim_end(),
+                line(&kept).trim_end()
             );
         }
         Ok(())
@@ -329,11 +309,11 @@ pub(crate) fn run(args: DownloadArgs) -> Result<()> {
             append(&part, rows)
         })?;
     } else {
-        let (first, last) = (row_at(&had, 0), row_at(&had, had.len() - 1));
+        let (first, last) = (had.get(0), had.get(had.len() - 1));
         if start < first.open_time {
             // Earlier candles go before the file's: fetched up to its first one (which
             // must agree), then written with the file's rows after them, as a new part.
-            let mut head: Vec<Row> = Vec::new();
+            let mut head: Vec<Candle> = Vec::new();
             fetch(&client, start, first.open_time + step, now, &bar, |rows| {
                 head.extend_from_slice(rows);
                 Ok(())
@@ -348,10 +328,7 @@ pub(crate) fn run(args: DownloadArgs) -> Result<()> {
             }
             added += head.len();
             let rebuilt = part.with_extension("part.new");
-            write_part(
-                &rebuilt,
-                head.into_iter().chain((0..had.len()).map(|i| row_at(&had, i))),
-            )?;
+            write_part(&rebuilt, head.into_iter().chain(had.iter()))?;
             std::fs::rename(&rebuilt, &part)?;
         }
         if last.open_time + step < end {

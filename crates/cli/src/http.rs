@@ -29,10 +29,12 @@ pub(crate) fn excerpt(text: &str) -> String {
     format!("{kept}... ({} more characters)", total - QUOTE_LIMIT)
 }
 
-/// The text of a reply with a 2xx status, read up to `limit` bytes.
+/// The text of a reply with a 2xx status, read up to `limit` bytes; a reply too slow to
+/// arrive names `timeout_flag`, the flag that bounds it.
 pub(crate) fn read_reply(
     sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     limit: u64,
+    timeout_flag: &str,
 ) -> std::result::Result<String, Failure> {
     let mut response = match sent {
         Ok(r) => r,
@@ -64,7 +66,7 @@ pub(crate) fn read_reply(
         }
         Err(ureq::Error::Timeout(_)) => {
             return Err(Failure::Retryable {
-                message: format!("HTTP {status}: the reply did not finish arriving in time"),
+                message: format!("HTTP {status}: the reply did not finish arriving in time ({timeout_flag})"),
                 retry_after,
             });
         }
@@ -93,8 +95,18 @@ pub(crate) struct Retries {
     pub retries: u32,
     /// The first wait when the server names none; doubled each time.
     pub backoff: Duration,
-    /// The longest wait: a backoff is cut to it, a longer `Retry-After` ends the tries.
+    /// The longest wait: a backoff is cut to it, a longer `Retry-After` as `long_wait` says.
     pub max_wait: Duration,
+    pub long_wait: LongWait,
+}
+
+/// What a `Retry-After` longer than [`Retries::max_wait`] does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LongWait {
+    /// Waits `max_wait` and tries again.
+    Cut,
+    /// Ends the tries, naming the wait: Binance lengthens a ban that is not waited out.
+    GiveUp,
 }
 
 impl Retries {
@@ -116,10 +128,13 @@ impl Retries {
                 Err(Failure::Retryable { message, retry_after }) => (message, retry_after),
             };
             let wait = match retry_after {
-                Some(asked) if asked > self.max_wait => bail!(
-                    "{message}: the server asks to wait {} s before another request; try again later",
-                    asked.as_secs()
-                ),
+                Some(asked) if asked > self.max_wait => match self.long_wait {
+                    LongWait::Cut => self.max_wait,
+                    LongWait::GiveUp => bail!(
+                        "{message}: the server asks to wait {} s before another request; try again later",
+                        asked.as_secs()
+                    ),
+                },
                 Some(asked) => asked,
                 None => (self.backoff * 2u32.saturating_pow(tried)).min(self.max_wait),
             };

@@ -50,27 +50,24 @@ enum Reply {
     Stop,
 }
 
+/// A query string's parameters (`symbol=ETHUSDT&startTime=0`).
+type Query = HashMap<String, String>;
+
 struct FakeBinance {
     url: String,
-    /// The query string of each request.
-    requests: Arc<Mutex<Vec<String>>>,
+    /// The query of each request.
+    requests: Arc<Mutex<Vec<Query>>>,
 }
 
 impl FakeBinance {
-    fn requests(&self) -> Vec<HashMap<String, i64>> {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|query| {
-                query
-                    .split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
-                    .collect()
-            })
-            .collect()
+    fn requests(&self) -> Vec<Query> {
+        self.requests.lock().unwrap().clone()
     }
+}
+
+/// A query's integer parameter.
+fn number(query: &Query, name: &str) -> i64 {
+    query[name].parse().unwrap()
 }
 
 /// Serves klines of `rows` as `GET /api/v3/klines` does (open times in
@@ -82,25 +79,24 @@ fn serve(rows: Vec<(i64, Vec<String>)>, script: Vec<Reply>, delay: Duration) -> 
         let target = request.line.split(' ').nth(1).unwrap_or_default();
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         assert_eq!(path, "/api/v3/klines", "{}", request.line);
-        log.lock().unwrap().push(query.to_owned());
+        let query: Query = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        log.lock().unwrap().push(query.clone());
         std::thread::sleep(delay);
-        let param = |name: &str| {
-            query
-                .split('&')
-                .find_map(|p| p.strip_prefix(&format!("{name}=")))
-                .and_then(|v| v.parse::<i64>().ok())
-        };
         let page = || {
-            let (from, to, limit) = (
-                param("startTime").unwrap(),
-                param("endTime").unwrap(),
-                param("limit").unwrap(),
+            assert_eq!(
+                (query["symbol"].as_str(), query["interval"].as_str()),
+                ("ETHUSDT", "1h")
             );
-            assert_eq!(param("limit"), Some(1000));
+            assert_eq!(number(&query, "limit"), 1000);
+            let (from, to) = (number(&query, "startTime"), number(&query, "endTime"));
             let klines: Vec<String> = rows
                 .iter()
                 .filter(|(t, _)| (from..=to).contains(t))
-                .take(limit as usize)
+                .take(1000)
                 .map(|(t, v)| {
                     format!(
                         r#"[{t},"{}","{}","{}","{}","{}",{},"0.0",1,"0.0","0.0","0"]"#,
@@ -237,8 +233,8 @@ fn a_download_holds_every_candle_served_in_range_through_retried_failures() {
     // Seven requests: three pages, and the four failures before the second tried again.
     let requests = server.requests();
     assert_eq!(requests.len(), 7);
-    assert_eq!(requests[0]["startTime"], JAN);
-    assert_eq!(requests[0]["endTime"], APR - 1);
+    assert_eq!(number(&requests[0], "startTime"), JAN);
+    assert_eq!(number(&requests[0], "endTime"), APR - 1);
 }
 
 #[test]
@@ -285,7 +281,7 @@ fn a_server_that_stops_mid_download_leaves_a_part_the_next_run_completes_byte_id
     assert!(String::from_utf8_lossy(&out.stderr).contains("resuming"));
     let last_kept = eth_rows()[999].0;
     assert_eq!(
-        server.requests()[0]["startTime"],
+        number(&server.requests()[0], "startTime"),
         last_kept,
         "from the last candle kept"
     );
@@ -346,13 +342,17 @@ fn a_second_run_fetches_only_what_is_missing_at_either_end() {
         "{stdout}"
     );
     let later = &server.requests()[after_first..];
-    assert_eq!(later[0]["startTime"], JAN);
+    assert_eq!(number(&later[0], "startTime"), JAN);
     assert_eq!(
-        later[0]["endTime"],
+        number(&later[0], "endTime"),
         feb + HOUR - 1,
         "earlier candles up to the file's first"
     );
-    assert_eq!(later[1]["startTime"], APR - HOUR, "later ones from the file's last");
+    assert_eq!(
+        number(&later[1], "startTime"),
+        APR - HOUR,
+        "later ones from the file's last"
+    );
     assert_eq!(std::fs::read(target(dir.path())).unwrap(), reference(JAN, may));
 }
 
