@@ -1,6 +1,7 @@
 // @ts-check
 // Charts of the detail view (lightweight-charts) and the parameter heatmap (a canvas).
 import { axisValue } from './experiments.js';
+import { formatMetric } from './util.js';
 import { createChart, LineSeries, AreaSeries, CandlestickSeries, createSeriesMarkers } from './vendor/lightweight-charts.mjs';
 
 const charts = [];
@@ -177,4 +178,61 @@ export function drawHeatmap(canvas, rows, xName, yName, { name: metric, higher_i
   ctx.rotate(-Math.PI / 2);
   ctx.fillText(`${yName} → (${ys[0]} … ${ys[ys.length - 1]})`, -60, 0);
   ctx.restore();
+}
+
+// Configs (rows, best first) by markets (columns) on a canvas: each cell the config's
+// `metric` on that market, green better, grey where null; every row and column labelled,
+// the scale drawn, and the cell under the cursor named in the canvas's tooltip.
+// rows: [{label, values: (number|null)[]}] with one value per entry of `markets`.
+export function drawMarketHeatmap(canvas, rows, markets, { name: metric, higher_is_better: higherIsBetter, format }) {
+  const top = 28, left = 300, bottom = 34, rowHeight = 18;
+  canvas.height = top + Math.max(rows.length, 1) * rowHeight + bottom;
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.font = '12px system-ui';
+  ctx.fillStyle = '#333';
+  if (!rows.length || !markets.length) {
+    ctx.fillText('no configs across markets yet', 20, 30);
+    canvas.onmousemove = null;
+    return;
+  }
+  const finite = rows.flatMap((r) => r.values).filter((v) => v != null && Number.isFinite(v));
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const width = (canvas.width - left - 10) / markets.length;
+  const shade = (v) => {
+    if (v == null || !Number.isFinite(v)) return '#ddd';
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    return `hsl(${Math.round((higherIsBetter ? t : 1 - t) * 120)}, 70%, 45%)`;
+  };
+  const label = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+  rows.forEach((row, i) => {
+    const y = top + i * rowHeight;
+    ctx.fillStyle = '#333';
+    ctx.textAlign = 'right';
+    ctx.fillText(label(row.label, 46), left - 6, y + 13);
+    row.values.forEach((v, j) => {
+      ctx.fillStyle = shade(v);
+      ctx.fillRect(left + j * width, y, Math.ceil(width) - 1, rowHeight - 1);
+      if (width > 50) {
+        ctx.fillStyle = '#fff';
+        ctx.textAlign = 'center';
+        ctx.fillText(formatMetric(format, v), left + (j + 0.5) * width, y + 13);
+      }
+    });
+  });
+  ctx.fillStyle = '#333';
+  ctx.textAlign = 'center';
+  markets.forEach((m, j) => ctx.fillText(label(m, Math.max(4, Math.floor(width / 7))), left + (j + 0.5) * width, top - 10));
+  ctx.textAlign = 'left';
+  const [red, green] = higherIsBetter ? [lo, hi] : [hi, lo];
+  ctx.fillText(`${metric}: ${formatMetric(format, red)} red … ${formatMetric(format, green)} green; grey: none`, left, canvas.height - 12);
+  canvas.onmousemove = (event) => {
+    const box = canvas.getBoundingClientRect();
+    const x = ((event.clientX - box.left) * canvas.width) / box.width;
+    const y = ((event.clientY - box.top) * canvas.height) / box.height;
+    const i = Math.floor((y - top) / rowHeight);
+    const j = Math.floor((x - left) / width);
+    canvas.title = rows[i] && j >= 0 && j < markets.length ? `${rows[i].label} on ${markets[j]}: ${metric} ${formatMetric(format, rows[i].values[j])}` : '';
+  };
 }

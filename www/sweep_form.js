@@ -1,7 +1,7 @@
 // @ts-check
 // The sweep builder's form: what the sweep, the optimizer and walk-forward all read their
 // spec from (dataset, range, strategy, one axis per parameter, costs).
-import { $, h, replace, isoDate } from './util.js';
+import { $, $$, h, replace, isoDate } from './util.js';
 import { define } from './definitions.js';
 
 // An axis as typed: `5, 10, 20` (values), `5..50 step 5` (ints), `0.1..0.9 num 5` (floats),
@@ -83,11 +83,31 @@ export function readSpec(ctx) {
   };
 }
 
+// The markets a sweep runs on: the chosen dataset at the chosen timeframe, then each one
+// ticked under "Also sweep on" at its own timeframe, each with `spec` on it alone (the
+// page's `Sweep` is one market's). A market twice is refused, as `btlab sweep` refuses it.
+/** @param {import('./context.js').Context} ctx */
+export function readMarkets(ctx, spec = readSpec(ctx)) {
+  const chosen = ctx.currentDataset();
+  const markets = [{ dataset: chosen, spec }];
+  for (const input of $$('#sweep-markets input:checked')) {
+    const dataset = ctx.datasetList.find((d) => d.id === /** @type {HTMLInputElement} */ (input).value);
+    if (!dataset || dataset === chosen) continue;
+    markets.push({ dataset, spec: { ...spec, symbol: dataset.symbol, timeframe: dataset.info.timeframe } });
+  }
+  const names = markets.map((m) => `${m.spec.symbol}@${m.spec.timeframe}`);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice) throw new Error(`market ${twice} is ticked twice (two datasets of one symbol and timeframe): untick one`);
+  return markets;
+}
+
 /** @param {import('./context.js').Context} ctx */
 export function updateCount(ctx) {
   try {
-    const sweep = new ctx.wasm.Sweep(readSpec(ctx));
-    $('#sweep-count').textContent = `${sweep.size} configs (${sweep.sizeBeforeConstraints} combinations before constraints)`;
+    const markets = readMarkets(ctx);
+    const sweep = new ctx.wasm.Sweep(markets[0].spec);
+    const across = markets.length > 1 ? ` × ${markets.length} markets = ${sweep.size * markets.length} backtests` : '';
+    $('#sweep-count').textContent = `${sweep.size} configs (${sweep.sizeBeforeConstraints} combinations before constraints)${across}`;
     sweep.free();
     $('#sweep-error').textContent = '';
   } catch (e) {
@@ -114,6 +134,8 @@ export function fillFromSpec(ctx, spec, dataset) {
   for (const source of spec.definitions || []) define(ctx, source);
   const form = $('#sweep-form');
   $('#sweep-dataset').value = dataset.id;
+  // A link's sweep is one market's.
+  for (const input of form.querySelectorAll('#sweep-markets input')) input.checked = false;
   $('#sweep-timeframe').value = spec.timeframe;
   form.start.value = spec.start;
   form.end.value = spec.end;

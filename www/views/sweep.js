@@ -3,7 +3,7 @@
 // already, what validation refused), the workers (or an edge worker) run it, the log makes
 // it durable, the core records it.
 import { $, h, replace, isoDate } from '../util.js';
-import { readSpec, renderAxes, renderOrderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
+import { readSpec, readMarkets, renderAxes, renderOrderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
 
@@ -24,7 +24,10 @@ export function mount(ctx) {
   $('#sweep-strategy').addEventListener('change', () => renderAxes(ctx));
   $('#preset').addEventListener('click', () => renderAxes(ctx, true));
   $('#sweep-form').addEventListener('input', () => updateCount(ctx));
-  $('#sweep-dataset').addEventListener('change', () => chooseDataset(ctx));
+  $('#sweep-dataset').addEventListener('change', () => {
+    renderMarketChoice(ctx);
+    chooseDataset(ctx);
+  });
   $('#sweep-form').addEventListener('submit', (event) => runSweep(ctx, event));
   $('#cancel').addEventListener('click', () => {
     if (!running) return;
@@ -32,9 +35,13 @@ export function mount(ctx) {
     ctx.pool.cancel();
   });
   $('#sweep-link').addEventListener('click', () => copySweepLink(ctx).catch((e) => { $('#sweep-error').textContent = e.message; }));
-  ctx.on('datasets-changed', () => renderDatasetChoice(ctx));
+  ctx.on('datasets-changed', () => {
+    renderDatasetChoice(ctx);
+    renderMarketChoice(ctx);
+  });
   ctx.on('dataset-added', (dataset) => {
     $('#sweep-dataset').value = dataset.id;
+    renderMarketChoice(ctx);
     chooseDataset(ctx);
   });
   ctx.on('shared-sweep', ({ payload, dataset }) => {
@@ -63,8 +70,19 @@ function renderDatasetChoice(ctx) {
   if (ctx.datasetList.some((d) => d.id === chosen)) select.value = chosen;
 }
 
+// "Also sweep on": every dataset but the chosen one, ticks kept when the list changes.
+/** @param {import('../context.js').Context} ctx */
+function renderMarketChoice(ctx) {
+  const ticked = new Set([...document.querySelectorAll('#sweep-markets input:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value));
+  const chosen = $('#sweep-dataset').value;
+  replace($('#sweep-markets'), ctx.datasetList.filter((d) => d.id !== chosen).map((d) => h('label', {},
+    h('input', { type: 'checkbox', value: d.id, checked: ticked.has(d.id) }),
+    `${d.symbol} ${d.info.timeframe} ${isoDate(d.info.first)}..${isoDate(d.info.last)}`)));
+}
+
 /** @param {import('../context.js').Context} ctx */
 async function copySweepLink(ctx) {
+  if (readMarkets(ctx).length > 1) throw new Error('a sweep link carries one dataset: untick "Also sweep on" to copy one');
   const spec = readSpec(ctx);
   const link = await copyLink(ctx, { v: 1, kind: 'sweep', spec, dataset: datasetIdentity(ctx.wasm, ctx.currentDataset(), spec.timeframe, spec.start, spec.end) });
   $('#sweep-link-status').textContent = `link copied: ${link.length} characters`;
@@ -78,20 +96,26 @@ async function runOnEdge(base, configs) {
   return JSON.stringify(reply.results);
 }
 
+// Every market in turn (as `btlab sweep` runs them): the core plans each chunk, the
+// workers (or an edge worker) run it, the log makes it durable, the core records it.
 /** @param {import('../context.js').Context} ctx */
 async function runSweep(ctx, event) {
   event.preventDefault();
   if (running) return;
-  const { wasm, store, pool, persist } = ctx;
+  const { wasm } = ctx;
   $('#sweep-error').textContent = '';
-  let spec, sweep, fingerprint;
-  const dataset = ctx.currentDataset();
+  // Every market's sweep and fingerprint before anything runs: a bad one runs none.
+  const markets = [];
+  let market = '';
   try {
-    spec = readSpec(ctx);
-    sweep = new wasm.Sweep(spec);
-    fingerprint = wasm.marketFingerprint(dataset.columns, spec.timeframe, Date.parse(spec.start), Date.parse(spec.end));
+    for (const { dataset, spec } of readMarkets(ctx)) {
+      market = `${dataset.symbol} ${spec.timeframe}: `;
+      const fingerprint = wasm.marketFingerprint(dataset.columns, spec.timeframe, Date.parse(spec.start), Date.parse(spec.end));
+      markets.push({ dataset, spec, fingerprint, sweep: new wasm.Sweep(spec) });
+    }
   } catch (e) {
-    $('#sweep-error').textContent = e.message;
+    $('#sweep-error').textContent = `${markets.length ? market : ''}${e.message}`;
+    for (const m of markets) m.sweep.free();
     return;
   }
   const form = new FormData($('#sweep-form'));
@@ -99,12 +123,11 @@ async function runSweep(ctx, event) {
   const keepReturns = form.get('keep_returns') === 'on';
   if (keepReturns && edge) {
     $('#sweep-error').textContent = 'keeping daily returns needs every candle\'s equity: run this sweep in the page, not on the edge';
-    sweep.free();
+    for (const m of markets) m.sweep.free();
     return;
   }
-  const sweepId = keepReturns ? JSON.stringify(spec) : null;
-  const run = (running = { cancelled: false });
-  const total = sweep.size;
+  const run = (running = { cancelled: false, edge, keepReturns });
+  const total = markets.reduce((sum, m) => sum + m.sweep.size, 0);
   const counts = { stored: 0, skipped: 0, failed: 0, done: 0 };
   const started = performance.now();
   $('#progress').hidden = false;
@@ -120,40 +143,52 @@ async function runSweep(ctx, event) {
   };
   progress();
   try {
-    await pool.load(dataset);
-    const chunkSize = Math.max(25, Math.min(500, Math.ceil(total / (pool.size * 4))));
-    let sinceFold = 0;
-    const lane = async () => {
-      while (!run.cancelled) {
-        const chunk = sweep.nextChunk(chunkSize);
-        if (chunk === '[]') return;
-        const plan = store.planChunk(chunk, fingerprint, keepReturns);
-        const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
-        if (run.cancelled) return;
-        const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
-        const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members, spec.definitions || []);
-        counts.stored += inserted;
-        counts.failed += failed;
-        counts.skipped += plan.already_stored + already;
-        counts.done += plan.already_stored + plan.hashes.length + plan.refused.length;
-        progress();
-        if (++sinceFold >= 40) {
-          sinceFold = 0;
-          persist.fold();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: pool.size * 2 }, lane));
-    await persist.fold();
+    for (const market of markets) {
+      if (run.cancelled) break;
+      await sweepMarket(ctx, run, market, counts, progress);
+    }
+    await ctx.persist.fold();
     ctx.setStatus(run.cancelled ? 'sweep cancelled: what finished is stored' : `sweep done: ${counts.stored} new experiments`);
   } catch (e) {
     if (!run.cancelled) $('#sweep-error').textContent = e.message;
   } finally {
-    sweep.free();
+    for (const m of markets) m.sweep.free();
     running = null;
     $('#run').disabled = false;
     $('#cancel').disabled = true;
     progress();
     ctx.emit('stored');
   }
+}
+
+// One market's configs, chunk by chunk in two lanes per worker.
+/** @param {import('../context.js').Context} ctx */
+async function sweepMarket(ctx, run, { dataset, spec, sweep, fingerprint }, counts, progress) {
+  const { store, pool, persist } = ctx;
+  const { edge, keepReturns } = run;
+  const sweepId = keepReturns ? JSON.stringify(spec) : null;
+  await pool.load(dataset);
+  const chunkSize = Math.max(25, Math.min(500, Math.ceil(sweep.size / (pool.size * 4))));
+  let sinceFold = 0;
+  const lane = async () => {
+    while (!run.cancelled) {
+      const chunk = sweep.nextChunk(chunkSize);
+      if (chunk === '[]') return;
+      const plan = store.planChunk(chunk, fingerprint, keepReturns);
+      const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
+      if (run.cancelled) return;
+      const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
+      const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members, spec.definitions || []);
+      counts.stored += inserted;
+      counts.failed += failed;
+      counts.skipped += plan.already_stored + already;
+      counts.done += plan.already_stored + plan.hashes.length + plan.refused.length;
+      progress();
+      if (++sinceFold >= 40) {
+        sinceFold = 0;
+        persist.fold();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
 }

@@ -9,14 +9,7 @@ use serde_json::Value;
 const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data");
 
 /// Five markets over the range they share: BTC, ETH and SOL at 1h, BTC and DOGE at 15m.
-const FIVE_MARKETS: &str = "
-markets: [BTCUSDT@1h, ETHUSDT@1h, SOLUSDT@1h, BTCUSDT@15m, DOGEUSDT@15m]
-start: 2025-01-01
-end: 2025-11-01
-strategies: [sma]
-param_grids:
-  sma: {fast_period: [5, 10, 20], slow_period: [50, 100]}
-";
+const FIVE_MARKETS: &str = include_str!("../../../tests/specs/five-markets.yaml");
 
 fn json(args: &[&str]) -> Value {
     serde_json::from_str(&ok(args)).unwrap()

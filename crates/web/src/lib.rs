@@ -855,6 +855,25 @@ impl WebStore {
         )
     }
 
+    /// The configs of the filter's experiments across the markets each ran on, ranked by
+    /// their worst market's `metric` (what `btlab experiments markets` prints); only
+    /// configs on at least `min_markets` markets (default: the most any config ran on).
+    #[wasm_bindgen(js_name = acrossMarkets)]
+    pub fn across_markets(
+        &mut self,
+        filter_args: JsValue,
+        metric: &str,
+        min_markets: Option<usize>,
+    ) -> Result<JsValue, Error> {
+        let metric: Metric = metric.parse().map_err(into_error)?;
+        to_js(
+            &self
+                .store
+                .across_markets(&filter(filter_args)?, metric, min_markets)
+                .map_err(into_error)?,
+        )
+    }
+
     pub fn list(&mut self, filter_args: JsValue, sort: &str, limit: usize, offset: usize) -> Result<JsValue, Error> {
         let sort: Metric = sort.parse().map_err(into_error)?;
         to_js(
