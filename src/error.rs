@@ -45,6 +45,9 @@ pub enum Error {
         name: String,
         diagnostics: Vec<crate::lang::Diagnostic>,
     },
+    /// A robustness check (Monte Carlo, plateaus, Pareto fronts) given input it cannot use.
+    #[error("{0}")]
+    Robustness(String),
     /// A strategy profile could not be read, found or written.
     #[error("profiles: {0}")]
     Profile(String),

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 
 use crate::{DataArgs, files, output};
 use btlab::overfit::{SweepOverfitting, experiment_deflated_sharpe, sweep_overfitting};
+use btlab::robustness::{Bands, MonteCarlo, MonteCarloOptions, Resampled, monte_carlo, trade_returns};
 use btlab_cli::sqlite::open_read_only;
 
 #[derive(Args)]
@@ -89,6 +90,23 @@ enum ExperimentsCommand {
     /// One experiment, by `#ID` or by a config_hash prefix, with its deflated Sharpe ratio.
     Show {
         experiment: String,
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Monte Carlo of one experiment's trades (re-run on its candles): the 5/50/95% bands
+    /// of final return, max drawdown and longest losing streak over shuffles of their order
+    /// and bootstraps with replacement, and how often a drawdown reached ruin.
+    Montecarlo {
+        experiment: String,
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        #[arg(allow_negative_numbers = true, long, default_value_t = 1)]
+        seed: u64,
+        /// The drawdown that counts as ruin (0.5: half the peak lost).
+        #[arg(long, default_value_t = 0.5)]
+        ruin_drawdown: f64,
         #[command(flatten)]
         data: DataArgs,
         #[arg(long)]
@@ -308,6 +326,31 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                 }
             }
         }
+        ExperimentsCommand::Montecarlo {
+            experiment,
+            runs,
+            seed,
+            ruin_drawdown,
+            data,
+            json,
+        } => {
+            let e = store.get(&experiment)?;
+            let (market, valid) = crate::promote::experiment_market(&e, &data)?;
+            let result = market.run(&valid, btlab::Detail::curve_at_most(2), &mut Vec::new());
+            let options = MonteCarloOptions {
+                runs,
+                seed,
+                ruin_drawdown,
+                ..MonteCarloOptions::default()
+            };
+            let mc = monte_carlo(&trade_returns(&result.trades), &options)?;
+            if json {
+                let value = serde_json::json!({"experiment": e.id, "config_hash": e.config_hash, "monte_carlo": mc});
+                writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+            } else {
+                print_monte_carlo(&mut out, &e, &mc)?;
+            }
+        }
         ExperimentsCommand::Markets {
             by,
             min_markets,
@@ -448,6 +491,53 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
         Ok(None) => format!("deflated Sharpe of experiment #{}: n/a (its returns never vary)", e.id),
         Err(err) => format!("deflated Sharpe of experiment #{}: needs its candles ({err:#})", e.id),
     }
+}
+
+fn print_monte_carlo(out: &mut impl Write, e: &Experiment, mc: &MonteCarlo) -> Result<()> {
+    let o = &mc.options;
+    writeln!(
+        out,
+        "experiment #{}: {} trades, {} shuffles and {} bootstraps (seed {})",
+        e.id, mc.trades, o.runs, o.runs, o.seed
+    )?;
+    let mut table = output::table();
+    table.set_header(["", "actual", "shuffle 5%", "50%", "95%", "bootstrap 5%", "50%", "95%"]);
+    // (figure, its actual value, its bands, whether it is a fraction shown as a percent)
+    type BandsOf = fn(&Resampled) -> Bands;
+    let rows: [(&str, f64, BandsOf, bool); 3] = [
+        ("final return", mc.actual.final_return, |r| r.final_return, true),
+        ("max drawdown", mc.actual.max_drawdown, |r| r.max_drawdown, true),
+        (
+            "longest losing streak",
+            f64::from(mc.actual.longest_losing_streak),
+            |r| r.longest_losing_streak,
+            false,
+        ),
+    ];
+    for (name, actual, band, percent) in rows {
+        let show = |x: f64| {
+            if percent {
+                format!("{:.2}%", x * 100.0)
+            } else {
+                format!("{x:.1}")
+            }
+        };
+        let mut row = vec![name.to_owned(), show(actual)];
+        for resampled in [&mc.shuffle, &mc.bootstrap] {
+            let b = band(resampled);
+            row.extend([show(b.p5), show(b.p50), show(b.p95)]);
+        }
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")?;
+    writeln!(
+        out,
+        "probability of a {:.0}% drawdown (ruin): {:.4} shuffled, {:.4} bootstrapped",
+        o.ruin_drawdown * 100.0,
+        mc.shuffle.ruin_probability,
+        mc.bootstrap.ruin_probability
+    )?;
+    Ok(())
 }
 
 fn print_overfitting(out: &mut impl Write, r: &SweepOverfitting) -> Result<()> {
