@@ -236,3 +236,39 @@ export function drawMarketHeatmap(canvas, rows, markets, { name: metric, higher_
     canvas.title = rows[i] && j >= 0 && j < markets.length ? `${rows[i].label} on ${markets[j]}: ${metric} ${formatMetric(format, rows[i].values[j])}` : '';
   };
 }
+
+// A Monte Carlo fan on a canvas: equity (1 = the start) after each trade, the 5-95% band
+// filled, the median and the first runs' paths drawn thin, the trades' own path on top.
+export function drawFan(canvas, title, { fan, paths }, actual) {
+  const ctx = canvas.getContext('2d');
+  const left = 48, right = 10, top = 20, bottom = 24;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const values = [...fan.flatMap((b) => [b.p5, b.p95]), ...paths.flat(), ...actual].filter(Number.isFinite);
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const x = (step) => left + (step / Math.max(fan.length - 1, 1)) * (canvas.width - left - right);
+  const y = (v) => top + (hi > lo ? (hi - v) / (hi - lo) : 0.5) * (canvas.height - top - bottom);
+  const line = (points, style, width) => {
+    ctx.strokeStyle = style;
+    ctx.lineWidth = width;
+    ctx.beginPath();
+    points.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
+    ctx.stroke();
+  };
+  ctx.fillStyle = 'rgba(41, 98, 255, 0.18)';
+  ctx.beginPath();
+  fan.forEach((b, i) => (i ? ctx.lineTo(x(i), y(b.p95)) : ctx.moveTo(x(i), y(b.p95))));
+  for (let i = fan.length - 1; i >= 0; i--) ctx.lineTo(x(i), y(fan[i].p5));
+  ctx.closePath();
+  ctx.fill();
+  for (const path of paths) line(path, 'rgba(120, 120, 120, 0.35)', 1);
+  line(fan.map((b) => b.p50), '#2962ff', 2);
+  line(actual, '#e65100', 2);
+  ctx.fillStyle = '#333';
+  ctx.font = '12px system-ui';
+  ctx.fillText(`${title}: 5-95% band, median (blue), the trades' own order (orange)`, left, 13);
+  ctx.fillText('trades →', canvas.width - 60, canvas.height - 6);
+  ctx.textAlign = 'right';
+  ctx.fillText(hi.toFixed(2), left - 4, top + 10);
+  ctx.fillText(lo.toFixed(2), left - 4, canvas.height - bottom);
+  ctx.textAlign = 'left';
+}

@@ -96,6 +96,11 @@ export class Pool {
     return (await this.send({ type: 'deflated', config, trials: Float64Array.from(trials) })).result;
   }
 
+  // Monte Carlo of a result's trades ({runs, seed, ruin_drawdown}), off the main thread.
+  async monteCarlo(trades, options) {
+    return (await this.send({ type: 'montecarlo', trades, options })).result;
+  }
+
   async detail(config) {
     return (await this.send({ type: 'detail', config })).result;
   }

@@ -1,7 +1,7 @@
 // @ts-check
 // One engine per worker: the wasm is loaded once, candles arrive once per dataset, then
 // each message is routed to one method of the Engine.
-import init, { Engine, defineStrategy } from './pkg/btlab_web.js';
+import init, { Engine, defineStrategy, monteCarlo } from './pkg/btlab_web.js';
 
 const ready = init();
 let engine = null;
@@ -27,6 +27,8 @@ self.onmessage = async ({ data }) => {
       self.postMessage({ id, ok: true, result: engine.runDetail(data.config) });
     } else if (type === 'walk') {
       self.postMessage({ id, ok: true, result: engine.walkWindow(data.spec, data.index) });
+    } else if (type === 'montecarlo') {
+      self.postMessage({ id, ok: true, result: monteCarlo(data.trades, data.options) });
     } else if (type === 'deflated') {
       self.postMessage({ id, ok: true, result: engine.deflatedSharpe(data.config, data.trials) });
     }

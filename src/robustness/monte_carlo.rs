@@ -75,6 +75,8 @@ pub struct MonteCarlo {
     pub trades: usize,
     pub options: MonteCarloOptions,
     pub actual: PathFigures,
+    /// The trades' own equity path, as the fan's steps.
+    pub actual_path: Vec<f64>,
     pub shuffle: Resampled,
     pub bootstrap: Resampled,
 }
@@ -135,10 +137,13 @@ pub fn monte_carlo(returns: &[f64], options: &MonteCarloOptions) -> Result<Monte
             *r = returns[bootstrap_rng.random_range(0..n as u32) as usize];
         }
     });
+    let mut actual_path = vec![0.0; n + 1];
+    let actual = figures(returns, &mut |step, e| actual_path[step] = e);
     Ok(MonteCarlo {
         trades: n,
         options: *options,
-        actual: figures(returns, &mut |_, _| {}),
+        actual,
+        actual_path,
         shuffle,
         bootstrap,
     })

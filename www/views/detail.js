@@ -5,6 +5,7 @@
 import { $, table, download, formatMetric } from '../util.js';
 import { drawDetailCharts } from '../charts.js';
 import { showTrades } from './trades.js';
+import { mount as mountMonteCarlo, showMonteCarlo } from './montecarlo.js';
 import { showDeflated, axisValue } from '../experiments.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
@@ -13,6 +14,7 @@ import { datasetIdentity } from '../links.js';
 export function mount(ctx) {
   ctx.on('open-experiment', (id) => openDetail(ctx, id));
   ctx.on('shared-experiment', (shared) => showShared(ctx, shared));
+  mountMonteCarlo(ctx);
 }
 
 export function render() {}
@@ -39,6 +41,7 @@ async function openDetail(ctx, id) {
     check.textContent = `the candles of this experiment (fingerprint ${e.data_fingerprint.slice(0, 16)}) are not among the datasets: stored curve only`;
     drawDetailCharts({ equity: e.equity_curve, trades: [], candles: null });
     showTrades([]);
+    showMonteCarlo(ctx, []);
     return;
   }
   await ctx.pool.load(dataset);
@@ -47,7 +50,7 @@ async function openDetail(ctx, id) {
   check.className = same ? 'match' : 'mismatch';
   check.textContent = same ? `re-run matches: config_hash ${result.config_hash.slice(0, 16)}…, same metrics`
     : `MISMATCH: the re-run gives config_hash ${result.config_hash} and Sharpe ${result.metrics.sharpe_ratio}`;
-  renderResult(e.config, result, dataset);
+  renderResult(ctx, e.config, result, dataset);
 }
 
 // A shared link's experiment, re-run here: not stored, checked against the link.
@@ -73,7 +76,7 @@ async function showShared(ctx, { payload, dataset, error }) {
     window.btlab.linkResult = { result, ok: !problems.length };
     $('#detail-actions').hidden = true;
     renderTables(ctx, result);
-    renderResult(result.config, result, dataset);
+    renderResult(ctx, result.config, result, dataset);
   } catch (e) {
     check.className = 'mismatch';
     check.textContent = e.message;
@@ -95,9 +98,11 @@ function renderTables(ctx, e) {
 }
 
 // The charts and trades of `config`'s full re-run (a stored experiment's, or a shared link's).
-function renderResult(c, result, dataset) {
+/** @param {import('../context.js').Context} ctx */
+function renderResult(ctx, c, result, dataset) {
   drawDetailCharts({ equity: result.equity_curve, buyHold: result.buy_hold_curve, trades: result.trades, candles: dataset.columns, range: [Date.parse(c.start), Date.parse(c.end)] });
   showTrades(result.trades);
+  showMonteCarlo(ctx, result.trades);
 }
 
 /** @param {import('../context.js').Context} ctx */

@@ -15,6 +15,7 @@ use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{experiment_deflated_sharpe, sweep_overfitting};
 use btlab::plan::{Failure, Run, check_remote_hashes};
+use btlab::robustness::{self, MonteCarloOptions};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
 use btlab::strategy::catalog;
@@ -240,6 +241,20 @@ pub fn define_strategy(source: &str) -> Result<JsValue, Error> {
     to_js(&btlab::strategy::StrategyInfo::from(
         defined as &dyn btlab::strategy::Strategy,
     ))
+}
+
+/// Monte Carlo of a result's trades (`BacktestResult.trades`): shuffles and bootstraps,
+/// seeded (`options`: `{runs, seed, ruin_drawdown, sample_paths}`, each optional), the
+/// same figures as `btlab experiments montecarlo`.
+#[wasm_bindgen(js_name = monteCarlo)]
+pub fn monte_carlo(trades: JsValue, options: JsValue) -> Result<JsValue, Error> {
+    let trades: Vec<btlab::Trade> = from_js(trades)?;
+    let options: MonteCarloOptions = if options.is_undefined() || options.is_null() {
+        MonteCarloOptions::default()
+    } else {
+        from_js(options)?
+    };
+    to_js(&robustness::monte_carlo(&robustness::trade_returns(&trades), &options).map_err(into_error)?)
 }
 
 /// The definitions shipped in `strategies/` (the examples, then the built-ins written as
