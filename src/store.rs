@@ -18,6 +18,7 @@ use crate::engine::{BacktestResult, EquityPoint};
 use crate::error::{Error, Result};
 use crate::metrics::{Metric, Metrics};
 use crate::orders::Orders;
+use crate::robustness::pareto_front;
 use crate::time::Timestamp;
 
 /// A value crossing the driver boundary.
@@ -1024,6 +1025,47 @@ impl<D: Sql> Store<D> {
             )
             .map_err(driver)?;
         Ok(rows.iter().filter_map(|r| r[0].real()).collect())
+    }
+
+    /// The experiments of `filter` on the Pareto front of `objectives` (see
+    /// [`pareto_front`]), best first by the first objective; those with a null objective
+    /// take no part.
+    pub fn pareto(&mut self, filter: &Filter, objectives: &[Metric]) -> Result<Vec<Experiment>> {
+        let columns: Vec<&str> = objectives
+            .iter()
+            .map(|m| {
+                if m.is_report() && self.version < REPORT_VERSION {
+                    "NULL"
+                } else {
+                    m.name()
+                }
+            })
+            .collect();
+        let (clause, params) = filter.clause()?;
+        let sql = format!(
+            "SELECT id, {} FROM experiments {clause} ORDER BY id",
+            columns.join(", ")
+        );
+        let rows = self.db.query(&sql, &params).map_err(driver)?;
+        let points: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                objectives
+                    .iter()
+                    .zip(&r[1..])
+                    // A null profit factor is one without a loss: the best there is.
+                    .map(|(m, v)| match v.real() {
+                        Some(x) => m.oriented(x),
+                        None if *m == Metric::ProfitFactor => f64::INFINITY,
+                        None => f64::NAN,
+                    })
+                    .collect()
+            })
+            .collect();
+        pareto_front(&points)
+            .into_iter()
+            .map(|i| self.get(&format!("#{}", rows[i][0].int().unwrap_or_default())))
+            .collect()
     }
 
     /// The configs of `filter`'s experiments across the markets each ran on, ranked by

@@ -1,6 +1,9 @@
 //! How much a result can be trusted beyond its one number: the same trades in other orders
-//! and draws (Monte Carlo). Pure functions of a result, shown the same by every face.
+//! and draws (Monte Carlo), and which configs are best when goals conflict (Pareto
+//! fronts). Pure functions, shown the same by every face.
 
 pub mod monte_carlo;
+pub mod pareto;
 
 pub use monte_carlo::{Bands, MonteCarlo, MonteCarloOptions, Resampled, monte_carlo, trade_returns};
+pub use pareto::{dominates, objectives, pareto_front};

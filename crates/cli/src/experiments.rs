@@ -95,6 +95,18 @@ enum ExperimentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The experiments no other beats on every objective at once (the Pareto front), best
+    /// first by the first objective.
+    Pareto {
+        /// Two to four metrics, e.g. `sharpe_ratio,max_drawdown[,total_trades]` (each in its
+        /// own direction: a drawdown is better smaller).
+        #[arg(long)]
+        objectives: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// Monte Carlo of one experiment's trades (re-run on its candles): the 5/50/95% bands
     /// of final return, max drawdown and longest losing streak over shuffles of their order
     /// and bootstraps with replacement, and how often a drawdown reached ruin.
@@ -324,6 +336,54 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                         None => writeln!(out, "  (not in this database)")?,
                     }
                 }
+            }
+        }
+        ExperimentsCommand::Pareto {
+            objectives,
+            filter,
+            json,
+        } => {
+            let objectives = btlab::robustness::objectives(&objectives)?;
+            let front = store.pareto(&filter.filter()?, &objectives)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&front)?)?;
+            } else if front.is_empty() {
+                writeln!(out, "no experiments with every objective")?;
+            } else {
+                let mut table = output::table();
+                let mut header = vec![
+                    "id".to_owned(),
+                    "symbol".into(),
+                    "tf".into(),
+                    "strategy".into(),
+                    "params".into(),
+                ];
+                header.extend(objectives.iter().map(|m| m.name().to_owned()));
+                table.set_header(header);
+                for e in &front {
+                    let c = &e.config;
+                    let mut row = vec![
+                        format!("#{}", e.id),
+                        c.symbol.clone(),
+                        c.timeframe.to_string(),
+                        c.strategy.clone(),
+                        output::params(c),
+                    ];
+                    row.extend(
+                        objectives
+                            .iter()
+                            .map(|m| m.value(&e.metrics).map_or_else(|| "-".to_owned(), |v| m.show(v))),
+                    );
+                    table.add_row(row);
+                }
+                writeln!(out, "{table}")?;
+                let names: Vec<&str> = objectives.iter().map(|m| m.name()).collect();
+                writeln!(
+                    out,
+                    "{} experiments on the Pareto front of {}",
+                    front.len(),
+                    names.join(", ")
+                )?;
             }
         }
         ExperimentsCommand::Montecarlo {
