@@ -272,3 +272,51 @@ export function drawFan(canvas, title, { fan, paths }, actual) {
   ctx.fillText(lo.toFixed(2), left - 4, canvas.height - bottom);
   ctx.textAlign = 'left';
 }
+
+// Points by two metrics (`x`, `y`: wasm.metrics() entries) with the front joined in
+// order and marked; each axis labelled at its ends and named with its better direction.
+export function drawScatter(canvas, points, front, x, y) {
+  const ctx = canvas.getContext('2d');
+  const left = 64, right = 16, top = 16, bottom = 40;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const finite = (p) => Number.isFinite(p.x) && Number.isFinite(p.y);
+  const shown = points.filter(finite);
+  ctx.font = '12px system-ui';
+  ctx.fillStyle = '#333';
+  if (!shown.length) {
+    ctx.fillText('no experiments with both metrics yet', 20, 30);
+    return;
+  }
+  const [x0, x1] = [Math.min(...shown.map((p) => p.x)), Math.max(...shown.map((p) => p.x))];
+  const [y0, y1] = [Math.min(...shown.map((p) => p.y)), Math.max(...shown.map((p) => p.y))];
+  const px = (v) => left + (x1 > x0 ? (v - x0) / (x1 - x0) : 0.5) * (canvas.width - left - right);
+  const py = (v) => top + (y1 > y0 ? (y1 - v) / (y1 - y0) : 0.5) * (canvas.height - top - bottom);
+  ctx.fillStyle = 'rgba(90, 90, 90, 0.45)';
+  for (const p of shown) ctx.fillRect(px(p.x) - 1.5, py(p.y) - 1.5, 3, 3);
+  const onFront = front.filter(finite).sort((a, b) => a.x - b.x);
+  ctx.strokeStyle = '#e65100';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  onFront.forEach((p, i) => (i ? ctx.lineTo(px(p.x), py(p.y)) : ctx.moveTo(px(p.x), py(p.y))));
+  ctx.stroke();
+  ctx.fillStyle = '#e65100';
+  for (const p of onFront) {
+    ctx.beginPath();
+    ctx.arc(px(p.x), py(p.y), 4, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  const better = (m) => (m.higher_is_better ? 'higher is better' : 'lower is better');
+  ctx.fillStyle = '#333';
+  ctx.fillText(`${x.name} → (${better(x)})`, left, canvas.height - 6);
+  ctx.fillText(formatMetric(x.format, x0), left, canvas.height - 22);
+  ctx.textAlign = 'right';
+  ctx.fillText(formatMetric(x.format, x1), canvas.width - right, canvas.height - 22);
+  ctx.fillText(formatMetric(y.format, y1), left - 4, top + 10);
+  ctx.fillText(formatMetric(y.format, y0), left - 4, canvas.height - bottom);
+  ctx.textAlign = 'left';
+  ctx.save();
+  ctx.translate(14, canvas.height / 2 + 60);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(`${y.name} → (${better(y)})`, 0, 0);
+  ctx.restore();
+}

@@ -18,6 +18,7 @@ import * as summary from './views/summary.js';
 import * as errors from './views/errors.js';
 import * as heatmap from './views/heatmap.js';
 import * as markets from './views/markets.js';
+import * as pareto from './views/pareto.js';
 import * as optimize from './views/optimize.js';
 import * as walkforward from './views/walkforward.js';
 import * as overfit from './views/overfit.js';
@@ -27,7 +28,7 @@ import * as detail from './views/detail.js';
 import * as strategy from './views/strategy.js';
 import { define } from './definitions.js';
 
-const VIEWS = { sweep, strategy, results, top, summary, errors, heatmap, markets, optimize, walkforward, overfit, datasets: datasetsView, compare, detail };
+const VIEWS = { sweep, strategy, results, top, summary, errors, heatmap, markets, pareto, optimize, walkforward, overfit, datasets: datasetsView, compare, detail };
 
 async function main() {
   window.sqlReady = window.initSqlJs({ locateFile: (f) => new URL(`vendor/${f}`, import.meta.url).href });

@@ -53,3 +53,30 @@ test('Monte Carlo of an experiment\'s trades: the page\'s bands are btlab\'s, se
     await context.close();
   }
 });
+
+test('the Pareto tab draws every experiment and lists the front btlab finds in the exported store', { timeout: 300_000 }, async () => {
+  const { context } = await launch();
+  try {
+    const { page, errors } = await openApp(context, server.url);
+    await runSweep(page, { axes: { fast_period: '1..10 step 1', slow_period: '20..200 step 20' } });
+    await page.click('#tabs button[data-view=pareto]');
+    const ids = await page.$$eval('#pareto-table tbody tr td:first-child', (tds) => tds.map((td) => Number(td.textContent)));
+    assert.ok(ids.length >= 1);
+    assert.match(await page.textContent('#pareto-info'), new RegExp(`^${ids.length} of 100 experiments on the front of max_drawdown and sharpe_ratio`));
+    const file = path.join(tempDir(), 'export.sqlite');
+    fs.writeFileSync(file, Buffer.from(await page.evaluate(() => Array.from(window.btlab.store.exportBytes()))));
+    const native = JSON.parse(btlab('experiments', 'pareto', '--objectives', 'max_drawdown,sharpe_ratio', '--json', '--db', file));
+    assert.deepEqual(ids, native.map((e) => e.id));
+    const orange = await page.$eval('#pareto-chart', (canvas) => {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 200 && data[i + 1] > 60 && data[i + 1] < 140 && data[i + 2] < 60) n++;
+      return n;
+    });
+    assert.ok(orange > 30 * ids.length, `the front is drawn (${orange} pixels)`);
+    await screenshot(page, 'pareto');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

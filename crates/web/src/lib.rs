@@ -870,6 +870,18 @@ impl WebStore {
         )
     }
 
+    /// The filter's experiments on the Pareto front of `objectives` (metric names), best
+    /// first by the first (what `btlab experiments pareto` lists).
+    pub fn pareto(&mut self, filter_args: JsValue, objectives: &str) -> Result<JsValue, Error> {
+        let objectives = robustness::objectives(objectives).map_err(into_error)?;
+        to_js(
+            &self
+                .store
+                .pareto(&filter(filter_args)?, &objectives)
+                .map_err(into_error)?,
+        )
+    }
+
     /// The configs of the filter's experiments across the markets each ran on, ranked by
     /// their worst market's `metric` (what `btlab experiments markets` prints); only
     /// configs on at least `min_markets` markets (default: the most any config ran on).
