@@ -6,7 +6,7 @@
 //! downsampled to at most [`CURVE_POINTS`] points packed as `f32` (see [`pack_curve`]).
 //! Trades are not stored: any experiment's full detail is one deterministic re-run away.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ use crate::engine::{BacktestResult, EquityPoint};
 use crate::error::{Error, Result};
 use crate::metrics::{Metric, Metrics};
 use crate::orders::Orders;
-use crate::robustness::pareto_front;
+use crate::robustness::{Stability, pareto_front, stability};
 use crate::time::Timestamp;
 
 /// A value crossing the driver boundary.
@@ -231,6 +231,32 @@ CREATE INDEX IF NOT EXISTS experiments_by_group ON experiments (symbol, strategy
 
 /// Equity points kept per experiment.
 pub const CURVE_POINTS: usize = 128;
+
+/// An experiment with its stability within its grid (`top --robust`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RobustExperiment {
+    #[serde(flatten)]
+    pub experiment: Experiment,
+    pub stability: Stability,
+}
+
+/// A stored config's axis values: its params, and its order fields by dotted name
+/// (`stop_loss.pct`), from their canonical JSON columns.
+fn axis_values(params: &SqlValue, orders: &SqlValue) -> Map<String, Value> {
+    let object = |v: &SqlValue| -> Map<String, Value> {
+        v.text().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+    };
+    let mut values = object(params);
+    for (field, value) in object(orders) {
+        match value {
+            Value::Object(inner) => values.extend(inner.into_iter().map(|(k, v)| (format!("{field}.{k}"), v))),
+            other => {
+                values.insert(field, other);
+            }
+        }
+    }
+    values
+}
 
 /// A stored experiment as every face shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1025,6 +1051,71 @@ impl<D: Sql> Store<D> {
             )
             .map_err(driver)?;
         Ok(rows.iter().filter_map(|r| r[0].real()).collect())
+    }
+
+    /// The `n` experiments of `filter` with the best stability score of `metric` (see
+    /// [`stability`]), each scored within its grid: the experiments of one strategy,
+    /// definition, market, range and costs, whose params and order fields are the axes.
+    pub fn robust_top(
+        &mut self,
+        filter: &Filter,
+        metric: Metric,
+        n: usize,
+        tolerance: f64,
+    ) -> Result<Vec<RobustExperiment>> {
+        let value = if metric.is_report() && self.version < REPORT_VERSION {
+            "NULL"
+        } else {
+            metric.name()
+        };
+        let orders = if self.version >= REPORT_VERSION {
+            "orders"
+        } else {
+            "NULL"
+        };
+        let definition = if self.version >= DEFINITIONS_VERSION {
+            "definition"
+        } else {
+            "NULL"
+        };
+        let (clause, params) = filter.clause()?;
+        let sql = format!(
+            "SELECT id, params, {orders}, {value}, strategy, {definition}, symbol, timeframe, start_time, end_time, \
+             initial_capital, fee_bps, slippage_bps, allow_short FROM experiments {clause} ORDER BY id"
+        );
+        let rows = self.db.query(&sql, &params).map_err(driver)?;
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            let key: Vec<String> = r[4..].iter().map(|v| format!("{v:?}")).collect();
+            groups.entry(key.join("\u{1f}")).or_default().push(i);
+        }
+        let mut scored: Vec<(usize, Stability)> = Vec::with_capacity(rows.len());
+        for members in groups.values() {
+            // Each member's axis values by name: params, then order fields by dotted name.
+            let named: Vec<Map<String, Value>> =
+                members.iter().map(|&i| axis_values(&rows[i][1], &rows[i][2])).collect();
+            let mut axes: Vec<&String> = named.iter().flat_map(|m| m.keys()).collect();
+            axes.sort();
+            axes.dedup();
+            let points: Vec<Vec<Value>> = named
+                .iter()
+                .map(|m| axes.iter().map(|a| m.get(*a).cloned().unwrap_or(Value::Null)).collect())
+                .collect();
+            let values: Vec<Option<f64>> = members.iter().map(|&i| rows[i][3].real()).collect();
+            let scores = stability(&points, &values, metric, tolerance)?;
+            scored.extend(members.iter().copied().zip(scores));
+        }
+        let rank = |s: &Stability| s.score.map_or(f64::NEG_INFINITY, |v| metric.oriented(v));
+        scored.retain(|(_, s)| s.score.is_some());
+        scored.sort_by(|a, b| rank(&b.1).total_cmp(&rank(&a.1)).then(a.0.cmp(&b.0)));
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(i, stability)| {
+                let experiment = self.get(&format!("#{}", rows[i][0].int().unwrap_or_default()))?;
+                Ok(RobustExperiment { experiment, stability })
+            })
+            .collect()
     }
 
     /// The experiments of `filter` on the Pareto front of `objectives` (see

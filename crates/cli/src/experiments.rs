@@ -62,6 +62,15 @@ enum ExperimentsCommand {
         metric: String,
         #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
         n: usize,
+        /// Rank by stability instead: the metric's mean over each config and its grid
+        /// neighbours (one step or less on every param and order field), so a config on a
+        /// plateau beats a spike.
+        #[arg(long)]
+        robust: bool,
+        /// With --robust: a neighbour is "within" when its value is this close (a fraction
+        /// of the config's own).
+        #[arg(allow_negative_numbers = true, long, default_value_t = 0.1, requires = "robust")]
+        tolerance: f64,
         #[command(flatten)]
         filter: FilterArgs,
         #[command(flatten)]
@@ -182,9 +191,35 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
         ExperimentsCommand::Top {
             metric,
             n,
+            robust: true,
+            tolerance,
+            filter,
+            json,
+            ..
+        } => {
+            let metric: Metric = metric.parse()?;
+            let rows = store.robust_top(&filter.filter()?, metric, n, tolerance)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else if rows.is_empty() {
+                writeln!(out, "no experiments")?;
+            } else {
+                writeln!(out, "{}", robust_table(&rows, metric))?;
+                writeln!(
+                    out,
+                    "by stability: the mean {metric} over each config and its grid neighbours; \
+                     within: neighbours within {:.0}% of the config's own",
+                    tolerance * 100.0
+                )?;
+            }
+        }
+        ExperimentsCommand::Top {
+            metric,
+            n,
             filter,
             data,
             json,
+            ..
         } => {
             let rows = readable(store.top(metric.parse()?, n, &filter.filter()?)?);
             if json {
@@ -551,6 +586,43 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
         Ok(None) => format!("deflated Sharpe of experiment #{}: n/a (its returns never vary)", e.id),
         Err(err) => format!("deflated Sharpe of experiment #{}: needs its candles ({err:#})", e.id),
     }
+}
+
+fn robust_table(rows: &[btlab::store::RobustExperiment], metric: Metric) -> comfy_table::Table {
+    let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| metric.show(v));
+    let mut table = output::table();
+    table.set_header([
+        "id",
+        "symbol",
+        "tf",
+        "strategy",
+        "params",
+        metric.name(),
+        "stability",
+        "neighbours",
+        "mean",
+        "worst",
+        "within",
+    ]);
+    for r in rows {
+        let (e, s) = (&r.experiment, &r.stability);
+        let c = &e.config;
+        table.add_row([
+            format!("#{}", e.id),
+            c.symbol.clone(),
+            c.timeframe.to_string(),
+            c.strategy.clone(),
+            output::params(c),
+            show(metric.value(&e.metrics)),
+            show(s.score),
+            s.neighbours.to_string(),
+            show(s.neighbour_mean),
+            show(s.neighbour_worst),
+            s.share_within
+                .map_or_else(|| "-".to_owned(), |w| format!("{:.0}%", w * 100.0)),
+        ]);
+    }
+    table
 }
 
 fn print_monte_carlo(out: &mut impl Write, e: &Experiment, mc: &MonteCarlo) -> Result<()> {

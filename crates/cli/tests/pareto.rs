@@ -2,24 +2,14 @@
 
 mod common;
 
-use common::{ok, refused};
+use common::{json_rows, ok, refused, sma_grid_store};
 use serde_json::Value;
-
-fn json(args: &[&str]) -> Vec<Value> {
-    serde_json::from_str::<Value>(&ok(args))
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 #[test]
 fn the_front_is_every_experiment_no_other_beats_on_all_objectives() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e.sqlite");
-    let db = db.to_str().unwrap();
-    ok(&["sweep", "--strategy", "sma", "--db", db]);
-    let all = json(&["experiments", "list", "--json", "--limit", "1000", "--db", db]);
+    let (db, all) = sma_grid_store(dir.path());
+    let db = db.as_str();
     assert!(all.len() > 20);
     for objectives in ["sharpe_ratio,max_drawdown", "total_return,max_drawdown,total_trades"] {
         let names: Vec<&str> = objectives.split(',').collect();
@@ -43,7 +33,7 @@ fn the_front_is_every_experiment_no_other_beats_on_all_objectives() {
             .filter(|e| !dominated(&point(e)))
             .map(|e| e["id"].as_i64().unwrap())
             .collect();
-        let front = json(&[
+        let front = json_rows(&[
             "experiments",
             "pareto",
             "--objectives",

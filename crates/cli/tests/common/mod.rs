@@ -95,3 +95,20 @@ pub(crate) fn fake_server(
     });
     url
 }
+
+/// The JSON array a command prints.
+pub(crate) fn json_rows(args: &[&str]) -> Vec<serde_json::Value> {
+    match serde_json::from_str(&ok(args)).unwrap() {
+        serde_json::Value::Array(rows) => rows,
+        other => panic!("btlab {args:?} printed {other}, not an array"),
+    }
+}
+
+/// A store in `dir` holding the predefined SMA grid swept on the DEMO market, and every
+/// experiment of it as `experiments list --json` prints them.
+pub(crate) fn sma_grid_store(dir: &Path) -> (String, Vec<serde_json::Value>) {
+    let db = dir.join("e.sqlite").to_str().unwrap().to_owned();
+    ok(&["sweep", "--strategy", "sma", "--db", &db]);
+    let all = json_rows(&["experiments", "list", "--json", "--limit", "1000", "--db", &db]);
+    (db, all)
+}
