@@ -1,6 +1,5 @@
 // @ts-check
 // Charts of the detail view (lightweight-charts) and the parameter heatmap (a canvas).
-import { axisValue } from './experiments.js';
 import { formatMetric } from './util.js';
 import { createChart, LineSeries, AreaSeries, CandlestickSeries, createSeriesMarkers } from './vendor/lightweight-charts.mjs';
 
@@ -128,56 +127,85 @@ function fitAll() {
   for (const c of charts) c.timeScale().fitContent();
 }
 
-// A metric over two parameters (or order fields): each cell the mean over the experiments
-// at that pair. `metric`: one of wasm.metrics() ({name, higher_is_better}).
-export function drawHeatmap(canvas, rows, xName, yName, { name: metric, higher_is_better: higherIsBetter }) {
+// A metric over two parameters (or order fields) on a canvas: `cells` [{x, y, value, n}]
+// (numbers), green better (`metric`: one of wasm.metrics()), every axis value labelled
+// (thinned where they would overlap), a colour scale, the cell under the cursor in the
+// tooltip, and the cells of `plateau` (`x|y` keys) outlined.
+export function drawHeatmap(canvas, cells, xName, yName, { name: metric, higher_is_better: higherIsBetter, format }, plateau = new Set()) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const cells = new Map();
-  for (const r of rows) {
-    const x = axisValue(r.config, xName);
-    const y = axisValue(r.config, yName);
-    const v = r.metrics[metric];
-    if (x == null || y == null || v == null || !Number.isFinite(v)) continue;
-    const key = `${x}|${y}`;
-    const cell = cells.get(key) || { x, y, sum: 0, n: 0 };
-    cell.sum += v;
-    cell.n += 1;
-    cells.set(key, cell);
-  }
-  const xs = [...new Set([...cells.values()].map((c) => c.x))].sort((a, b) => a - b);
-  const ys = [...new Set([...cells.values()].map((c) => c.y))].sort((a, b) => a - b);
-  ctx.font = '12px system-ui';
+  ctx.font = '11px system-ui';
   ctx.fillStyle = '#333';
-  if (!xs.length || !ys.length) {
+  canvas.onmousemove = null;
+  if (!cells.length) {
     ctx.fillText('no experiments of this strategy yet', 20, 30);
     return;
   }
-  const values = [...cells.values()].map((c) => c.sum / c.n);
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const left = 60, bottom = 40, w = (canvas.width - left - 10) / xs.length, hgt = (canvas.height - bottom - 10) / ys.length;
+  const xs = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);
+  const ys = [...new Set(cells.map((c) => c.y))].sort((a, b) => a - b);
+  const lo = Math.min(...cells.map((c) => c.value));
+  const hi = Math.max(...cells.map((c) => c.value));
+  const left = 64, bottom = 52, top = 10, scale = 70;
+  const w = (canvas.width - left - scale) / xs.length, hgt = (canvas.height - bottom - top) / ys.length;
   // Green is better: the highest value, or the lowest where lower is better.
-  const better = higherIsBetter ? (t) => t : (t) => 1 - t;
-  for (const c of cells.values()) {
-    const t = better(hi > lo ? (c.sum / c.n - lo) / (hi - lo) : 0.5);
-    ctx.fillStyle = `hsl(${Math.round(t * 120)}, 70%, 45%)`;
-    ctx.fillRect(left + xs.indexOf(c.x) * w, 10 + (ys.length - 1 - ys.indexOf(c.y)) * hgt, Math.ceil(w), Math.ceil(hgt));
+  const shade = (v) => {
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    return `hsl(${Math.round((higherIsBetter ? t : 1 - t) * 120)}, 70%, 45%)`;
+  };
+  const cx = (x) => left + xs.indexOf(x) * w;
+  const cy = (y) => top + (ys.length - 1 - ys.indexOf(y)) * hgt;
+  for (const c of cells) {
+    ctx.fillStyle = shade(c.value);
+    ctx.fillRect(cx(c.x), cy(c.y), Math.ceil(w), Math.ceil(hgt));
+  }
+  // The plateau's outline: each side of its cells that does not touch another of them.
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (const c of cells) {
+    if (!plateau.has(`${c.x}|${c.y}`)) continue;
+    const [i, j] = [xs.indexOf(c.x), ys.indexOf(c.y)];
+    const inside = (di, dj) => plateau.has(`${xs[i + di]}|${ys[j + dj]}`);
+    const [x0, y0] = [cx(c.x), cy(c.y)];
+    if (!inside(-1, 0)) { ctx.moveTo(x0, y0); ctx.lineTo(x0, y0 + hgt); }
+    if (!inside(1, 0)) { ctx.moveTo(x0 + w, y0); ctx.lineTo(x0 + w, y0 + hgt); }
+    if (!inside(0, 1)) { ctx.moveTo(x0, y0); ctx.lineTo(x0 + w, y0); }
+    if (!inside(0, -1)) { ctx.moveTo(x0, y0 + hgt); ctx.lineTo(x0 + w, y0 + hgt); }
+  }
+  ctx.stroke();
+  // Every axis value, or every k-th where they would overlap.
+  ctx.fillStyle = '#333';
+  ctx.textAlign = 'center';
+  const everyX = Math.max(1, Math.ceil(36 / w));
+  xs.forEach((x, i) => { if (i % everyX === 0) ctx.fillText(String(x), left + (i + 0.5) * w, canvas.height - bottom + 14); });
+  ctx.textAlign = 'right';
+  const everyY = Math.max(1, Math.ceil(14 / hgt));
+  ys.forEach((y, j) => { if (j % everyY === 0) ctx.fillText(String(y), left - 4, top + (ys.length - 1 - j + 0.5) * hgt + 4); });
+  ctx.textAlign = 'left';
+  ctx.fillText(`${xName} →`, left, canvas.height - bottom + 32);
+  ctx.save();
+  ctx.translate(12, top + (canvas.height - bottom) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(`${yName} →`, 0, 0);
+  ctx.restore();
+  // The colour scale, best at the top.
+  const barX = canvas.width - scale + 14, barH = canvas.height - bottom - top;
+  for (let k = 0; k < barH; k++) {
+    ctx.fillStyle = shade(higherIsBetter ? hi - ((hi - lo) * k) / barH : lo + ((hi - lo) * k) / barH);
+    ctx.fillRect(barX, top + k, 14, 1);
   }
   ctx.fillStyle = '#333';
-  const [red, green] = higherIsBetter ? [lo, hi] : [hi, lo];
-  ctx.fillText(`${xName} →   (${metric}: ${red.toFixed(3)} red … ${green.toFixed(3)} green)`, left, canvas.height - 8);
-  ctx.fillText(`${xs[0]}`, left, canvas.height - 24);
-  ctx.fillText(`${xs[xs.length - 1]}`, canvas.width - 40, canvas.height - 24);
-  ctx.textAlign = 'right';
-  ctx.fillText(`${ys[0]}`, left - 4, canvas.height - bottom);
-  ctx.fillText(`${ys[ys.length - 1]}`, left - 4, 22);
-  ctx.textAlign = 'left';
-  ctx.save();
-  ctx.translate(14, canvas.height / 2);
-  ctx.rotate(-Math.PI / 2);
-  ctx.fillText(`${yName} → (${ys[0]} … ${ys[ys.length - 1]})`, -60, 0);
-  ctx.restore();
+  const [best, worst] = higherIsBetter ? [hi, lo] : [lo, hi];
+  ctx.fillText(formatMetric(format, best), barX + 18, top + 10);
+  ctx.fillText(formatMetric(format, worst), barX + 18, top + barH);
+  ctx.fillText(`${metric}${plateau.size ? '; outlined: the plateau around the most stable cell' : ''}`, left + 140, canvas.height - bottom + 32);
+  canvas.onmousemove = (event) => {
+    const box = canvas.getBoundingClientRect();
+    const i = Math.floor((((event.clientX - box.left) * canvas.width) / box.width - left) / w);
+    const j = ys.length - 1 - Math.floor((((event.clientY - box.top) * canvas.height) / box.height - top) / hgt);
+    const c = cells.find((cell) => cell.x === xs[i] && cell.y === ys[j]);
+    canvas.title = c ? `${xName} ${c.x}, ${yName} ${c.y}: ${metric} ${formatMetric(format, c.value)}${c.n > 1 ? ` (mean of ${c.n})` : ''}${plateau.has(`${c.x}|${c.y}`) ? ', on the plateau' : ''}` : '';
+  };
 }
 
 // Configs (rows, best first) by markets (columns) on a canvas: each cell the config's

@@ -54,7 +54,7 @@ test('Monte Carlo of an experiment\'s trades: the page\'s bands are btlab\'s, se
   }
 });
 
-test('the Pareto tab draws every experiment and lists the front btlab finds in the exported store', { timeout: 300_000 }, async () => {
+test('the Pareto tab, Top by stability and the heatmap\'s plateau show what btlab finds in the exported store', { timeout: 300_000 }, async () => {
   const { context } = await launch();
   try {
     const { page, errors } = await openApp(context, server.url);
@@ -75,6 +75,23 @@ test('the Pareto tab draws every experiment and lists the front btlab finds in t
     });
     assert.ok(orange > 30 * ids.length, `the front is drawn (${orange} pixels)`);
     await screenshot(page, 'pareto');
+
+    // Top by stability: btlab's `top --robust` order.
+    await page.click('#tabs button[data-view=top]');
+    await page.check('#top-robust');
+    const robust = await page.$$eval('#top-table tbody tr td:first-child', (tds) => tds.map((td) => Number(td.textContent)));
+    const nativeRobust = JSON.parse(btlab('experiments', 'top', '--robust', '--n', '10', '--json', '--db', file));
+    assert.deepEqual(robust, nativeRobust.map((e) => e.id));
+    assert.match(await page.textContent('#top-table thead'), /sharpe_ratio stability/);
+
+    // The heatmap: a plateau outlined, and the cell under the cursor named.
+    await page.click('#tabs button[data-view=heatmap]');
+    await page.selectOption('#heat-strategy', 'sma');
+    assert.ok(Number(await page.getAttribute('#heatmap', 'data-plateau')) >= 1);
+    const box = await page.locator('#heatmap').boundingBox();
+    await page.mouse.move(box.x + 80, box.y + 20);
+    assert.match(await page.getAttribute('#heatmap', 'title'), /^fast_period 1, slow_period 200: sharpe_ratio /);
+    await screenshot(page, 'heatmap-plateau');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -257,6 +257,17 @@ pub fn monte_carlo(trades: JsValue, options: JsValue) -> Result<JsValue, Error> 
     to_js(&robustness::monte_carlo(&robustness::trade_returns(&trades), &options).map_err(into_error)?)
 }
 
+/// The stability of each grid point (`points`: one value per axis each) given its metric
+/// value (NaN where there is none): the core's plateau scores, as `btlab experiments top
+/// --robust` ranks by them.
+#[wasm_bindgen(js_name = plateauScores)]
+pub fn plateau_scores(points: JsValue, values: Vec<f64>, metric: &str, tolerance: f64) -> Result<JsValue, Error> {
+    let points: Vec<Vec<Value>> = from_js(points)?;
+    let metric: Metric = metric.parse().map_err(into_error)?;
+    let values: Vec<Option<f64>> = values.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect();
+    to_js(&robustness::stability(&points, &values, metric, tolerance).map_err(into_error)?)
+}
+
 /// The definitions shipped in `strategies/` (the examples, then the built-ins written as
 /// definitions): `{file, source}`.
 #[wasm_bindgen(js_name = exampleDefinitions)]
@@ -867,6 +878,25 @@ impl WebStore {
                 .top(metric, n, &filter(filter_args)?)
                 .map_err(into_error)?
                 .experiments,
+        )
+    }
+
+    /// The `n` experiments of the filter with the best stability score of `metric` within
+    /// their grid (`btlab experiments top --robust`), each with its `stability`.
+    #[wasm_bindgen(js_name = robustTop)]
+    pub fn robust_top(
+        &mut self,
+        metric: &str,
+        n: usize,
+        filter_args: JsValue,
+        tolerance: f64,
+    ) -> Result<JsValue, Error> {
+        let metric: Metric = metric.parse().map_err(into_error)?;
+        to_js(
+            &self
+                .store
+                .robust_top(&filter(filter_args)?, metric, n, tolerance)
+                .map_err(into_error)?,
         )
     }
 
