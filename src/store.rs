@@ -1053,6 +1053,21 @@ impl<D: Sql> Store<D> {
         Ok(rows.iter().filter_map(|r| r[0].real()).collect())
     }
 
+    /// `column` where this store's schema has it (it came with schema `since`), else NULL:
+    /// the queries read stores of every version.
+    fn column_since(&self, column: &'static str, since: i64) -> &'static str {
+        if self.version >= since { column } else { "NULL" }
+    }
+
+    /// A metric's column: NULL for the report's metrics in a store from before the report.
+    fn metric_column(&self, metric: Metric) -> &'static str {
+        if metric.is_report() {
+            self.column_since(metric.name(), REPORT_VERSION)
+        } else {
+            metric.name()
+        }
+    }
+
     /// The `n` experiments of `filter` with the best stability score of `metric` (see
     /// [`stability`]), each scored within its grid: the experiments of one strategy,
     /// definition, market, range and costs, whose params and order fields are the axes.
@@ -1063,21 +1078,9 @@ impl<D: Sql> Store<D> {
         n: usize,
         tolerance: f64,
     ) -> Result<Vec<RobustExperiment>> {
-        let value = if metric.is_report() && self.version < REPORT_VERSION {
-            "NULL"
-        } else {
-            metric.name()
-        };
-        let orders = if self.version >= REPORT_VERSION {
-            "orders"
-        } else {
-            "NULL"
-        };
-        let definition = if self.version >= DEFINITIONS_VERSION {
-            "definition"
-        } else {
-            "NULL"
-        };
+        let value = self.metric_column(metric);
+        let orders = self.column_since("orders", REPORT_VERSION);
+        let definition = self.column_since("definition", DEFINITIONS_VERSION);
         let (clause, params) = filter.clause()?;
         let sql = format!(
             "SELECT id, params, {orders}, {value}, strategy, {definition}, symbol, timeframe, start_time, end_time, \
@@ -1122,16 +1125,7 @@ impl<D: Sql> Store<D> {
     /// [`pareto_front`]), best first by the first objective; those with a null objective
     /// take no part.
     pub fn pareto(&mut self, filter: &Filter, objectives: &[Metric]) -> Result<Vec<Experiment>> {
-        let columns: Vec<&str> = objectives
-            .iter()
-            .map(|m| {
-                if m.is_report() && self.version < REPORT_VERSION {
-                    "NULL"
-                } else {
-                    m.name()
-                }
-            })
-            .collect();
+        let columns: Vec<&str> = objectives.iter().map(|&m| self.metric_column(m)).collect();
         let (clause, params) = filter.clause()?;
         let sql = format!(
             "SELECT id, {} FROM experiments {clause} ORDER BY id",
@@ -1167,30 +1161,15 @@ impl<D: Sql> Store<D> {
         metric: Metric,
         min_markets: Option<usize>,
     ) -> Result<Vec<ConfigAcrossMarkets>> {
-        let since_report = |column: &str| {
-            if self.version >= REPORT_VERSION {
-                column.to_owned()
-            } else {
-                "NULL".to_owned()
-            }
-        };
-        let definition = if self.version >= DEFINITIONS_VERSION {
-            "definition"
-        } else {
-            "NULL"
-        };
-        let value = if metric.is_report() {
-            since_report(metric.name())
-        } else {
-            metric.name().to_owned()
-        };
+        let definition = self.column_since("definition", DEFINITIONS_VERSION);
+        let value = self.metric_column(metric);
         let (clause, params) = filter.clause()?;
         let sql = format!(
             "SELECT strategy, {definition}, params, {}, initial_capital, fee_bps, slippage_bps, allow_short, \
              start_time, end_time, symbol, timeframe, config_hash, {value}, total_return, {} \
              FROM experiments {clause} ORDER BY id",
-            since_report("orders"),
-            since_report("buy_hold_return"),
+            self.column_since("orders", REPORT_VERSION),
+            self.column_since("buy_hold_return", REPORT_VERSION),
         );
         let rows = self.db.query(&sql, &params).map_err(driver)?;
         let object = |v: &SqlValue| -> Map<String, Value> {
