@@ -25,6 +25,15 @@ pub enum Side {
     Short,
 }
 
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Long => "long",
+            Side::Short => "short",
+        }
+    }
+}
+
 /// Why a trade ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -21,6 +21,7 @@ pub mod parse;
 pub mod plan;
 pub mod profiles;
 pub mod promotion;
+pub mod report;
 pub mod robustness;
 mod scan;
 pub mod search;

@@ -1053,6 +1053,56 @@ impl<D: Sql> Store<D> {
         Ok(rows.iter().filter_map(|r| r[0].real()).collect())
     }
 
+    /// What a report shows of `e` beyond its run: when it was stored, its definition, the
+    /// trials of its group, and the PBO of the latest sweep with kept returns that ran it.
+    pub fn evidence(&mut self, e: &Experiment) -> Result<crate::report::Evidence> {
+        use crate::report::{SweepEvidence, SweepPbo};
+        let c = &e.config;
+        let definition_source = match &c.definition {
+            Some(hash) => self.definition(hash)?,
+            None => None,
+        };
+        let sweep = if self.version < 2 {
+            None
+        } else {
+            let rows = self
+                .db
+                .query(
+                    "SELECT m.sweep_id, (SELECT count(*) FROM sweep_members n WHERE n.sweep_id = m.sweep_id) \
+                     FROM sweep_members m JOIN period_returns r USING (config_hash) \
+                     WHERE m.config_hash = ? ORDER BY m.sweep_id DESC LIMIT 1",
+                    &[e.config_hash.as_str().into()],
+                )
+                .map_err(driver)?;
+            match rows.first().map(|r| (r[0].int(), r[1].int())) {
+                Some((Some(id), Some(configs))) => {
+                    let pbo = self
+                        .sweep_returns(id)
+                        .and_then(|kept| crate::overfit::sweep_overfitting(&kept, crate::overfit::pbo::DEFAULT_BLOCKS))
+                        .map(|o| SweepPbo {
+                            pbo: o.pbo.pbo,
+                            probability_of_loss: o.pbo.probability_of_loss,
+                            combinations: o.pbo.combinations,
+                        })
+                        .map_err(|err| err.to_string());
+                    Some(SweepEvidence {
+                        id,
+                        configs: configs as usize,
+                        pbo,
+                    })
+                }
+                _ => None,
+            }
+        };
+        Ok(crate::report::Evidence {
+            experiment: Some(e.id),
+            stored_at: Some(e.created_at),
+            definition_source,
+            trial_sharpes: self.trial_sharpes(&c.symbol, c.timeframe.as_str(), &c.strategy)?,
+            sweep,
+        })
+    }
+
     /// `column` where this store's schema has it (it came with schema `since`), else NULL:
     /// the queries read stores of every version.
     fn column_since(&self, column: &'static str, since: i64) -> &'static str {

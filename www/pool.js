@@ -101,6 +101,11 @@ export class Pool {
     return (await this.send({ type: 'montecarlo', trades, options })).result;
   }
 
+  // The self-contained HTML report of `config` with the store's evidence about it.
+  async report(config, evidence) {
+    return (await this.send({ type: 'report', config, evidence })).result;
+  }
+
   async detail(config) {
     return (await this.send({ type: 'detail', config })).result;
   }

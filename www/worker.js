@@ -29,6 +29,8 @@ self.onmessage = async ({ data }) => {
       self.postMessage({ id, ok: true, result: engine.walkWindow(data.spec, data.index) });
     } else if (type === 'montecarlo') {
       self.postMessage({ id, ok: true, result: monteCarlo(data.trades, data.options) });
+    } else if (type === 'report') {
+      self.postMessage({ id, ok: true, result: engine.report(data.config, data.evidence) });
     } else if (type === 'deflated') {
       self.postMessage({ id, ok: true, result: engine.deflatedSharpe(data.config, data.trials) });
     }

@@ -96,11 +96,38 @@ export async function runSweep(page, { strategy = 'sma', axes, start, end, datas
 }
 
 // The native binary built by `cargo build -p btlab-cli` (the newer of release and debug).
-export function btlab(...args) {
+export function btlabBinary() {
   const bin = ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'btlab')).filter((p) => fs.existsSync(p))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
   if (!bin) throw new Error('the btlab binary is built (cargo build -p btlab-cli)');
-  return execFileSync(bin, args, { encoding: 'utf8' });
+  return bin;
+}
+
+export function btlab(...args) {
+  return execFileSync(btlabBinary(), args, { encoding: 'utf8' });
+}
+
+// How many pixels of an element's screenshot are not near-white: a chart drew, whatever
+// drew it (canvas or SVG). Counted in a blank page of the same context, so the element's
+// own page needs no permission to read images.
+export async function paintedPixels(page, selector) {
+  const png = await page.locator(selector).screenshot();
+  const blank = await page.context().newPage();
+  try {
+    return await blank.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const g = new OffscreenCanvas(img.width, img.height).getContext('2d');
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, img.width, img.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 230 || d[i + 1] < 230 || d[i + 2] < 230) n++;
+      return n;
+    }, png.toString('base64'));
+  } finally {
+    await blank.close();
+  }
 }
 
 // Screenshots of the views, kept as CI artifacts.

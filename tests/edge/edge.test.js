@@ -6,15 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startServer, tempDir, DATA_15M, ROOT } from '../e2e/helpers.js';
+import { startServer, tempDir, btlabBinary, DATA_15M, ROOT } from '../e2e/helpers.js';
 import { startEdge } from './helpers.js';
 
 let klines, workerd, base, configFile;
 
 // Asynchronous: the klines server lives in this process and must keep answering the edge.
 async function btlab(...args) {
-  const bin = ['release', 'debug'].map((p) => path.join(ROOT, 'target', p, 'btlab')).find((p) => fs.existsSync(p));
-  const { stdout } = await promisify(execFile)(bin, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const { stdout } = await promisify(execFile)(btlabBinary(), args, { encoding: 'utf8', maxBuffer: 256 << 20 });
   return stdout;
 }
 
@@ -51,6 +50,18 @@ test('every endpoint answers, and /backtest equals btlab run', async () => {
   assert.equal(edge.config_hash, native.config_hash);
   assert.deepEqual(edge.metrics, native.metrics);
   assert.deepEqual(edge.trades, native.trades);
+  // its Monte Carlo is btlab's, seed for seed (without the sample paths)
+  const dir = tempDir();
+  const db = path.join(dir, 'e.sqlite');
+  fs.writeFileSync(path.join(dir, 'grid.yaml'), 'sma: {fast_period: [20], slow_period: [50]}');
+  await btlab('sweep', '--strategy', 'sma', '--grids', path.join(dir, 'grid.yaml'), '--data', DATA_15M, '--symbol', 'BTCUSDT',
+    '--timeframe', '15m', '--start', '2025-01-01', '--end', '2025-11-01', '--db', db);
+  const mc = JSON.parse(await btlab('experiments', 'montecarlo', '#1', '--json', '--data', DATA_15M, '--db', db)).monte_carlo;
+  const withoutPaths = ({ paths, ...bands }) => bands;
+  for (const resampling of ['shuffle', 'bootstrap']) {
+    assert.deepEqual(edge.monte_carlo[resampling], { ...withoutPaths(mc[resampling]), paths: [] }, resampling);
+  }
+  assert.deepEqual(edge.monte_carlo.actual, mc.actual);
 
   const batch = await (await post('/batch-backtest', { configs: [SMA, { ...SMA, params: { fast_period: 50, slow_period: 20 } }, { ...SMA, strategy: 'rsi', params: { period: 14, oversold: 30, overbought: 70 } }] })).json();
   assert.equal(batch.results.length, 3);

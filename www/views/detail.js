@@ -29,6 +29,7 @@ async function openDetail(ctx, id) {
   $('#detail-actions').hidden = false;
   $('#copy-link').onclick = () => copyExperimentLink(ctx, e).catch((err) => { $('#detail-check').textContent = err.message; });
   $('#promote-bundle').onclick = () => exportBundle(ctx, e);
+  $('#download-report').onclick = () => downloadReport(ctx, e).catch((err) => { $('#detail-check').textContent = err.message; });
   renderTables(ctx, e);
   const check = $('#detail-check');
   check.className = '';
@@ -114,6 +115,16 @@ async function copyExperimentLink(ctx, e) {
   const definition = c.definition ? ctx.store.definitions().find((d) => d.hash === c.definition)?.source : undefined;
   await copyLink(ctx, { v: 1, kind: 'experiment', config: c, config_hash: e.config_hash, ...(definition ? { definition } : {}),
     dataset: datasetIdentity(ctx.wasm, dataset, c.timeframe, c.start, c.end) });
+}
+
+// The report `btlab report` writes for this experiment, rendered by a worker's engine.
+/** @param {import('../context.js').Context} ctx */
+async function downloadReport(ctx, e) {
+  const dataset = ctx.datasetFor(e);
+  if (!dataset) throw new Error('the candles of this experiment are not among the datasets: a report needs its trades');
+  await ctx.pool.load(dataset);
+  const html = await ctx.pool.report(e.config, ctx.store.evidence(`#${e.id}`));
+  download(`btlab-report-${e.config_hash.slice(0, 12)}.html`, new Blob([html], { type: 'text/html' }));
 }
 
 // A promotion bundle: the experiment with its config, metrics and data identity, and the

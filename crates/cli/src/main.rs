@@ -26,6 +26,7 @@ mod http;
 mod optimize;
 mod output;
 mod promote;
+mod report;
 mod sweep;
 mod walkforward;
 
@@ -68,6 +69,9 @@ enum Command {
     /// The optimizer loop: DeepSeek with DEEPSEEK_API_KEY, seeded TPE without; every
     /// config it tries lands in the store.
     Optimize(optimize::OptimizeArgs),
+    /// One experiment as a self-contained HTML file: config, metrics, equity beside buy and
+    /// hold, drawdown, monthly returns, trades, Monte Carlo bands, trials and PBO.
+    Report(report::ReportArgs),
     /// Walk-forward optimization of a sweep spec with a `walk_forward:` block.
     Walkforward(walkforward::WalkForwardArgs),
     /// The candle files at hand: `data list` (every file of a folder) and `data check FILE`.
@@ -258,6 +262,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Experiments(args) => experiments::run_experiments(args),
         Command::Promote(args) => promote::run_promote(args),
         Command::Optimize(args) => optimize::run_optimize(args),
+        Command::Report(args) => report::run_report(args),
         Command::Walkforward(args) => walkforward::run_walk_forward(args),
         Command::Data(args) => data::run_data(args),
         Command::Strategies { json } => list_strategies(json),

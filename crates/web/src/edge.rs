@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use btlab::robustness::{MonteCarloOptions, monte_carlo, trade_returns};
 use btlab::store::CURVE_POINTS;
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, synthetic};
@@ -24,6 +25,15 @@ pub const MAX_BATCH: usize = 2000;
 pub const MAX_CANDLES: i64 = 1_000_000;
 /// Candles a whole batch may span, summed over its configs: what bounds its running time.
 pub const MAX_BATCH_CANDLES: i64 = 20_000_000;
+
+/// The Monte Carlo of a `/backtest` reply's trades: `btlab experiments montecarlo`'s
+/// defaults, without the sample paths (the fan and the bands say it in less).
+const EDGE_MONTE_CARLO: MonteCarloOptions = MonteCarloOptions {
+    runs: 1000,
+    seed: 1,
+    ruin_drawdown: 0.5,
+    sample_paths: 0,
+};
 
 /// How many candles `[start, end)` holds at the config's timeframe, at most.
 fn span(config: &BacktestConfig) -> i64 {
@@ -319,10 +329,14 @@ pub fn edge_finish(job: &str, fetched: JsValue) -> Result<JsValue, Error> {
     }
     let reply = match job.kind {
         Kind::Backtest => match outcomes.pop() {
-            Some(Ok(result)) => Reply {
-                status: 200,
-                body: serde_json::to_string(&result).map_err(crate::into_error)?,
-            },
+            Some(Ok(result)) => {
+                let mut body = serde_json::to_value(&result).map_err(crate::into_error)?;
+                body["monte_carlo"] = monte_carlo(&trade_returns(&result.trades), &EDGE_MONTE_CARLO)
+                    .ok()
+                    .and_then(|mc| serde_json::to_value(mc).ok())
+                    .unwrap_or(Value::Null);
+                reply(200, body)
+            }
             Some(Err((status, message))) => error(status, message),
             None => error(500, "no config"),
         },

@@ -352,6 +352,15 @@ impl Engine {
     }
 
     /// A config from JSON, validated once: the config to run, or its failed outcome.
+    /// A config from the page, valid or refused with the reason as a JS error.
+    fn checked(config: JsValue) -> Result<ValidConfig, Error> {
+        match Self::check(from_js(config)?) {
+            Ok(valid) => Ok(valid),
+            Err(Outcome::Failed { error, .. }) => Err(Error::new(&error)),
+            Err(Outcome::Ok { .. }) => unreachable!("check fails with a failure"),
+        }
+    }
+
     fn check(config: Value) -> Result<ValidConfig, Outcome> {
         let failed = |config: Value, error: String| Outcome::Failed {
             ok: false,
@@ -463,13 +472,18 @@ impl Engine {
     /// stored Sharpe ratios of its group (`WebStore.trialSharpes`): what every face shows.
     #[wasm_bindgen(js_name = deflatedSharpe)]
     pub fn deflated_sharpe(&mut self, config: JsValue, trial_sharpes: Vec<f64>) -> Result<JsValue, Error> {
-        let valid = match Self::check(from_js(config)?) {
-            Ok(valid) => valid,
-            Err(Outcome::Failed { error, .. }) => return Err(Error::new(&error)),
-            Err(Outcome::Ok { .. }) => unreachable!("check fails with a failure"),
-        };
+        let valid = Self::checked(config)?;
         let market = self.market(&valid.config).map_err(into_error)?;
         to_js(&experiment_deflated_sharpe(market, &valid, trial_sharpes))
+    }
+
+    /// The self-contained HTML report of `config` on these candles, with what the store
+    /// knows of it (`WebStore.evidence`): the bytes `btlab report` writes.
+    pub fn report(&mut self, config: JsValue, evidence: JsValue) -> Result<String, Error> {
+        let evidence: btlab::report::Evidence = from_js(evidence)?;
+        let valid = Self::checked(config)?;
+        let market = self.market(&valid.config).map_err(into_error)?;
+        Ok(btlab::report::experiment_report(market, &valid, &evidence))
     }
 }
 
@@ -949,6 +963,12 @@ impl WebStore {
     /// An experiment by `#id` or `config_hash` prefix.
     pub fn get(&mut self, name: &str) -> Result<JsValue, Error> {
         to_js(&self.store.get(name).map_err(into_error)?)
+    }
+
+    /// What a report shows of an experiment beyond its run (`Engine.report`'s evidence).
+    pub fn evidence(&mut self, name: &str) -> Result<JsValue, Error> {
+        let e = self.store.get(name).map_err(into_error)?;
+        to_js(&self.store.evidence(&e).map_err(into_error)?)
     }
 
     pub fn errors(&mut self, limit: usize) -> Result<JsValue, Error> {
