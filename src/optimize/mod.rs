@@ -2,6 +2,7 @@
 //! trials so far, suggest the next configs. A pure function of (space, trials, seed): the
 //! caller keeps the history (in the store), so a loop can stop and resume anywhere.
 
+pub mod nsga2;
 mod parzen;
 mod space;
 
@@ -121,7 +122,7 @@ pub(crate) fn accept(space: &SearchSpace, point: &[f64], tried: &HashSet<String>
     (!tried.contains(&params_key(&params))).then_some(params)
 }
 
-fn random_point(
+pub(crate) fn random_point(
     space: &SearchSpace,
     tried: &HashSet<String>,
     rng: &mut ChaCha8Rng,

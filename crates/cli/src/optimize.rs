@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use btlab::Market;
 use btlab::metrics::Metric;
+use btlab::optimize::nsga2::{self, multi_trials_of};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, params_key, trials_of};
+use btlab::robustness::pareto_front;
 use btlab::search::parse_grids;
 use btlab::store::Experiment;
 use btlab::strategy;
@@ -30,6 +32,13 @@ pub(crate) struct OptimizeArgs {
     /// The metric to optimize (max_drawdown is minimized, the others maximized).
     #[arg(long, default_value = "sharpe_ratio")]
     target: String,
+    /// Optimize 2 to 4 metrics at once with NSGA-II (seeded, no key needed): each
+    /// iteration is a generation of --population configs; prints the Pareto front.
+    #[arg(long, conflicts_with_all = ["target", "sampler"])]
+    targets: Option<String>,
+    /// With --targets: configs per generation (Optuna's default).
+    #[arg(allow_negative_numbers = true, long, default_value_t = btlab::optimize::nsga2::POPULATION, requires = "targets")]
+    population: usize,
     #[arg(allow_negative_numbers = true, long, default_value_t = 10)]
     iterations: usize,
     /// Configs asked for per iteration.
@@ -73,6 +82,15 @@ pub(crate) struct OptimizeArgs {
 
 pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let target: Metric = args.target.parse().context("--target")?;
+    let targets = args
+        .targets
+        .as_deref()
+        .map(btlab::robustness::objectives)
+        .transpose()
+        .context("--targets")?;
+    if args.population < 2 {
+        bail!("--population: must be at least 2, got {}", args.population);
+    }
     let strategy = args.backtest.strategy()?;
     let name = strategy.name();
     let template = args.backtest.config(strategy::default_params(strategy))?;
@@ -96,6 +114,9 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let market = Market::for_config(&series, &template)?;
     let mut store = open_store(&args.db)?;
     let pool = rayon::ThreadPoolBuilder::new().build()?;
+    if let Some(targets) = targets {
+        return multi_objective(&args, &targets, &space, &template, &market, &mut store, &pool);
+    }
     let deepseek = DeepSeek::from_env(
         &args.model,
         Duration::from_secs_f64(args.api_timeout.max(0.001)),
@@ -195,6 +216,132 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
         })
         .collect();
     report(&history, &args, target, &trajectory)
+}
+
+/// `--targets`: NSGA-II a generation per iteration, then the Pareto front of what the
+/// store holds for this market and strategy, with the front's growth per generation.
+fn multi_objective(
+    args: &OptimizeArgs,
+    targets: &[Metric],
+    space: &SearchSpace,
+    template: &btlab::BacktestConfig,
+    market: &Market,
+    store: &mut btlab::store::Store<btlab_cli::sqlite::Sqlite>,
+    pool: &rayon::ThreadPool,
+) -> Result<()> {
+    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    note!(
+        "optimizer: NSGA-II on {} (seed {}, population {})",
+        names.join(", "),
+        args.seed,
+        args.population
+    );
+    let stop = AtomicBool::new(false);
+    let mut history = store.history(template, market.fingerprint())?;
+    let mut generations: Vec<usize> = Vec::new();
+    for iteration in 1..=args.iterations {
+        let trials = multi_trials_of(&history, targets);
+        let params = nsga2::suggest(space, &trials, args.population, args.population, args.seed);
+        if params.is_empty() {
+            note!("the search space has no untried config left");
+            break;
+        }
+        let configs = params.into_iter().map(|point| space.config(template, &point));
+        let options = Options {
+            chunk_size: args.population,
+            stop: &stop,
+            stop_on_error: false,
+            keep_returns: None,
+        };
+        let outcome = run_chunks(market, configs, store, &Executor::Local(pool), &options, |_| {})?;
+        history = store.history(template, market.fingerprint())?;
+        generations.push(history.len());
+        let front = pareto_front(&oriented(&history, targets));
+        note!(
+            "generation {iteration}/{}: {} new, {} on the front",
+            args.iterations,
+            outcome.counts.stored,
+            front.len()
+        );
+    }
+    if history.is_empty() {
+        bail!("nothing was evaluated");
+    }
+    let points = oriented(&history, targets);
+    // one reference for every generation, the worst seen, so their hypervolumes compare
+    let reference: Vec<f64> = (0..targets.len())
+        .map(|m| {
+            points
+                .iter()
+                .map(|p| p[m])
+                .filter(|v| v.is_finite())
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    let trajectory: Vec<Value> = generations
+        .iter()
+        .enumerate()
+        .map(|(g, &evaluated)| {
+            let front = pareto_front(&points[..evaluated]);
+            let hypervolume = (targets.len() == 2).then(|| {
+                let xy: Vec<(f64, f64)> = front.iter().map(|&i| (points[i][0], points[i][1])).collect();
+                nsga2::hypervolume_2d(&xy, (reference[0], reference[1]))
+            });
+            json!({"generation": g + 1, "evaluated": evaluated, "front": front.len(), "hypervolume": hypervolume})
+        })
+        .collect();
+    let front: Vec<&Experiment> = pareto_front(&points).into_iter().map(|i| &history[i]).collect();
+    if args.json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"targets": names, "front": front, "trajectory": trajectory, "evaluated": history.len()})
+            )?
+        );
+        return Ok(());
+    }
+    let mut table = output::table();
+    let mut header = vec!["id".to_owned(), "params".into()];
+    header.extend(names.iter().map(|n| (*n).to_owned()));
+    table.set_header(header);
+    for e in &front {
+        let mut row = vec![format!("#{}", e.id), output::params(&e.config)];
+        row.extend(
+            targets
+                .iter()
+                .map(|m| m.value(&e.metrics).map_or_else(|| "-".to_owned(), |v| m.show(v))),
+        );
+        table.add_row(row);
+    }
+    say!("{table}");
+    say!(
+        "{} of {} configs on the Pareto front of {}",
+        front.len(),
+        history.len(),
+        names.join(", ")
+    );
+    let mut growth = output::table();
+    growth.set_header(["generation", "evaluated", "on the front", "hypervolume"]);
+    for step in &trajectory {
+        growth.add_row([
+            step["generation"].to_string(),
+            step["evaluated"].to_string(),
+            step["front"].to_string(),
+            step["hypervolume"]
+                .as_f64()
+                .map_or_else(|| "-".into(), |h| format!("{h:.4}")),
+        ]);
+    }
+    say!("{growth}");
+    Ok(())
+}
+
+/// Each experiment's targets, oriented (higher is better; undefined is the worst).
+fn oriented(history: &[Experiment], targets: &[Metric]) -> Vec<Vec<f64>> {
+    multi_trials_of(history, targets)
+        .into_iter()
+        .map(|t| t.values)
+        .collect()
 }
 
 /// DeepSeek's configs for the next iteration that pass validation and are untried, and

@@ -452,3 +452,82 @@ fn an_order_field_in_the_grid_is_searched_and_stored_with_each_config() {
     run();
     assert_eq!(stored(&db).len(), 24);
 }
+
+#[test]
+fn nsga2_with_targets_is_seeded_and_its_front_is_the_stores_pareto_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = ["--data", common::DATA_15M, "--symbol", "BTCUSDT", "--timeframe", "15m"];
+    let run = |db: &std::path::Path| {
+        let mut extra = vec![
+            "--targets",
+            "sharpe_ratio,max_drawdown",
+            "--population",
+            "8",
+            "--seed",
+            "2",
+            "--json",
+        ];
+        extra.extend(data);
+        optimize(db, None, &extra)
+    };
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    let out = run(&a);
+    assert!(stderr(&out).contains("NSGA-II on sharpe_ratio, max_drawdown (seed 2, population 8)"));
+    assert_eq!(stored(&a), {
+        run(&b);
+        stored(&b)
+    });
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["evaluated"], 24, "three generations of 8");
+    let steps = result["trajectory"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    let volumes: Vec<f64> = steps.iter().map(|s| s["hypervolume"].as_f64().unwrap()).collect();
+    assert!(
+        volumes.windows(2).all(|w| w[1] >= w[0]),
+        "a front only grows: {volumes:?}"
+    );
+    let ids = |rows: &Value| -> Vec<i64> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let pareto = Command::new(env!("CARGO_BIN_EXE_btlab"))
+        .args([
+            "experiments",
+            "pareto",
+            "--objectives",
+            "sharpe_ratio,max_drawdown",
+            "--json",
+            "--db",
+        ])
+        .arg(&a)
+        .output()
+        .unwrap();
+    let pareto: Value = serde_json::from_slice(&pareto.stdout).unwrap();
+    assert_eq!(ids(&result["front"]), ids(&pareto));
+    assert!(!ids(&pareto).is_empty());
+}
+
+#[test]
+fn bad_targets_are_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.sqlite");
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_btlab"))
+            .args(["optimize", "--db"])
+            .arg(&db)
+            .args(extra)
+            .env_remove("DEEPSEEK_API_KEY")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        stderr(&out)
+    };
+    assert!(run(&["--targets", "sharpe_ratio"]).contains("give 2 to 4 objectives"));
+    assert!(run(&["--targets", "sharpe_ratio,luck"]).contains("unknown metric `luck`"));
+    assert!(run(&["--targets", "sharpe_ratio,max_drawdown", "--target", "win_rate"]).contains("cannot be used with"));
+    assert!(run(&["--targets", "sharpe_ratio,max_drawdown", "--population", "1"]).contains("--population"));
+    assert!(!db.exists(), "nothing was stored");
+}
