@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the static page into www/ (pkg/, vendor/, sample/ are generated, not committed):
-# the wasm face with wasm-bindgen, sql.js, lightweight-charts and CodeMirror from npm, a real
+# the wasm face with wasm-bindgen, sql.js, lightweight-charts, plotly.js (gl3d) and CodeMirror from npm, a real
 # sample series.
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -12,7 +12,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
 [ -d node_modules/sql.js ] && [ -d node_modules/playwright-core ] && [ -d node_modules/typescript ] \
-  && [ -d node_modules/codemirror ] && [ -d node_modules/esbuild ] || npm ci --no-audit --no-fund
+  && [ -d node_modules/codemirror ] && [ -d node_modules/esbuild ] && [ -d node_modules/plotly.js-gl3d-dist-min ] || npm ci --no-audit --no-fund
 
 cargo build --locked --release -p btlab-web --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/btlab_web.wasm
@@ -20,6 +20,7 @@ wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/releas
 mkdir -p www/vendor www/sample
 cp node_modules/sql.js/dist/sql-wasm.js node_modules/sql.js/dist/sql-wasm.wasm www/vendor/
 cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs www/vendor/lightweight-charts.mjs
+cp node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js www/vendor/
 # CodeMirror 6 is many small modules with bare imports: bundled into one.
 npx esbuild scripts/codemirror.entry.js --bundle --format=esm --minify --log-level=warning --outfile=www/vendor/codemirror.mjs
 cp tests/data/BTCUSDT-15m-2025.csv www/sample/

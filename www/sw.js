@@ -9,7 +9,7 @@ const SHELL = [
   ...['sweep', 'strategy', 'results', 'top', 'summary', 'errors', 'heatmap', 'markets', 'pareto', 'optimize', 'walkforward', 'overfit', 'datasets', 'compare', 'detail', 'trades', 'montecarlo']
     .map((view) => `views/${view}.js`),
   'pkg/btlab_web.js', 'pkg/btlab_web_bg.wasm', 'vendor/sql-wasm.js', 'vendor/sql-wasm.wasm', 'vendor/lightweight-charts.mjs',
-  'vendor/codemirror.mjs',
+  'vendor/codemirror.mjs', 'surface.js', 'vendor/plotly-gl3d.min.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openApp, runSweep, loadSample, tempDir, btlab, screenshot, DATA_15M } from './helpers.js';
+import { startServer, launch, openApp, runSweep, loadSample, tempDir, btlab, screenshot, paintedPixels, DATA_15M } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -92,6 +92,14 @@ test('the Pareto tab, Top by stability and the heatmap\'s plateau show what btla
     await page.mouse.move(box.x + 80, box.y + 20);
     assert.match(await page.getAttribute('#heatmap', 'title'), /^fast_period 1, slow_period 200: sharpe_ratio /);
     await screenshot(page, 'heatmap-plateau');
+
+    // The same cells as a 3-D surface (plotly.js, vendored): drawn, every cell in it.
+    await page.check('#heat-surface');
+    await page.waitForFunction(() => document.querySelector('#surface').dataset.cells || document.querySelector('#surface-status').textContent, null, { timeout: 60_000 });
+    assert.equal(await page.textContent('#surface-status'), '');
+    assert.equal(await page.getAttribute('#surface', 'data-cells'), '100');
+    assert.ok(await paintedPixels(page, '#surface') > 20_000, 'the surface is drawn');
+    await screenshot(page, 'surface');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -4,6 +4,7 @@
 // most stable cell (the core's stability scores of the cells) outlined.
 import { $, h, replace } from '../util.js';
 import { drawHeatmap } from '../charts.js';
+import { drawSurface } from '../surface.js';
 import { axisValue } from '../experiments.js';
 
 // A cell is on the plateau when its value is this close to the most stable cell's, as a
@@ -15,7 +16,7 @@ const TOLERANCE = 0.1;
 export function mount(ctx) {
   replace($('#heat-strategy'), ctx.strategies.map((s) => h('option', { value: s.name }, s.name)));
   replace($('#heat-metric'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
-  for (const id of ['#heat-strategy', '#heat-x', '#heat-y', '#heat-metric']) $(id).addEventListener('change', () => render(ctx));
+  for (const id of ['#heat-strategy', '#heat-x', '#heat-y', '#heat-metric', '#heat-surface']) $(id).addEventListener('change', () => render(ctx));
 }
 
 /** @param {import('../context.js').Context} ctx */
@@ -35,6 +36,19 @@ export function render(ctx) {
   const plateau = plateauOf(ctx, cells, metric);
   drawHeatmap($('#heatmap'), cells, $('#heat-x').value, $('#heat-y').value, metric, plateau);
   $('#heatmap').dataset.plateau = String(plateau.size);
+  showSurface(cells, $('#heat-x').value, $('#heat-y').value, metric);
+}
+
+// The same cells as a surface, when asked for; a failure (no WebGL) said beside it.
+function showSurface(cells, xName, yName, metric) {
+  const wanted = $('#heat-surface').checked && cells.length > 0;
+  const el = $('#surface');
+  el.hidden = !wanted;
+  $('#surface-status').textContent = '';
+  if (!wanted) return;
+  drawSurface(el, cells, xName, yName, metric)
+    .then(() => { el.dataset.cells = String(cells.length); })
+    .catch((e) => { el.hidden = true; $('#surface-status').textContent = e.message; });
 }
 
 // The mean of `metric` at each (x, y) pair present: [{x, y, value, n}].
