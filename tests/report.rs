@@ -115,3 +115,23 @@ fn a_result_without_trades_says_so_and_still_draws_equity() {
     assert!(html.contains("not known (the config is in no sweep"));
     assert!(html.contains("<svg id=\"equity-chart\""));
 }
+
+#[test]
+fn a_full_year_of_15m_candles_with_thousands_of_trades_stays_under_2_mb() {
+    let (start, end) = (
+        btlab::Timestamp::parse("2024-01-01").unwrap(),
+        btlab::Timestamp::parse("2025-01-01").unwrap(),
+    );
+    let series =
+        btlab::synthetic::generate(btlab::Timeframe::M15, start.0, end.0, btlab::synthetic::DEFAULT_SEED).unwrap();
+    let mut config = sma_config(3, 8);
+    (config.symbol, config.start, config.end) = (btlab::synthetic::SYMBOL.into(), start, end);
+    let valid = config.validate().unwrap();
+    let market = Market::for_config(&series, &valid.config).unwrap();
+    let trades = market.run(&valid, btlab::Detail::FULL, &mut Vec::new()).trades.len();
+    let html = experiment_report(&market, &valid, &Evidence::default());
+    assert!(trades > 2000, "a trade-heavy year: {trades} trades");
+    assert!(html.len() < 2_000_000, "{} bytes for {trades} trades", html.len());
+    let monthly = &html[html.find("<table class=\"monthly\">").unwrap()..];
+    assert_eq!(count(&monthly[..monthly.find("</table>").unwrap()], "<td style="), 13, "12 months and the year");
+}
