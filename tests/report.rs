@@ -133,5 +133,9 @@ fn a_full_year_of_15m_candles_with_thousands_of_trades_stays_under_2_mb() {
     assert!(trades > 2000, "a trade-heavy year: {trades} trades");
     assert!(html.len() < 2_000_000, "{} bytes for {trades} trades", html.len());
     let monthly = &html[html.find("<table class=\"monthly\">").unwrap()..];
-    assert_eq!(count(&monthly[..monthly.find("</table>").unwrap()], "<td style="), 13, "12 months and the year");
+    assert_eq!(
+        count(&monthly[..monthly.find("</table>").unwrap()], "<td style="),
+        13,
+        "12 months and the year"
+    );
 }

@@ -88,6 +88,103 @@ pub fn suggest(
     out
 }
 
+/// The multi-objective loop, once for every face (sans-I/O, as [`super::OptimizerLoop`]):
+/// a generation of configs to try given the history, and after they ran, the front's size
+/// and hypervolume. The face runs and stores the configs in between.
+#[derive(Debug, Clone)]
+pub struct ParetoLoop {
+    pub space: SearchSpace,
+    pub targets: Vec<Metric>,
+    pub seed: u64,
+    pub population: usize,
+    /// The hypervolume's reference (two targets): the worst value of each seen at the
+    /// first observation, kept so that every generation's figure compares.
+    reference: Option<(f64, f64)>,
+    trajectory: Vec<Generation>,
+}
+
+/// One generation, as the trajectory keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    pub generation: usize,
+    /// Configs in the history after it.
+    pub evaluated: usize,
+    /// Experiments on the history's Pareto front.
+    pub front: usize,
+    /// The area the front dominates beyond the reference (two targets only).
+    pub hypervolume: Option<f64>,
+}
+
+impl ParetoLoop {
+    pub fn new(space: SearchSpace, targets: Vec<Metric>, seed: u64, population: usize) -> crate::Result<Self> {
+        if !(2..=4).contains(&targets.len()) {
+            return Err(crate::Error::config(
+                "targets",
+                format!("give 2 to 4 metrics (got {})", targets.len()),
+            ));
+        }
+        if population < 2 {
+            return Err(crate::Error::config(
+                "population",
+                format!("must be at least 2, got {population}"),
+            ));
+        }
+        Ok(Self {
+            space,
+            targets,
+            seed,
+            population,
+            reference: None,
+            trajectory: Vec::new(),
+        })
+    }
+
+    /// The rest of the current generation (empty when the space has nothing left).
+    pub fn next(&self, history: &[MultiTrial]) -> Vec<Map<String, Value>> {
+        suggest(&self.space, history, self.population, self.population, self.seed)
+    }
+
+    /// After a generation's configs are stored: `history` read again.
+    pub fn observe(&mut self, history: &[MultiTrial]) -> Generation {
+        let front = front_of(history);
+        let reference = *self.reference.get_or_insert_with(|| {
+            let worst = |m: usize| {
+                history
+                    .iter()
+                    .map(|t| t.values[m])
+                    .filter(|v| v.is_finite())
+                    .fold(f64::INFINITY, f64::min)
+            };
+            (worst(0), worst(1))
+        });
+        let hypervolume = (self.targets.len() == 2).then(|| {
+            let points: Vec<(f64, f64)> = front
+                .iter()
+                .map(|&i| (history[i].values[0], history[i].values[1]))
+                .collect();
+            hypervolume_2d(&points, reference)
+        });
+        let step = Generation {
+            generation: self.trajectory.len() + 1,
+            evaluated: history.len(),
+            front: front.len(),
+            hypervolume,
+        };
+        self.trajectory.push(step);
+        step
+    }
+
+    pub fn trajectory(&self) -> &[Generation] {
+        &self.trajectory
+    }
+}
+
+/// The indices of the trials on the Pareto front, best first by the first target.
+pub fn front_of(trials: &[MultiTrial]) -> Vec<usize> {
+    let points: Vec<Vec<f64>> = trials.iter().map(|t| t.values.clone()).collect();
+    crate::robustness::pareto_front(&points)
+}
+
 /// A trial as the sampler reads it: its point in the space (`None` when it lies outside,
 /// e.g. from another search: tried, but never a parent).
 #[derive(Debug, Clone)]

@@ -148,6 +148,34 @@ test('the in-page optimizer beats random search on the same budget, as btlab opt
   assert.equal(native('random').best.metrics.sharpe_ratio, random.best);
 });
 
+test('NSGA-II in the page is btlab optimize --targets, generation for generation, and ends on the same front', { timeout: 300_000 }, async () => {
+  const { context } = await launch();
+  let inPage;
+  try {
+    const { page, errors } = await openApp(context, server.url);
+    await sampleSmaSetup(page);
+    await page.click('#tabs button[data-view=optimize]');
+    await page.selectOption('#opt-form select[name=sampler]', 'nsga2');
+    await page.selectOption('#opt-target', 'sharpe_ratio');
+    await page.selectOption('#opt-target2', 'max_drawdown');
+    await page.fill('#opt-form input[name=iterations]', '3');
+    await page.fill('#opt-form input[name=batch]', '8');
+    await page.click('#opt-run');
+    await page.waitForFunction(() => window.btlab.lastOptimization, null, { timeout: 240_000 });
+    inPage = await page.evaluate(() => window.btlab.lastOptimization);
+    assert.equal(await page.locator('#opt-front tbody tr').count(), inPage.front.length);
+    await screenshot(page, 'optimize-pareto');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+  const native = JSON.parse(btlab('optimize', '--db', path.join(tempDir(), 'o.sqlite'), '--data', DATA_15M, '--symbol', 'BTCUSDT',
+    '--start', '2025-01-01', '--end', '2025-11-01', '--iterations', '3', '--population', '8', '--seed', '1',
+    '--targets', 'sharpe_ratio,max_drawdown', '--json'));
+  assert.deepEqual(inPage.trajectory, native.trajectory);
+  assert.deepEqual(inPage.front, native.front.map((e) => e.id));
+});
+
 test('a bundle exported by "Promote…" is promoted by btlab promote --bundle; two experiments compared', { timeout: 300_000 }, async () => {
   const { context } = await launch();
   try {

@@ -1,14 +1,19 @@
 // @ts-check
 // The loop of `btlab optimize`: the core's OptimizerLoop (in wasm) reads this market's and
 // strategy's history from the store and picks each batch; the workers run it, the log
-// stores it, and the loop says when it has converged.
-import { $, h, replace, table } from '../util.js';
+// stores it, and the loop says when it has converged. With NSGA-II on two targets (the
+// core's ParetoLoop, `btlab optimize --targets`), each iteration is a generation and the
+// end is the Pareto front.
+import { $, h, replace, table, formatMetric } from '../util.js';
 import { drawProgress } from '../charts.js';
 import { readSpec } from '../sweep_form.js';
 
 /** @param {import('../context.js').Context} ctx */
 export function mount(ctx) {
   replace($('#opt-target'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
+  replace($('#opt-target2'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
+  $('#opt-target2').value = 'max_drawdown';
+  $('#opt-sampler').addEventListener('change', () => { $('#opt-target2').disabled = $('#opt-sampler').value !== 'nsga2'; });
   $('#opt-form').addEventListener('submit', (event) => runOptimizer(ctx, event));
 }
 
@@ -44,6 +49,13 @@ async function runOptimizer(ctx, event) {
     return;
   }
   const grid = JSON.stringify(spec.param_grids[template.strategy]);
+  if (sampler === 'nsga2') {
+    await runPareto(ctx, { template, fingerprint, grid, targets: [target, String(f.get('target2'))], seed, population: batch, iterations, spec, dataset });
+    return;
+  }
+  $('#opt-front-title').hidden = true;
+  $('#opt-chart-title').textContent = 'Best so far per iteration';
+  replace($('#opt-front'), []);
   const trajectory = [];
   $('#opt-run').disabled = true;
   window.btlab.lastOptimization = null;
@@ -52,13 +64,8 @@ async function runOptimizer(ctx, event) {
     await pool.load(dataset);
     optimizer = new wasm.Optimizer(store, template, fingerprint, grid, target, sampler, seed, batch, convergence, patience);
     for (let iteration = 1; iteration <= iterations; iteration++) {
-      // Each iteration is one chunk of the sweep loop: planned, run, logged, recorded.
-      const chunk = optimizer.next(store);
-      if (chunk === '[]') break;
-      const plan = store.planChunk(chunk, fingerprint, false);
-      const outcomes = plan.hashes.length ? await pool.run(plan.to_run) : null;
-      await persist.append(outcomes, plan.hashes, plan.refused, null, spec.definitions || []);
-      const step = optimizer.observe(store);
+      const step = await iterate(ctx, optimizer, fingerprint, spec.definitions || []);
+      if (!step) break;
       trajectory.push({ iteration, evaluated: step.evaluated, best: step.best });
       drawProgress($('#opt-chart'), trajectory.map((t) => t.best));
       $('#opt-status').textContent = `iteration ${iteration}/${iterations}: ${step.evaluated} evaluated, best ${target} ${step.best.toFixed(4)}`;
@@ -77,4 +84,57 @@ async function runOptimizer(ctx, event) {
     optimizer?.free();
     $('#opt-run').disabled = false;
   }
+}
+
+// NSGA-II: a generation per iteration, stored as any chunk; then the front, each row
+// opening its experiment.
+/** @param {import('../context.js').Context} ctx */
+async function runPareto(ctx, { template, fingerprint, grid, targets, seed, population, iterations, spec, dataset }) {
+  const { wasm, store, pool, persist } = ctx;
+  const trajectory = [];
+  $('#opt-chart-title').textContent = 'Hypervolume of the front per generation';
+  $('#opt-run').disabled = true;
+  window.btlab.lastOptimization = null;
+  let optimizer;
+  try {
+    optimizer = new wasm.ParetoOptimizer(template, fingerprint, grid, targets.join(','), seed, population);
+    await pool.load(dataset);
+    for (let generation = 1; generation <= iterations; generation++) {
+      const step = await iterate(ctx, optimizer, fingerprint, spec.definitions || []);
+      if (!step) break;
+      trajectory.push(step);
+      drawProgress($('#opt-chart'), trajectory.map((t) => t.hypervolume));
+      $('#opt-status').textContent = `generation ${generation}/${iterations}: ${step.evaluated} evaluated, ${step.front} on the front, hypervolume ${step.hypervolume.toFixed(4)}`;
+    }
+    await persist.fold();
+    table($('#opt-trajectory'), [
+      { title: 'generation', value: (t) => t.generation }, { title: 'evaluated', value: (t) => t.evaluated },
+      { title: 'on the front', value: (t) => t.front }, { title: 'hypervolume', value: (t) => t.hypervolume.toFixed(4) },
+    ], trajectory);
+    const front = optimizer.front(store);
+    $('#opt-front-title').hidden = false;
+    table($('#opt-front'), [
+      { title: 'id', value: (e) => e.id }, { title: 'params', value: (e) => JSON.stringify(e.config.params), text: true },
+      ...targets.map((name) => ({ title: name, value: (e) => formatMetric(ctx.metrics.find((m) => m.name === name).format, e.metrics[name]) })),
+    ], front, { onRow: (e) => ctx.emit('open-experiment', e.id) });
+    window.btlab.lastOptimization = { trajectory, front: front.map((e) => e.id) };
+    $('#opt-status').textContent += ' · done';
+  } catch (e) {
+    $('#opt-error').textContent = e.message;
+  } finally {
+    optimizer?.free();
+    $('#opt-run').disabled = false;
+  }
+}
+
+// One iteration as one chunk of the sweep loop (planned, run, logged, recorded), then the
+// loop's step; null when the space has nothing left to try.
+/** @param {import('../context.js').Context} ctx */
+async function iterate(ctx, optimizer, fingerprint, definitions) {
+  const chunk = optimizer.next(ctx.store);
+  if (chunk === '[]') return null;
+  const plan = ctx.store.planChunk(chunk, fingerprint, false);
+  const outcomes = plan.hashes.length ? await ctx.pool.run(plan.to_run) : null;
+  await ctx.persist.append(outcomes, plan.hashes, plan.refused, null, definitions);
+  return optimizer.observe(ctx.store);
 }

@@ -10,9 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use btlab::Market;
 use btlab::metrics::Metric;
-use btlab::optimize::nsga2::{self, multi_trials_of};
+use btlab::optimize::nsga2::{self, ParetoLoop, multi_trials_of};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, objective, params_key, trials_of};
-use btlab::robustness::pareto_front;
 use btlab::search::parse_grids;
 use btlab::store::Experiment;
 use btlab::strategy;
@@ -88,9 +87,6 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
         .map(btlab::robustness::objectives)
         .transpose()
         .context("--targets")?;
-    if args.population < 2 {
-        bail!("--population: must be at least 2, got {}", args.population);
-    }
     let strategy = args.backtest.strategy()?;
     let name = strategy.name();
     let template = args.backtest.config(strategy::default_params(strategy))?;
@@ -107,6 +103,9 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     }
     .fixing_orders_of(&template);
     space.validate_template(&template)?;
+    let pareto = targets
+        .map(|targets| ParetoLoop::new(space.clone(), targets, args.seed, args.population))
+        .transpose()?;
     let series = args
         .data
         .source()
@@ -114,8 +113,8 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     let market = Market::for_config(&series, &template)?;
     let mut store = open_store(&args.db)?;
     let pool = rayon::ThreadPoolBuilder::new().build()?;
-    if let Some(targets) = targets {
-        return multi_objective(&args, &targets, &space, &template, &market, &mut store, &pool);
+    if let Some(pareto) = pareto {
+        return multi_objective(&args, pareto, &template, &market, &mut store, &pool);
     }
     let deepseek = DeepSeek::from_env(
         &args.model,
@@ -218,17 +217,17 @@ pub(crate) fn run_optimize(args: OptimizeArgs) -> Result<()> {
     report(&history, &args, target, &trajectory)
 }
 
-/// `--targets`: NSGA-II a generation per iteration, then the Pareto front of what the
-/// store holds for this market and strategy, with the front's growth per generation.
+/// `--targets`: the core's NSGA-II loop, a generation per iteration, then the Pareto
+/// front of what the store holds for this market and strategy.
 fn multi_objective(
     args: &OptimizeArgs,
-    targets: &[Metric],
-    space: &SearchSpace,
+    mut optimizer: ParetoLoop,
     template: &btlab::BacktestConfig,
     market: &Market,
     store: &mut btlab::store::Store<btlab_cli::sqlite::Sqlite>,
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
+    let targets = optimizer.targets.clone();
     let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
     note!(
         "optimizer: NSGA-II on {} (seed {}, population {})",
@@ -238,14 +237,13 @@ fn multi_objective(
     );
     let stop = AtomicBool::new(false);
     let mut history = store.history(template, market.fingerprint())?;
-    let mut generations: Vec<usize> = Vec::new();
     for iteration in 1..=args.iterations {
-        let trials = multi_trials_of(&history, targets);
-        let params = nsga2::suggest(space, &trials, args.population, args.population, args.seed);
+        let params = optimizer.next(&multi_trials_of(&history, &targets));
         if params.is_empty() {
             note!("the search space has no untried config left");
             break;
         }
+        let space = &optimizer.space;
         let configs = params.into_iter().map(|point| space.config(template, &point));
         let options = Options {
             chunk_size: args.population,
@@ -255,42 +253,24 @@ fn multi_objective(
         };
         let outcome = run_chunks(market, configs, store, &Executor::Local(pool), &options, |_| {})?;
         history = store.history(template, market.fingerprint())?;
-        generations.push(history.len());
-        let front = pareto_front(&oriented(&history, targets));
+        let step = optimizer.observe(&multi_trials_of(&history, &targets));
         note!(
-            "generation {iteration}/{}: {} new, {} on the front",
+            "generation {iteration}/{}: {} new, {} on the front{}",
             args.iterations,
             outcome.counts.stored,
-            front.len()
+            step.front,
+            step.hypervolume
+                .map_or_else(String::new, |h| format!(", hypervolume {h:.4}"))
         );
     }
     if history.is_empty() {
         bail!("nothing was evaluated");
     }
-    let points = oriented(&history, targets);
-    // one reference for every generation, the worst seen, so their hypervolumes compare
-    let reference: Vec<f64> = (0..targets.len())
-        .map(|m| {
-            points
-                .iter()
-                .map(|p| p[m])
-                .filter(|v| v.is_finite())
-                .fold(f64::INFINITY, f64::min)
-        })
+    let front: Vec<&Experiment> = nsga2::front_of(&multi_trials_of(&history, &targets))
+        .into_iter()
+        .map(|i| &history[i])
         .collect();
-    let trajectory: Vec<Value> = generations
-        .iter()
-        .enumerate()
-        .map(|(g, &evaluated)| {
-            let front = pareto_front(&points[..evaluated]);
-            let hypervolume = (targets.len() == 2).then(|| {
-                let xy: Vec<(f64, f64)> = front.iter().map(|&i| (points[i][0], points[i][1])).collect();
-                nsga2::hypervolume_2d(&xy, (reference[0], reference[1]))
-            });
-            json!({"generation": g + 1, "evaluated": evaluated, "front": front.len(), "hypervolume": hypervolume})
-        })
-        .collect();
-    let front: Vec<&Experiment> = pareto_front(&points).into_iter().map(|i| &history[i]).collect();
+    let trajectory = optimizer.trajectory();
     if args.json {
         say!(
             "{}",
@@ -322,26 +302,16 @@ fn multi_objective(
     );
     let mut growth = output::table();
     growth.set_header(["generation", "evaluated", "on the front", "hypervolume"]);
-    for step in &trajectory {
+    for step in trajectory {
         growth.add_row([
-            step["generation"].to_string(),
-            step["evaluated"].to_string(),
-            step["front"].to_string(),
-            step["hypervolume"]
-                .as_f64()
-                .map_or_else(|| "-".into(), |h| format!("{h:.4}")),
+            step.generation.to_string(),
+            step.evaluated.to_string(),
+            step.front.to_string(),
+            step.hypervolume.map_or_else(|| "-".into(), |h| format!("{h:.4}")),
         ]);
     }
     say!("{growth}");
     Ok(())
-}
-
-/// Each experiment's targets, oriented (higher is better; undefined is the worst).
-fn oriented(history: &[Experiment], targets: &[Metric]) -> Vec<Vec<f64>> {
-    multi_trials_of(history, targets)
-        .into_iter()
-        .map(|t| t.values)
-        .collect()
 }
 
 /// DeepSeek's configs for the next iteration that pass validation and are untried, and

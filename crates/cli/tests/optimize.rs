@@ -528,6 +528,9 @@ fn bad_targets_are_refused_naming_the_flag() {
     assert!(run(&["--targets", "sharpe_ratio"]).contains("give 2 to 4 objectives"));
     assert!(run(&["--targets", "sharpe_ratio,luck"]).contains("unknown metric `luck`"));
     assert!(run(&["--targets", "sharpe_ratio,max_drawdown", "--target", "win_rate"]).contains("cannot be used with"));
-    assert!(run(&["--targets", "sharpe_ratio,max_drawdown", "--population", "1"]).contains("--population"));
+    assert!(
+        run(&["--targets", "sharpe_ratio,max_drawdown", "--population", "1"])
+            .contains("`population`: must be at least 2")
+    );
     assert!(!db.exists(), "nothing was stored");
 }

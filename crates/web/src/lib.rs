@@ -11,6 +11,7 @@ pub mod edge;
 use std::collections::HashMap;
 
 use btlab::metrics::{Metric, MetricInfo};
+use btlab::optimize::nsga2::{self, MultiTrial, ParetoLoop};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{experiment_deflated_sharpe, sweep_overfitting};
@@ -22,7 +23,7 @@ use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
 use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -535,14 +536,11 @@ impl Optimizer {
     /// one chunk for `WebStore.planChunk`, as a sweep's.
     pub fn next(&self, store: &mut WebStore) -> Result<String, Error> {
         let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
-        let configs = self
-            .inner
-            .next(&history, Vec::new())
-            .iter()
-            .map(|point| self.inner.space.config(&self.template, point))
-            .collect::<btlab::Result<Vec<BacktestConfig>>>()
-            .map_err(into_error)?;
-        serde_json::to_string(&configs).map_err(into_error)
+        configs_json(
+            &self.inner.space,
+            &self.template,
+            &self.inner.next(&history, Vec::new()),
+        )
     }
 
     /// After the iteration's configs are stored: its step (`{iteration, evaluated, best,
@@ -550,6 +548,87 @@ impl Optimizer {
     pub fn observe(&mut self, store: &mut WebStore) -> Result<JsValue, Error> {
         let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
         to_js(&self.inner.observe(&history))
+    }
+}
+
+/// An optimizer's points as the configs of one chunk (JSON, as `WebStore.planChunk` takes).
+fn configs_json(
+    space: &SearchSpace,
+    template: &BacktestConfig,
+    points: &[Map<String, Value>],
+) -> Result<String, Error> {
+    let configs = points
+        .iter()
+        .map(|point| space.config(template, point))
+        .collect::<btlab::Result<Vec<BacktestConfig>>>()
+        .map_err(into_error)?;
+    serde_json::to_string(&configs).map_err(into_error)
+}
+
+/// The NSGA-II loop of `btlab optimize --targets`, seed for seed (the core's
+/// `ParetoLoop`): a generation of configs from the store's history, then the front's size
+/// and hypervolume once they are stored.
+#[wasm_bindgen]
+pub struct ParetoOptimizer {
+    inner: ParetoLoop,
+    template: BacktestConfig,
+    fingerprint: String,
+}
+
+#[wasm_bindgen]
+impl ParetoOptimizer {
+    /// A loop for `template`'s market, range, costs and strategy on data of `fingerprint`,
+    /// over the span of `grid_json`, on `targets` (`a,b[,c,d]`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        template: JsValue,
+        fingerprint: &str,
+        grid_json: &str,
+        targets: &str,
+        seed: u64,
+        population: usize,
+    ) -> Result<ParetoOptimizer, Error> {
+        let template: BacktestConfig = from_js(template)?;
+        let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
+        let space = SearchSpace::from_grid(&template.strategy, &grid)
+            .map_err(into_error)?
+            .fixing_orders_of(&template);
+        let targets = robustness::objectives(targets).map_err(into_error)?;
+        let inner = ParetoLoop::new(space, targets, seed, population).map_err(into_error)?;
+        Ok(ParetoOptimizer {
+            inner,
+            template,
+            fingerprint: fingerprint.to_owned(),
+        })
+    }
+
+    /// The next generation's configs as a JSON array (`[]` when the space is exhausted).
+    pub fn next(&self, store: &mut WebStore) -> Result<String, Error> {
+        let (_, trials) = self.history(store)?;
+        configs_json(&self.inner.space, &self.template, &self.inner.next(&trials))
+    }
+
+    /// After the generation's configs are stored: `{generation, evaluated, front,
+    /// hypervolume}`.
+    pub fn observe(&mut self, store: &mut WebStore) -> Result<JsValue, Error> {
+        let (_, trials) = self.history(store)?;
+        to_js(&self.inner.observe(&trials))
+    }
+
+    /// The stored experiments on the Pareto front, best first by the first target.
+    pub fn front(&self, store: &mut WebStore) -> Result<JsValue, Error> {
+        let (history, trials) = self.history(store)?;
+        let front: Vec<&Experiment> = nsga2::front_of(&trials).into_iter().map(|i| &history[i]).collect();
+        to_js(&front)
+    }
+
+    fn history(&self, store: &mut WebStore) -> Result<(Vec<Experiment>, Vec<MultiTrial>), Error> {
+        let history = store
+            .store
+            .history(&self.template, &self.fingerprint)
+            .map_err(into_error)?;
+        let trials = nsga2::multi_trials_of(&history, &self.inner.targets);
+        Ok((history, trials))
     }
 }
 
