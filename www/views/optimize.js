@@ -13,7 +13,12 @@ export function mount(ctx) {
   replace($('#opt-target'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
   replace($('#opt-target2'), ctx.metrics.map((m) => h('option', { value: m.name }, m.name)));
   $('#opt-target2').value = 'max_drawdown';
-  $('#opt-sampler').addEventListener('change', () => { $('#opt-target2').disabled = $('#opt-sampler').value !== 'nsga2'; });
+  // NSGA-II has a second target and runs every iteration: no convergence test.
+  $('#opt-sampler').addEventListener('change', () => {
+    const pareto = $('#opt-sampler').value === 'nsga2';
+    $('#opt-target2').disabled = !pareto;
+    for (const name of ['patience', 'convergence']) /** @type {HTMLInputElement} */ ($(`#opt-form input[name=${name}]`)).disabled = pareto;
+  });
   $('#opt-form').addEventListener('submit', (event) => runOptimizer(ctx, event));
 }
 
