@@ -280,7 +280,11 @@ impl Market {
             close: self.close_index.closes(),
             close_index: &self.close_index,
         };
-        let simulate = if rules.is_plain() { simulate::<true> } else { simulate::<false> };
+        let simulate = if rules.is_plain() {
+            simulate::<true>
+        } else {
+            simulate::<false>
+        };
         let sim = simulate(
             &tape,
             scratch,
@@ -542,7 +546,11 @@ impl Account {
         let equity = self.cash;
         let rules = plan.rules;
         let all_in = equity / (fill * (1.0 + self.fee));
-        let stop_distance = if PLAIN { None } else { plan.distance(0, rules.stop_loss, fill, i) };
+        let stop_distance = if PLAIN {
+            None
+        } else {
+            plan.distance(0, rules.stop_loss, fill, i)
+        };
         let units = match (rules.risk_pct, stop_distance) {
             _ if PLAIN => all_in,
             (Some(risk), Some(distance)) => (risk * equity / distance).min(rules.leverage * all_in),
@@ -728,7 +736,11 @@ fn simulate<const PLAIN: bool>(
         next_mark: 0,
         step,
     };
-    let max_bars = if PLAIN { None } else { plan.rules.max_bars.map(|m| m as usize) };
+    let max_bars = if PLAIN {
+        None
+    } else {
+        plan.rules.max_bars.map(|m| m as usize)
+    };
     // After a level or time exit: the direction that may not be entered again until the
     // signal has left it.
     let mut blocked = 0i8;
@@ -766,9 +778,7 @@ fn simulate<const PLAIN: bool>(
             } else {
                 account.levels.watched()
             };
-            if watched
-                && let Some((j, price, reason)) = find_exit(t, i, last, account.entry_index, &account.levels)
-            {
+            if watched && let Some((j, price, reason)) = find_exit(t, i, last, account.entry_index, &account.levels) {
                 marks.hold(t, i..j, cash, units);
                 account.exit(t.open_time[j], price, reason);
                 marks.one(t, j, account.cash);

@@ -79,12 +79,16 @@ impl Rules {
         leverage: 1.0,
     };
 
-    /// Whether any level is watched inside candles.
     /// No order rule set: every entry all in, exits by the signal only.
     pub fn is_plain(&self) -> bool {
-        !self.has_levels() && self.max_bars.is_none() && self.risk_pct.is_none() && self.size == 1.0 && self.leverage == 1.0
+        !self.has_levels()
+            && self.max_bars.is_none()
+            && self.risk_pct.is_none()
+            && self.size == 1.0
+            && self.leverage == 1.0
     }
 
+    /// Whether any level is watched inside candles.
     pub fn has_levels(&self) -> bool {
         self.stop_loss.is_some() || self.take_profit.is_some() || self.trailing_stop.is_some()
     }
