@@ -71,8 +71,17 @@ pub fn experiment_deflated_sharpe(
         },
         &mut Vec::new(),
     );
-    let returns = candle_returns(&run.equity_curve, config.config.initial_capital);
-    let trials = TrialSharpes::from_annualized(trial_sharpes, config.config.timeframe.bars_per_year());
+    result_deflated_sharpe(&run, trial_sharpes)
+}
+
+/// [`experiment_deflated_sharpe`] of a run already made with every candle's equity
+/// (`Detail::FULL` or a curve without points limit).
+pub fn result_deflated_sharpe(
+    run: &BacktestResult,
+    trial_sharpes: impl IntoIterator<Item = f64>,
+) -> Option<DeflatedSharpe> {
+    let returns = candle_returns(&run.equity_curve, run.config.initial_capital);
+    let trials = TrialSharpes::from_annualized(trial_sharpes, run.config.timeframe.bars_per_year());
     deflated_sharpe(&returns, trials)
 }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ValidConfig;
 use crate::engine::{BacktestResult, Detail, EquityPoint, Market, Trade};
 use crate::metrics::Metric;
-use crate::overfit::{DeflatedSharpe, experiment_deflated_sharpe};
+use crate::overfit::{DeflatedSharpe, result_deflated_sharpe};
 use crate::robustness::{MonteCarlo, MonteCarloOptions, Resampled, monte_carlo, trade_returns};
 use monthly::{YearReturns, monthly_returns};
 use svg::{Chart, envelope};
@@ -67,7 +67,7 @@ pub fn experiment_report(market: &Market, config: &ValidConfig, evidence: &Evide
     let deflated = if evidence.trial_sharpes.is_empty() {
         None
     } else {
-        experiment_deflated_sharpe(market, config, evidence.trial_sharpes.iter().copied())
+        result_deflated_sharpe(&result, evidence.trial_sharpes.iter().copied())
     };
     render(&result, &monte_carlo, deflated.as_ref(), evidence)
 }
