@@ -6,7 +6,7 @@
 // Run: node scripts/bench-browser.mjs (after scripts/build-web.sh).
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openApp, DATA_15M, ROOT } from '../tests/e2e/helpers.js';
+import { startServer, launch, openApp, importCandles, DATA_15M, ROOT } from '../tests/e2e/helpers.js';
 
 const server = await startServer();
 const { context } = await launch();
@@ -16,9 +16,7 @@ try {
     window.longTasks = [];
     new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
   });
-  await page.click('#tabs button[data-view=datasets]');
-  await page.fill('#import-symbol', 'BTCUSDT');
-  await page.setInputFiles('#file', DATA_15M);
+  await importCandles(page, DATA_15M, 'BTCUSDT');
   await page.waitForFunction(() => /BTCUSDT 15m ready/.test(document.querySelector('#status').textContent));
   await page.click('#tabs button[data-view=sweep]');
   await page.fill('input[name=start]', '2025-01-01');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, launch, openApp, btlabBinary, DATA_15M, ROOT } from '../tests/e2e/helpers.js';
+import { startServer, launch, openApp, importCandles, btlabBinary, DATA_15M, ROOT } from '../tests/e2e/helpers.js';
 
 const FAST = '1..100 step 1';
 const SLOW = '101..200 step 1';
@@ -19,9 +19,7 @@ const { context } = await launch();
 let page;
 try {
   ({ page } = await openApp(context, server.url));
-  await page.click('#tabs button[data-view=datasets]');
-  await page.fill('#import-symbol', 'BTCUSDT');
-  await page.setInputFiles('#file', DATA_15M);
+  await importCandles(page, DATA_15M, 'BTCUSDT');
   await page.waitForFunction(() => /BTCUSDT 15m ready/.test(document.querySelector('#status').textContent));
   await page.click('#tabs button[data-view=sweep]');
   await page.fill('input[name=start]', '2025-01-01');

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launch, openApp, runSweep, storedCount, columnNumbers, tempDir, btlab, DATA_15M } from './helpers.js';
+import { startServer, launch, openApp, runSweep, storedCount, columnNumbers, tempDir, btlab, importCandles, DATA_15M } from './helpers.js';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -19,12 +19,6 @@ async function paintedPixels(page, selector) {
     for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200)) painted++;
     return sum + painted;
   }, 0));
-}
-
-async function importCandles(page, file, symbol) {
-  await page.click('#tabs button[data-view=datasets]');
-  await page.fill('#import-symbol', symbol);
-  await page.setInputFiles('#file', file);
 }
 
 test('a 100-config grid: progress, sorting, a detail with its charts drawn, and a reload', async () => {

@@ -137,6 +137,13 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
+// Imports a candle file as `symbol` through the Datasets tab (resolves before it is ready).
+export async function importCandles(page, file, symbol) {
+  await page.click('#tabs button[data-view=datasets]');
+  await page.fill('#import-symbol', symbol);
+  await page.setInputFiles('#file', file);
+}
+
 // Loads the sample series shipped with the page (real BTCUSDT 15m 2025) and selects it.
 export async function loadSample(page) {
   await page.click('#tabs button[data-view=datasets]');

@@ -27,7 +27,7 @@ export function render() {}
 /** @param {import('../context.js').Context} ctx */
 async function runOptimizer(ctx, event) {
   event.preventDefault();
-  const { wasm, store, pool, persist } = ctx;
+  const { wasm, store, persist } = ctx;
   $('#opt-error').textContent = '';
   const f = new FormData(event.target);
   const target = String(f.get('target'));
@@ -62,12 +62,7 @@ async function runOptimizer(ctx, event) {
   $('#opt-chart-title').textContent = 'Best so far per iteration';
   replace($('#opt-front'), []);
   const trajectory = [];
-  $('#opt-run').disabled = true;
-  window.btlab.lastOptimization = null;
-  let optimizer;
-  try {
-    await pool.load(dataset);
-    optimizer = new wasm.Optimizer(store, template, fingerprint, grid, target, sampler, seed, batch, convergence, patience);
+  await exclusively(ctx, dataset, () => new wasm.Optimizer(store, template, fingerprint, grid, target, sampler, seed, batch, convergence, patience), async (optimizer) => {
     for (let iteration = 1; iteration <= iterations; iteration++) {
       const step = await iterate(ctx, optimizer, fingerprint, spec.definitions || []);
       if (!step) break;
@@ -82,28 +77,17 @@ async function runOptimizer(ctx, event) {
       { title: `best ${target}`, value: (t) => t.best.toFixed(4) },
     ], trajectory);
     window.btlab.lastOptimization = { trajectory, best: trajectory.length ? trajectory[trajectory.length - 1].best : null };
-    $('#opt-status').textContent += ' · done';
-  } catch (e) {
-    $('#opt-error').textContent = e.message;
-  } finally {
-    optimizer?.free();
-    $('#opt-run').disabled = false;
-  }
+  });
 }
 
 // NSGA-II: a generation per iteration, stored as any chunk; then the front, each row
 // opening its experiment.
 /** @param {import('../context.js').Context} ctx */
 async function runPareto(ctx, { template, fingerprint, grid, targets, seed, population, iterations, spec, dataset }) {
-  const { wasm, store, pool, persist } = ctx;
+  const { wasm, store, persist } = ctx;
   const trajectory = [];
   $('#opt-chart-title').textContent = 'Hypervolume of the front per generation';
-  $('#opt-run').disabled = true;
-  window.btlab.lastOptimization = null;
-  let optimizer;
-  try {
-    optimizer = new wasm.ParetoOptimizer(template, fingerprint, grid, targets.join(','), seed, population);
-    await pool.load(dataset);
+  await exclusively(ctx, dataset, () => new wasm.ParetoOptimizer(template, fingerprint, grid, targets.join(','), seed, population), async (optimizer) => {
     for (let generation = 1; generation <= iterations; generation++) {
       const step = await iterate(ctx, optimizer, fingerprint, spec.definitions || []);
       if (!step) break;
@@ -123,6 +107,20 @@ async function runPareto(ctx, { template, fingerprint, grid, targets, seed, popu
       ...targets.map((name) => ({ title: name, value: (e) => formatMetric(ctx.metrics.find((m) => m.name === name).format, e.metrics[name]) })),
     ], front, { onRow: (e) => ctx.emit('open-experiment', e.id) });
     window.btlab.lastOptimization = { trajectory, front: front.map((e) => e.id) };
+  });
+}
+
+// One run of a loop made by `makeOptimizer`: the button off, the dataset in the workers,
+// `run` given the loop; any error shown and the wasm loop freed, whatever happens.
+/** @param {import('../context.js').Context} ctx */
+async function exclusively(ctx, dataset, makeOptimizer, run) {
+  $('#opt-run').disabled = true;
+  window.btlab.lastOptimization = null;
+  let optimizer;
+  try {
+    await ctx.pool.load(dataset);
+    optimizer = makeOptimizer();
+    await run(optimizer);
     $('#opt-status').textContent += ' · done';
   } catch (e) {
     $('#opt-error').textContent = e.message;

@@ -404,11 +404,7 @@ pub(crate) fn run_experiments(args: ExperimentsArgs) -> Result<()> {
                         c.strategy.clone(),
                         output::params(c),
                     ];
-                    row.extend(
-                        objectives
-                            .iter()
-                            .map(|m| m.value(&e.metrics).map_or_else(|| "-".to_owned(), |v| m.show(v))),
-                    );
+                    row.extend(objectives.iter().map(|&m| output::shown(m, m.value(&e.metrics))));
                     table.add_row(row);
                 }
                 writeln!(out, "{table}")?;
@@ -515,7 +511,7 @@ fn across_markets_table(ranked: &[btlab::across_markets::ConfigAcrossMarkets], m
             }
         }
     }
-    let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| metric.show(v));
+    let show = |v: Option<f64>| output::shown(metric, v);
     let mut table = output::table();
     let mut header = vec![
         "#".to_owned(),
@@ -589,7 +585,7 @@ fn deflated_line<D: Sql>(store: &mut Store<D>, e: &Experiment, data: &DataArgs) 
 }
 
 fn robust_table(rows: &[btlab::store::RobustExperiment], metric: Metric) -> comfy_table::Table {
-    let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| metric.show(v));
+    let show = |v: Option<f64>| output::shown(metric, v);
     let mut table = output::table();
     table.set_header([
         "id",

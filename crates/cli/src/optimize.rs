@@ -286,11 +286,7 @@ fn multi_objective(
     table.set_header(header);
     for e in &front {
         let mut row = vec![format!("#{}", e.id), output::params(&e.config)];
-        row.extend(
-            targets
-                .iter()
-                .map(|m| m.value(&e.metrics).map_or_else(|| "-".to_owned(), |v| m.show(v))),
-        );
+        row.extend(targets.iter().map(|&m| output::shown(m, m.value(&e.metrics))));
         table.add_row(row);
     }
     say!("{table}");

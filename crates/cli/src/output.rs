@@ -46,6 +46,11 @@ pub(crate) fn params(config: &BacktestConfig) -> String {
     serde_json::Value::Object(config.params.clone()).to_string()
 }
 
+/// A metric's value as the core formats it, `-` where it is null.
+pub(crate) fn shown(metric: Metric, value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| metric.show(v))
+}
+
 pub(crate) fn metrics_table(m: &Metrics, initial_capital: f64) -> Table {
     let mut t = table();
     t.set_header(["metric", "value"]);

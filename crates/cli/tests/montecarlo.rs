@@ -10,28 +10,7 @@ const DATA: &str = common::DATA_15M;
 
 /// A store holding one SMA experiment (#1) on the real 15m candles.
 fn store(dir: &std::path::Path) -> String {
-    let db = dir.join("e.sqlite").to_str().unwrap().to_owned();
-    let grid = common::write(dir, "grid.yaml", "sma: {fast_period: [20], slow_period: [100]}");
-    ok(&[
-        "sweep",
-        "--strategy",
-        "sma",
-        "--data",
-        DATA,
-        "--symbol",
-        "BTCUSDT",
-        "--timeframe",
-        "15m",
-        "--start",
-        "2025-01-01",
-        "--end",
-        "2025-11-01",
-        "--db",
-        &db,
-        "--grids",
-        &grid.to_string_lossy(),
-    ]);
-    db
+    common::sma_15m_store(dir, "sma: {fast_period: [20], slow_period: [100]}", &[])
 }
 
 fn monte_carlo(db: &str, id: &str, extra: &[&str]) -> Value {

@@ -10,24 +10,11 @@ const DATA: &str = common::DATA_15M;
 
 /// A store of a 4-config SMA sweep on the real 15m candles with daily returns kept.
 fn store(dir: &std::path::Path) -> String {
-    let db = dir.join("e.sqlite").to_str().unwrap().to_owned();
-    let grid = common::write(dir, "grid.yaml", "sma: {fast_period: [10, 20], slow_period: [50, 100]}");
-    let range = ["--start", "2025-01-01", "--end", "2025-11-01"];
-    let mut args = vec![
-        "sweep",
-        "--strategy",
-        "sma",
-        "--data",
-        DATA,
-        "--symbol",
-        "BTCUSDT",
-        "--timeframe",
-        "15m",
-    ];
-    args.extend(range);
-    args.extend(["--keep-returns", "--db", &db, "--grids", grid.to_str().unwrap()]);
-    ok(&args);
-    db
+    common::sma_15m_store(
+        dir,
+        "sma: {fast_period: [10, 20], slow_period: [50, 100]}",
+        &["--keep-returns"],
+    )
 }
 
 #[test]

@@ -516,11 +516,7 @@ impl Optimizer {
         convergence: f64,
         patience: usize,
     ) -> Result<Optimizer, Error> {
-        let template: BacktestConfig = from_js(template)?;
-        let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
-        let space = SearchSpace::from_grid(&template.strategy, &grid)
-            .map_err(into_error)?
-            .fixing_orders_of(&template);
+        let (template, space) = search_space(template, grid_json)?;
         let sampler: Sampler = sampler.parse().map_err(into_error)?;
         let target: Metric = target.parse().map_err(into_error)?;
         let history = store.trials(&template, fingerprint, target)?;
@@ -549,6 +545,17 @@ impl Optimizer {
         let history = store.trials(&self.template, &self.fingerprint, self.inner.target)?;
         to_js(&self.inner.observe(&history))
     }
+}
+
+/// An optimizer's template and the space it searches: the span of `grid_json` (the
+/// strategy's param grid), the template's order fields fixed.
+fn search_space(template: JsValue, grid_json: &str) -> Result<(BacktestConfig, SearchSpace), Error> {
+    let template: BacktestConfig = from_js(template)?;
+    let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
+    let space = SearchSpace::from_grid(&template.strategy, &grid)
+        .map_err(into_error)?
+        .fixing_orders_of(&template);
+    Ok((template, space))
 }
 
 /// An optimizer's points as the configs of one chunk (JSON, as `WebStore.planChunk` takes).
@@ -588,11 +595,7 @@ impl ParetoOptimizer {
         seed: u64,
         population: usize,
     ) -> Result<ParetoOptimizer, Error> {
-        let template: BacktestConfig = from_js(template)?;
-        let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
-        let space = SearchSpace::from_grid(&template.strategy, &grid)
-            .map_err(into_error)?
-            .fixing_orders_of(&template);
+        let (template, space) = search_space(template, grid_json)?;
         let targets = robustness::objectives(targets).map_err(into_error)?;
         let inner = ParetoLoop::new(space, targets, seed, population).map_err(into_error)?;
         Ok(ParetoOptimizer {

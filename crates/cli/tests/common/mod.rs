@@ -112,3 +112,32 @@ pub(crate) fn sma_grid_store(dir: &Path) -> (String, Vec<serde_json::Value>) {
     let all = json_rows(&["experiments", "list", "--json", "--limit", "1000", "--db", &db]);
     (db, all)
 }
+
+/// A store in `dir` of an SMA `grid` (`param_grids` YAML) swept on the real 15m candles
+/// over 2025-01-01..2025-11-01, with `extra` sweep flags.
+pub(crate) fn sma_15m_store(dir: &Path, grid: &str, extra: &[&str]) -> String {
+    let db = dir.join("e.sqlite").to_str().unwrap().to_owned();
+    let grid = write(dir, "grid.yaml", grid);
+    let mut args = vec![
+        "sweep",
+        "--strategy",
+        "sma",
+        "--data",
+        DATA_15M,
+        "--symbol",
+        "BTCUSDT",
+        "--timeframe",
+        "15m",
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-11-01",
+        "--db",
+        &db,
+        "--grids",
+        grid.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+    db
+}
