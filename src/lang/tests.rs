@@ -473,7 +473,8 @@ mod no_look_ahead {
             changed[k] += bump;
             let (before, after) = (quarter_hours(&closes), quarter_hours(&changed));
             for expression in EXPRESSIONS {
-                let bucket = if expression.contains("@1d") { 86_400_000 } else { 14_400_000 };
+                // The shortest higher timeframe in the expression is the first to see k.
+                let bucket = if expression.contains("@4h") { 14_400_000 } else { 86_400_000 };
                 // The 15m candles closing before k's higher candle does.
                 let k_closes_at = (k as i64 * 900_000).div_euclid(bucket) * bucket + bucket;
                 let unaffected = (0..closes.len()).take_while(|&i| i as i64 * 900_000 + 900_000 < k_closes_at).count();
