@@ -232,9 +232,9 @@ impl Market {
         })
     }
 
-    /// The targets of `config`, one per candle, into `out` (resized, reused across runs).
+    /// The targets of `config`, one per candle, into `out` (resized, reused across runs;
+    /// not cleared, since every strategy writes every candle's target).
     pub fn targets(&self, config: &ValidConfig, out: &mut Vec<i8>) {
-        out.clear();
         out.resize(self.candles.len(), 0);
         config
             .strategy

@@ -173,6 +173,10 @@ fn every_example_definition_runs_and_trades_by_its_own_rules() {
         let valid = config.validate().unwrap_or_else(|e| panic!("{}: {e}", check.file));
         let mut targets = Vec::new();
         market.targets(&valid, &mut targets);
+        // A sweep's scratch is not cleared between configs: every candle is written.
+        let mut reused = vec![7i8; targets.len()];
+        market.targets(&valid, &mut reused);
+        assert_eq!(reused, targets, "{}: a candle's target left unwritten", check.file);
         let entry = btlab::lang::evaluate(check.entry, &indicators).unwrap();
         let exit = btlab::lang::evaluate(check.exit, &indicators).unwrap();
         let mut entries = 0;

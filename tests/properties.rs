@@ -141,6 +141,18 @@ proptest! {
         }
     }
 
+    /// Every strategy writes every candle's target: a sweep reuses its scratch uncleared.
+    #[test]
+    fn targets_overwrite_a_reused_scratch(candles in market_strategy(), config in config_strategy()) {
+        let valid = config.validate().unwrap();
+        let market = Market::for_config(&candles, &valid.config).unwrap();
+        let mut fresh = Vec::new();
+        market.targets(&valid, &mut fresh);
+        let mut reused = vec![7i8; candles.len()];
+        market.targets(&valid, &mut reused);
+        prop_assert_eq!(reused, fresh);
+    }
+
     /// A sweep's summary (short curve, no trade list) has exactly the full run's metrics.
     #[test]
     fn summaries_keep_the_full_metrics(candles in market_strategy(), config in config_strategy()) {
