@@ -24,11 +24,26 @@ use crate::timeframe::Timeframe;
 pub const PREDEFINED_GRIDS_YAML: &str = include_str!("../config/param_grids.yaml");
 
 /// One parameter's axis: a list of values, or a range of a kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Axis {
     Values(Vec<Value>),
     Range(Range),
+}
+
+/// By hand rather than untagged, so that a bad axis says what an axis is (and a bad range
+/// what is wrong with it) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for Axis {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Array(values) => Ok(Axis::Values(values)),
+            range @ Value::Object(_) => Range::deserialize(range).map(Axis::Range).map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "an axis is a list of values or a range such as {{type: int, min: 5, max: 50}}, not {other}"
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -880,6 +895,33 @@ impl Iterator for Configs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_axis_says_what_an_axis_is_and_a_bad_range_what_is_wrong() {
+        let error = |yaml: &str| serde_yaml_ng::from_str::<ParamGrid>(yaml).unwrap_err().to_string();
+        let text = error("fast_period: x");
+        assert!(
+            text.contains("an axis is a list of values or a range") && text.contains("not \"x\""),
+            "{text}"
+        );
+        let text = error("fast_period: {type: integer, min: 1, max: 5}");
+        assert!(
+            text.contains("unknown variant `integer`") && text.contains("int"),
+            "{text}"
+        );
+        let text = error("fast_period: {type: int, min: 1}");
+        assert!(text.contains("missing field `max`"), "{text}");
+        let grid: ParamGrid = serde_yaml_ng::from_str("a: [1, 2]\nb: {type: int, min: 1, max: 3}").unwrap();
+        assert_eq!(grid["a"], Axis::Values(vec![1.into(), 2.into()]));
+        assert_eq!(
+            grid["b"],
+            Axis::Range(Range::Int {
+                min: 1,
+                max: 3,
+                step: 1
+            })
+        );
+    }
 
     fn spec(search: SearchType, grids: &str) -> SweepSpec {
         SweepSpec {

@@ -50,8 +50,10 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
         .map_err(into_error)
 }
 
+/// The error names the field at fault (`trial_sharpes: ...`): serde-wasm-bindgen's own
+/// message can be a bare JavaScript `TypeError`.
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, Error> {
-    serde_wasm_bindgen::from_value(value).map_err(into_error)
+    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(into_error)
 }
 
 fn column(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
@@ -551,7 +553,8 @@ impl Optimizer {
 /// strategy's param grid), the template's order fields fixed.
 fn search_space(template: JsValue, grid_json: &str) -> Result<(BacktestConfig, SearchSpace), Error> {
     let template: BacktestConfig = from_js(template)?;
-    let grid: ParamGrid = serde_json::from_str(grid_json).map_err(into_error)?;
+    let grid: ParamGrid =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(grid_json)).map_err(into_error)?;
     let space = SearchSpace::from_grid(&template.strategy, &grid)
         .map_err(into_error)?
         .fixing_orders_of(&template);

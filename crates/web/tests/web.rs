@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use btlab_web::{
-    Engine, Sweep, check_definition, config_hash_js, dataset_info, define_strategy, demo_candles, example_definitions,
-    parse_candles,
+    Engine, ParetoOptimizer, Sweep, check_definition, config_hash_js, dataset_info, define_strategy, demo_candles,
+    example_definitions, parse_candles,
 };
 use js_sys::Error;
 use serde_json::{Value, json};
@@ -186,5 +186,50 @@ fn each_builtin_written_as_a_definition_gives_the_builtin_result_in_the_browser(
             assert_eq!(ours["metrics"], theirs["metrics"], "{builtin} shorts {allow_short}");
             assert_eq!(ours["trades"], theirs["trades"], "{builtin} shorts {allow_short}");
         }
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_report_and_the_pareto_optimizer_refuse_bad_input_naming_it() {
+    let start = 1_704_067_200_000.0;
+    let columns = demo_candles("1h", start, start + 60.0 * 86_400_000.0, 42).unwrap();
+    let mut engine = Engine::new(columns).unwrap();
+    let message = |e: Error| String::from(e.message());
+    let evidence = json!({"trial_sharpes": "many"});
+    let err = message(engine.report(js(&config(10, 30)), js(&evidence)).unwrap_err());
+    assert!(err.starts_with("trial_sharpes: "), "{err}");
+    let err = message(
+        engine
+            .report(js(&config(30, 10)), js(&json!({"trial_sharpes": []})))
+            .unwrap_err(),
+    );
+    assert!(err.contains("fast_period"), "{err}");
+    let html = engine
+        .report(js(&config(10, 30)), js(&json!({"trial_sharpes": []})))
+        .unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+
+    let grid = r#"{"fast_period": [5, 10, 20], "slow_period": [30, 50]}"#;
+    let pareto = |targets: &str, population: usize, grid: &str| {
+        ParetoOptimizer::new(js(&config(10, 30)), "f", grid, targets, 1, population)
+            .err()
+            .map(message)
+    };
+    assert_eq!(pareto("sharpe_ratio,max_drawdown", 10, grid), None);
+    for (targets, population, grid, expected) in [
+        ("sharpe_ratio", 10, grid, "2 to 4"),
+        ("sharpe_ratio,sharpe_ratio", 10, grid, "named twice"),
+        ("sharpe_ratio,nonsense", 10, grid, "nonsense"),
+        ("sharpe_ratio,max_drawdown", 1, grid, "population"),
+        (
+            "sharpe_ratio,max_drawdown",
+            10,
+            r#"{"fast_period": "x"}"#,
+            "fast_period",
+        ),
+    ] {
+        let err =
+            pareto(targets, population, grid).unwrap_or_else(|| panic!("{targets} {population} {grid}: accepted"));
+        assert!(err.contains(expected), "{targets} {population} {grid}: {err}");
     }
 }
