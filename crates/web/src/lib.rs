@@ -56,6 +56,13 @@ fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, Error> {
     serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(into_error)
 }
 
+/// [`from_js`] for the JSON text a user wrote (a grid, a walk-forward spec): the error
+/// names the field at fault. The chunks and outcomes the page's own code writes are parsed
+/// plainly: they are large and on the sweep's path.
+fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Error> {
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(into_error)
+}
+
 fn column(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
     let value = Reflect::get(columns, &JsValue::from_str(name))?;
     value
@@ -461,7 +468,7 @@ impl Engine {
     /// stitches them with `walkForwardStitch`.
     #[wasm_bindgen(js_name = walkWindow)]
     pub fn walk_window(&mut self, spec_json: &str, index: usize) -> Result<String, Error> {
-        let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+        let spec: WalkForwardSpec = from_json(spec_json)?;
         let windows = spec.windows().map_err(into_error)?;
         let window = windows
             .get(index)
@@ -553,8 +560,7 @@ impl Optimizer {
 /// strategy's param grid), the template's order fields fixed.
 fn search_space(template: JsValue, grid_json: &str) -> Result<(BacktestConfig, SearchSpace), Error> {
     let template: BacktestConfig = from_js(template)?;
-    let grid: ParamGrid =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(grid_json)).map_err(into_error)?;
+    let grid: ParamGrid = from_json(grid_json)?;
     let space = SearchSpace::from_grid(&template.strategy, &grid)
         .map_err(into_error)?
         .fixing_orders_of(&template);
@@ -641,14 +647,14 @@ impl ParetoOptimizer {
 /// The windows of a walk-forward spec (`{sweep, walk_forward}` JSON), validated.
 #[wasm_bindgen(js_name = walkForwardWindows)]
 pub fn walk_forward_windows(spec_json: &str) -> Result<JsValue, Error> {
-    let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+    let spec: WalkForwardSpec = from_json(spec_json)?;
     to_js(&spec.windows().map_err(into_error)?)
 }
 
 /// The stitched report of a walk's window results (the JSON strings of `walkWindow`).
 #[wasm_bindgen(js_name = walkForwardStitch)]
 pub fn walk_forward_stitch(spec_json: &str, window_results: Vec<String>) -> Result<JsValue, Error> {
-    let spec: WalkForwardSpec = serde_json::from_str(spec_json).map_err(into_error)?;
+    let spec: WalkForwardSpec = from_json(spec_json)?;
     let results = window_results
         .iter()
         .map(|r| serde_json::from_str::<WindowResult>(r))

@@ -4,7 +4,7 @@
 
 use btlab_web::{
     Engine, ParetoOptimizer, Sweep, check_definition, config_hash_js, dataset_info, define_strategy, demo_candles,
-    example_definitions, parse_candles,
+    example_definitions, parse_candles, walk_forward_windows,
 };
 use js_sys::Error;
 use serde_json::{Value, json};
@@ -232,4 +232,7 @@ fn the_report_and_the_pareto_optimizer_refuse_bad_input_naming_it() {
             pareto(targets, population, grid).unwrap_or_else(|| panic!("{targets} {population} {grid}: accepted"));
         assert!(err.contains(expected), "{targets} {population} {grid}: {err}");
     }
+    // A walk-forward spec's error names where in the spec it is.
+    let err = message(walk_forward_windows(r#"{"sweep": {"symbol": "X"}, "walk_forward": {}}"#).unwrap_err());
+    assert!(err.starts_with("sweep: missing field"), "{err}");
 }
