@@ -16,6 +16,16 @@ fi
 
 cargo build --locked --release -p btlab-web --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/btlab_web.wasm
+# The same crate again with wasm SIMD (128-bit lanes in the hot loops), in its own target
+# dir so neither build invalidates the other. The page picks it where the engine has SIMD
+# (www/wasm_build.js) with the one JS glue, so the glue must come out byte for byte alike.
+RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/wasm-simd \
+  cargo build --locked --release -p btlab-web --target wasm32-unknown-unknown
+simd_out=$(mktemp -d)
+wasm-bindgen --target web --out-dir "$simd_out" target/wasm-simd/wasm32-unknown-unknown/release/btlab_web.wasm
+cmp -s "$simd_out/btlab_web.js" www/pkg/btlab_web.js || { echo "the SIMD build's JS glue differs from the plain one's" >&2; exit 1; }
+mv "$simd_out/btlab_web_bg.wasm" www/pkg/btlab_web_simd_bg.wasm
+rm -rf "$simd_out"
 
 mkdir -p www/vendor www/sample
 cp node_modules/sql.js/dist/sql-wasm.js node_modules/sql.js/dist/sql-wasm.wasm www/vendor/
@@ -25,6 +35,7 @@ cp node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js www/vendor/
 npx esbuild scripts/codemirror.entry.js --bundle --format=esm --minify --log-level=warning --outfile=www/vendor/codemirror.mjs
 cp tests/data/BTCUSDT-15m-2025.csv www/sample/
 echo "built www/ ($(du -sh www | cut -f1))"
-# The edge worker embeds the same wasm.
+# The edge worker embeds the same engine, the SIMD build (workerd's V8 has wasm SIMD).
 mkdir -p edge/pkg
-cp www/pkg/btlab_web.js www/pkg/btlab_web_bg.wasm edge/pkg/
+cp www/pkg/btlab_web.js edge/pkg/
+cp www/pkg/btlab_web_simd_bg.wasm edge/pkg/btlab_web_bg.wasm

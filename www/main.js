@@ -6,6 +6,7 @@
 import init, * as wasm from './pkg/btlab_web.js';
 import { Persistence, idb } from './persist.js';
 import { Pool } from './pool.js';
+import { chooseBuild, wasmUrl } from './wasm_build.js';
 import { Datasets } from './datasets.js';
 import { createContext } from './context.js';
 import { $, $$ } from './util.js';
@@ -32,14 +33,16 @@ const VIEWS = { sweep, strategy, results, top, summary, errors, heatmap, markets
 
 async function main() {
   window.sqlReady = window.initSqlJs({ locateFile: (f) => new URL(`vendor/${f}`, import.meta.url).href });
-  const [SQL] = await Promise.all([window.sqlReady, init()]);
+  // `?simd=off` runs the build without SIMD, to compare.
+  const build = chooseBuild(new URLSearchParams(location.search).get('simd') === 'off');
+  const [SQL] = await Promise.all([window.sqlReady, init({ module_or_path: wasmUrl(build) })]);
   const handle = await idb();
   const persist = new Persistence(handle, SQL, wasm);
   const store = await persist.open();
   const datasets = new Datasets(handle, wasm);
   await datasets.ensureDemo();
-  const ctx = createContext({ wasm, store, persist, pool: new Pool(), datasets });
-  window.btlab = { wasm, store, persist, pool: ctx.pool, datasets, ctx };
+  const ctx = createContext({ wasm, store, persist, pool: new Pool(build), datasets });
+  window.btlab = { build, wasm, store, persist, pool: ctx.pool, datasets, ctx };
   // Every definition the store ran: offered again, and its experiments re-run anywhere.
   for (const d of store.definitions()) {
     try {

@@ -4,7 +4,9 @@
 // chunks; cancel terminates the workers at once and starts fresh ones.
 
 export class Pool {
-  constructor(size = navigator.hardwareConcurrency || 2) {
+  /** @param {string} build the wasm build the workers load (see wasm_build.js) */
+  constructor(build, size = navigator.hardwareConcurrency || 2) {
+    this.build = build;
     this.size = Math.max(1, size);
     // Strategy definitions every message carries (a worker compiles each once, and a
     // restarted one again): any config naming one of them runs anywhere.
@@ -15,7 +17,7 @@ export class Pool {
 
   start() {
     this.workers = Array.from({ length: this.size }, () => {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      const worker = new Worker(new URL(`./worker.js?build=${this.build}`, import.meta.url), { type: 'module' });
       const slot = { worker, pending: new Map(), busy: false };
       worker.onmessage = ({ data }) => {
         const waiting = slot.pending.get(data.id);

@@ -8,7 +8,7 @@ const SHELL = [
   'persist.js', 'pool.js', 'datasets.js', 'charts.js', 'util.js', 'links.js', 'worker.js', 'editor.js', 'definitions.js',
   ...['sweep', 'strategy', 'results', 'top', 'summary', 'errors', 'heatmap', 'markets', 'pareto', 'optimize', 'walkforward', 'overfit', 'datasets', 'compare', 'detail', 'trades', 'montecarlo']
     .map((view) => `views/${view}.js`),
-  'pkg/btlab_web.js', 'pkg/btlab_web_bg.wasm', 'vendor/sql-wasm.js', 'vendor/sql-wasm.wasm', 'vendor/lightweight-charts.mjs',
+  'wasm_build.js', 'pkg/btlab_web.js', 'pkg/btlab_web_bg.wasm', 'pkg/btlab_web_simd_bg.wasm', 'vendor/sql-wasm.js', 'vendor/sql-wasm.wasm', 'vendor/lightweight-charts.mjs',
   'vendor/codemirror.mjs', 'surface.js', 'vendor/plotly-gl3d.min.js',
 ];
 

@@ -2,8 +2,10 @@
 // One engine per worker: the wasm is loaded once, candles arrive once per dataset, then
 // each message is routed to one method of the Engine.
 import init, { Engine, defineStrategy, monteCarlo } from './pkg/btlab_web.js';
+import { wasmUrl } from './wasm_build.js';
 
-const ready = init();
+// The pool names the build in this script's URL.
+const ready = init({ module_or_path: wasmUrl(new URL(self.location.href).searchParams.get('build')) });
 let engine = null;
 const defined = new Set(); // the definitions this worker's wasm has compiled
 
