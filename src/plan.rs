@@ -7,7 +7,8 @@
 //! [`Market::run_for_sweep`] on the face's threads or workers, or remotely, checked by
 //! [`check_remote_hashes`]) ->
 //! [`Store::record_chunk`]. Every config taken ends in exactly one count of
-//! [`ChunkOutcome`].
+//! [`ChunkOutcome`]. A face whose runner is another thread or process (the page's
+//! workers) sends the runs back as [`pack_runs`]' bytes, the plan's configs beside them.
 
 use std::collections::HashSet;
 
@@ -15,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{BacktestConfig, ValidConfig, config_hash};
-use crate::engine::{BacktestResult, Detail, Market};
-use crate::error::Result;
+use crate::engine::{BacktestResult, Detail, EquityPoint, Market};
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 use crate::overfit::run_keeping_returns;
 use crate::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
 
@@ -207,4 +209,112 @@ pub fn check_remote_hashes<'a>(
         }
     }
     Ok(())
+}
+
+/// The layout of [`pack_runs`]' bytes, their first byte. Bump it when a field of
+/// [`PackedRun`] (or of what it holds: metrics, curve points, returns) changes, and keep
+/// reading the old one: packed runs wait in the page's IndexedDB log across upgrades.
+const PACKED_RUNS_V1: u8 = 1;
+
+/// One run as it crosses from a runner to the recorder: its result without the config (the
+/// plan holds it) and without trades (a sweep keeps none).
+#[derive(Serialize, Deserialize)]
+enum PackedRun {
+    Ran {
+        config_hash: String,
+        data_fingerprint: String,
+        candles: u64,
+        first_candle: i64,
+        last_candle: i64,
+        /// Boxed: the same bytes, a smaller enum.
+        metrics: Box<Metrics>,
+        equity_curve: Vec<EquityPoint>,
+        returns: Option<PeriodReturns>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// A chunk's runs as compact bytes (postcard, a version byte first): a third of their
+/// JSON, copied across threads and into IndexedDB as one buffer and read back without
+/// parsing text. [`unpack_runs`] joins them to their configs again.
+pub fn pack_runs(runs: Vec<Run>) -> Vec<u8> {
+    let packed: Vec<PackedRun> = runs
+        .into_iter()
+        .map(|run| match run {
+            Ok((r, returns)) => PackedRun::Ran {
+                config_hash: r.config_hash,
+                data_fingerprint: r.data_fingerprint,
+                candles: r.candles as u64,
+                first_candle: r.first_candle,
+                last_candle: r.last_candle,
+                metrics: Box::new(r.metrics),
+                equity_curve: r.equity_curve,
+                returns,
+            },
+            Err(failure) => PackedRun::Failed { error: failure.error },
+        })
+        .collect();
+    let mut bytes = vec![PACKED_RUNS_V1];
+    // Serializing owned plain data into a Vec cannot fail.
+    bytes.extend(postcard::to_allocvec(&packed).expect("packing runs"));
+    bytes
+}
+
+/// The runs of [`pack_runs`]' bytes, each joined to its config (`configs[i]` ran as run
+/// `i`). A run's hash is checked against its plan by [`check_remote_hashes`], as any
+/// result from elsewhere.
+pub fn unpack_runs(bytes: &[u8], configs: Vec<BacktestConfig>) -> Result<Vec<Run>> {
+    let bad = |message: String| Error::Data {
+        location: "packed runs".into(),
+        message,
+    };
+    let packed: Vec<PackedRun> = match bytes.split_first() {
+        Some((&PACKED_RUNS_V1, rest)) => postcard::from_bytes(rest).map_err(|e| bad(e.to_string()))?,
+        Some((version, _)) => {
+            return Err(bad(format!(
+                "layout {version} is not one this btlab reads ({PACKED_RUNS_V1})"
+            )));
+        }
+        None => return Err(bad("empty".into())),
+    };
+    if packed.len() != configs.len() {
+        return Err(bad(format!("{} runs for {} configs", packed.len(), configs.len())));
+    }
+    Ok(packed
+        .into_iter()
+        .zip(configs)
+        .map(|(run, config)| match run {
+            PackedRun::Ran {
+                config_hash,
+                data_fingerprint,
+                candles,
+                first_candle,
+                last_candle,
+                metrics,
+                equity_curve,
+                returns,
+            } => Ok((
+                BacktestResult {
+                    config_hash,
+                    data_fingerprint,
+                    config,
+                    candles: candles as usize,
+                    first_candle,
+                    last_candle,
+                    metrics: *metrics,
+                    equity_curve,
+                    buy_hold_curve: Vec::new(),
+                    trades: Vec::new(),
+                },
+                returns,
+            )),
+            PackedRun::Failed { error } => Err(Failure {
+                config_hash: None,
+                config: serde_json::to_value(&config).unwrap_or(Value::Null),
+                error,
+            }),
+        })
+        .collect())
 }

@@ -650,6 +650,7 @@ impl<D: Sql> Store<D> {
         self.transaction(|db| {
             let mut report = Inserted::default();
             let mut kept: Vec<String> = Vec::new();
+            let mut groups: Vec<((&str, &str, &str), SummaryGroup)> = Vec::new();
             for r in results {
                 if let Some(problem) = unstorable(r) {
                     let config = serde_json::to_value(&r.config).unwrap_or(Value::Null);
@@ -670,23 +671,32 @@ impl<D: Sql> Store<D> {
                     kept.push(hash.clone());
                 }
                 let c = &r.config;
-                let m = &r.metrics;
+                let key = (c.symbol.as_str(), c.timeframe.as_str(), c.strategy.as_str());
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, group)) => group.add(&r.metrics),
+                    None => groups.push((key, SummaryGroup::of(&r.metrics))),
+                }
+            }
+            // One upsert per group, not per row: on sql.js each statement is many calls
+            // across two wasm modules.
+            for ((symbol, timeframe, strategy), g) in groups {
                 db.execute(
-                    "INSERT INTO summaries VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) \
+                    "INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT (symbol, timeframe, strategy) DO UPDATE SET \
-                     experiments = experiments + 1, profitable = profitable + excluded.profitable, \
+                     experiments = experiments + excluded.experiments, profitable = profitable + excluded.profitable, \
                      sum_sharpe = sum_sharpe + excluded.sum_sharpe, sum_return = sum_return + excluded.sum_return, \
                      best_sharpe = max(best_sharpe, excluded.best_sharpe), \
                      best_return = max(best_return, excluded.best_return)",
                     &[
-                        c.symbol.as_str().into(),
-                        c.timeframe.as_str().into(),
-                        c.strategy.as_str().into(),
-                        SqlValue::Int(i64::from(m.total_return > 0.0)),
-                        m.sharpe_ratio.into(),
-                        m.total_return.into(),
-                        m.sharpe_ratio.into(),
-                        m.total_return.into(),
+                        symbol.into(),
+                        timeframe.into(),
+                        strategy.into(),
+                        g.experiments.into(),
+                        g.profitable.into(),
+                        g.sum_sharpe.into(),
+                        g.sum_return.into(),
+                        g.best_sharpe.into(),
+                        g.best_return.into(),
                     ],
                 )?;
             }
@@ -1457,6 +1467,38 @@ fn row_values(r: &BacktestResult, created_at: i64) -> Vec<SqlValue> {
             .map(|metric| metric.value(m).into()),
     );
     values
+}
+
+/// What one insert adds to a `summaries` row.
+struct SummaryGroup {
+    experiments: i64,
+    profitable: i64,
+    sum_sharpe: f64,
+    sum_return: f64,
+    best_sharpe: f64,
+    best_return: f64,
+}
+
+impl SummaryGroup {
+    fn of(m: &Metrics) -> Self {
+        Self {
+            experiments: 1,
+            profitable: i64::from(m.total_return > 0.0),
+            sum_sharpe: m.sharpe_ratio,
+            sum_return: m.total_return,
+            best_sharpe: m.sharpe_ratio,
+            best_return: m.total_return,
+        }
+    }
+
+    fn add(&mut self, m: &Metrics) {
+        self.experiments += 1;
+        self.profitable += i64::from(m.total_return > 0.0);
+        self.sum_sharpe += m.sharpe_ratio;
+        self.sum_return += m.total_return;
+        self.best_sharpe = self.best_sharpe.max(m.sharpe_ratio);
+        self.best_return = self.best_return.max(m.total_return);
+    }
 }
 
 /// Stores the definition of `hash` (the process has it: its configs just ran).

@@ -87,22 +87,30 @@ export class Persistence {
     return inserted;
   }
 
-  // An entry: a worker's outcomes (JSON) with their hashes, configs refused before running,
-  // the strategy definitions they ran and, for a sweep keeping returns, its spec and
-  // members. Recorded by the core's recordChunk (the definitions first, so the store can
-  // keep them beside the rows); returns [new experiments, already stored, failed
-  // configs]: every outcome and refusal is in exactly one.
+  // An entry: a chunk's runs with their hashes (the workers' bytes with the configs they
+  // ran, or an edge worker's JSON outcomes: an entry logged before the bytes existed has
+  // a worker's JSON there too), configs refused before running, the strategy definitions
+  // they ran and, for a sweep keeping returns, its spec and members. Recorded by the
+  // core's recordPacked or recordChunk (the definitions first, so the store can keep them
+  // beside the rows); returns [new experiments, already stored, failed configs]: every
+  // outcome and refusal is in exactly one.
   apply(key, entry) {
     if (this.applied.has(key)) return [0, 0, 0];
     this.applied.add(key);
     for (const source of entry.definitions || []) this.wasm.defineStrategy(source);
     const sweepId = entry.sweep ? this.store.openSweep(entry.sweep.spec, entry.sweep.fingerprint, entry.created_at) : undefined;
-    return this.store.recordChunk(entry.outcomes || '[]', entry.hashes, entry.errors, sweepId, entry.sweep ? entry.sweep.members : [], entry.created_at);
+    const members = entry.sweep ? entry.sweep.members : [];
+    if (entry.packed) return this.store.recordPacked(entry.configs, entry.packed, entry.hashes, entry.errors, sweepId, members, entry.created_at);
+    return this.store.recordChunk(entry.outcomes || '[]', entry.hashes, entry.errors, sweepId, members, entry.created_at);
   }
 
-  // Durably logs a chunk's outcomes, then adds them to the database.
-  async append(outcomes, hashes, errors, sweep = null, definitions = []) {
-    const entry = { outcomes, hashes, errors, sweep, definitions, created_at: Date.now() };
+  // Durably logs a planned chunk's runs (`ran`: { packed } from the workers, { outcomes }
+  // from an edge worker, null when nothing ran), then adds them to the database.
+  async append(plan, ran, sweep = null, definitions = []) {
+    const entry = {
+      configs: ran?.packed ? plan.to_run : null, packed: ran?.packed ?? null, outcomes: ran?.outcomes ?? null,
+      hashes: plan.hashes, errors: plan.refused, sweep, definitions, created_at: Date.now(),
+    };
     const tx = this.idb.transaction('log', 'readwrite', { durability: 'strict' });
     const key = await request(tx.objectStore('log').add(entry));
     await done(tx);

@@ -82,10 +82,11 @@ export class Pool {
     }
   }
 
-  // `configs`: a JSON array; resolves to the JSON of the outcomes (with each config's
-  // daily returns when `keepReturns`).
+  // `configs`: a JSON array; resolves to their runs as bytes (`Engine.runChunk`, with each
+  // config's daily returns when `keepReturns`), transferred, not copied.
+  /** @returns {Promise<Uint8Array>} */
   async run(configs, keepReturns = false) {
-    return (await this.send({ type: 'run', configs, keepReturns })).outcomes;
+    return (await this.send({ type: 'run', configs, keepReturns })).packed;
   }
 
   // One walk-forward window (`spec`: JSON); resolves to its result's JSON.

@@ -24,7 +24,8 @@ self.onmessage = async ({ data }) => {
       engine = new Engine(data.columns);
       self.postMessage({ id, ok: true });
     } else if (type === 'run') {
-      self.postMessage({ id, ok: true, outcomes: engine.runChunk(data.configs, Boolean(data.keepReturns)) });
+      const packed = engine.runChunk(data.configs, Boolean(data.keepReturns));
+      self.postMessage({ id, ok: true, packed }, { transfer: [packed.buffer] });
     } else if (type === 'detail') {
       self.postMessage({ id, ok: true, result: engine.runDetail(data.config) });
     } else if (type === 'walk') {

@@ -137,7 +137,7 @@ async function iterate(ctx, optimizer, fingerprint, definitions) {
   const chunk = optimizer.next(ctx.store);
   if (chunk === '[]') return null;
   const plan = ctx.store.planChunk(chunk, fingerprint, false);
-  const outcomes = plan.hashes.length ? await ctx.pool.run(plan.to_run) : null;
-  await ctx.persist.append(outcomes, plan.hashes, plan.refused, null, definitions);
+  const ran = plan.hashes.length ? { packed: await ctx.pool.run(plan.to_run) } : null;
+  await ctx.persist.append(plan, ran, null, definitions);
   return optimizer.observe(ctx.store);
 }

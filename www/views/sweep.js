@@ -175,10 +175,11 @@ async function sweepMarket(ctx, run, { dataset, spec, sweep, fingerprint }, coun
       const chunk = sweep.nextChunk(chunkSize);
       if (chunk === '[]') return;
       const plan = store.planChunk(chunk, fingerprint, keepReturns);
-      const outcomes = !plan.hashes.length ? null : edge ? await runOnEdge(edge, plan.to_run) : await pool.run(plan.to_run, keepReturns);
+      const ran = !plan.hashes.length ? null
+        : edge ? { outcomes: await runOnEdge(edge, plan.to_run) } : { packed: await pool.run(plan.to_run, keepReturns) };
       if (run.cancelled) return;
       const members = keepReturns ? { spec: sweepId, fingerprint, members: plan.members } : null;
-      const [inserted, already, failed] = await persist.append(outcomes, plan.hashes, plan.refused, members, spec.definitions || []);
+      const [inserted, already, failed] = await persist.append(plan, ran, members, spec.definitions || []);
       counts.stored += inserted;
       counts.failed += failed;
       counts.skipped += plan.already_stored + already;

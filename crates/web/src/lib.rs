@@ -15,7 +15,7 @@ use btlab::optimize::nsga2::{self, MultiTrial, ParetoLoop};
 use btlab::optimize::{OptimizerLoop, Sampler, SearchSpace, Trial, trials_of};
 use btlab::overfit::walk_forward::{WalkForwardSpec, WindowResult, run_window, stitch};
 use btlab::overfit::{experiment_deflated_sharpe, sweep_overfitting};
-use btlab::plan::{Failure, Run, check_remote_hashes};
+use btlab::plan::{Failure, Run, check_remote_hashes, pack_runs, unpack_runs};
 use btlab::robustness::{self, MonteCarloOptions};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
 use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
@@ -36,7 +36,6 @@ export interface DatasetInfo {
     candles: number; first: number; last: number; timeframe: string | null;
     gaps: number; missing: number; fingerprint: string;
 }
-export type Outcome = { ok: true; result: any } | { ok: false; error: string; config: any; config_hash: string | null };
 "#;
 
 fn into_error<E: std::fmt::Display>(err: E) -> Error {
@@ -314,24 +313,6 @@ pub struct Engine {
     scratch: Vec<i8>,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Outcome {
-    Ok {
-        ok: bool,
-        result: Box<BacktestResult>,
-        /// Daily returns, when the sweep keeps them.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        returns: Option<PeriodReturns>,
-    },
-    Failed {
-        ok: bool,
-        error: String,
-        config: Value,
-        config_hash: Option<String>,
-    },
-}
-
 #[wasm_bindgen]
 impl Engine {
     /// `columns`: the candles as `Float64Array`s (see `CandleColumns`).
@@ -361,22 +342,17 @@ impl Engine {
         Ok(&self.markets[index].1)
     }
 
-    /// A config from JSON, validated once: the config to run, or its failed outcome.
     /// A config from the page, valid or refused with the reason as a JS error.
     fn checked(config: JsValue) -> Result<ValidConfig, Error> {
-        match Self::check(from_js(config)?) {
-            Ok(valid) => Ok(valid),
-            Err(Outcome::Failed { error, .. }) => Err(Error::new(&error)),
-            Err(Outcome::Ok { .. }) => unreachable!("check fails with a failure"),
-        }
+        Self::check(from_js(config)?).map_err(|failed| Error::new(&failed.error))
     }
 
-    fn check(config: Value) -> Result<ValidConfig, Outcome> {
-        let failed = |config: Value, error: String| Outcome::Failed {
-            ok: false,
-            error,
-            config,
+    /// A config from JSON, validated once: the config to run, or why it cannot.
+    fn check(config: Value) -> Result<ValidConfig, Failure> {
+        let failed = |config: Value, error: String| Failure {
             config_hash: None,
+            config,
+            error,
         };
         match serde_json::from_value::<BacktestConfig>(config.clone()) {
             Err(e) => Err(failed(config, format!("config: {e}"))),
@@ -384,41 +360,33 @@ impl Engine {
         }
     }
 
-    /// `run` on the market of `valid`'s range, as an outcome.
+    /// `run` on the market of `valid`'s range.
     fn run_one(
         &mut self,
         valid: &ValidConfig,
         run: impl FnOnce(&Market, &mut Vec<i8>) -> (BacktestResult, Option<PeriodReturns>),
-    ) -> Outcome {
+    ) -> Run {
         let mut scratch = std::mem::take(&mut self.scratch);
         let outcome = match self.market(&valid.config) {
-            Ok(market) => {
-                let (result, returns) = run(market, &mut scratch);
-                Outcome::Ok {
-                    ok: true,
-                    result: Box::new(result),
-                    returns,
-                }
-            }
-            Err(e) => Outcome::Failed {
-                ok: false,
-                error: e.to_string(),
-                config: serde_json::to_value(&valid.config).unwrap_or(Value::Null),
+            Ok(market) => Ok(run(market, &mut scratch)),
+            Err(e) => Err(Failure {
                 config_hash: None,
-            },
+                config: serde_json::to_value(&valid.config).unwrap_or(Value::Null),
+                error: e.to_string(),
+            }),
         };
         self.scratch = scratch;
         outcome
     }
 
     /// Runs a chunk of configs for a sweep (short curve, no trade list): a JSON array of
-    /// configs in, a JSON array of outcomes out, each in its place (a failure with its
-    /// message), with each config's daily returns when `keep_returns`. JSON strings cross
-    /// threads far cheaper than object graphs.
+    /// configs in (a planned chunk's `to_run`), each one's run out in its place, with its
+    /// daily returns when `keep_returns`, as `pack_runs`' bytes: one buffer the worker
+    /// transfers, the log keeps and `WebStore.recordPacked` reads without parsing text.
     #[wasm_bindgen(js_name = runChunk)]
-    pub fn run_chunk(&mut self, configs_json: &str, keep_returns: bool) -> Result<String, Error> {
+    pub fn run_chunk(&mut self, configs_json: &str, keep_returns: bool) -> Result<Vec<u8>, Error> {
         let configs: Vec<Value> = serde_json::from_str(configs_json).map_err(into_error)?;
-        let checked: Vec<Result<ValidConfig, Outcome>> = configs.into_iter().map(Self::check).collect();
+        let checked: Vec<Result<ValidConfig, Failure>> = configs.into_iter().map(Self::check).collect();
         // Compute the chunk's indicators together before running it, held until it is done.
         let valid: Vec<&ValidConfig> = checked.iter().flatten().collect();
         let _held = valid.first().and_then(|first| {
@@ -433,30 +401,29 @@ impl Engine {
                 ),
             )
         });
-        let outcomes: Vec<Outcome> = checked
+        let runs: Vec<Run> = checked
             .into_iter()
-            .map(|c| match c {
-                Ok(valid) => self.run_one(&valid, |market, scratch| {
-                    market.run_for_sweep(&valid, keep_returns, scratch)
-                }),
-                Err(failed) => failed,
+            .map(|c| {
+                c.and_then(|valid| {
+                    self.run_one(&valid, |market, scratch| {
+                        market.run_for_sweep(&valid, keep_returns, scratch)
+                    })
+                })
             })
             .collect();
-        serde_json::to_string(&outcomes).map_err(into_error)
+        Ok(pack_runs(runs))
     }
 
     /// One config with every equity point and every trade, for the detail view.
     #[wasm_bindgen(js_name = runDetail)]
     pub fn run_detail(&mut self, config: JsValue) -> Result<JsValue, Error> {
-        let outcome = match Self::check(from_js(config)?) {
-            Ok(valid) => self.run_one(&valid, |market, scratch| {
-                (market.run(&valid, Detail::FULL, scratch), None)
-            }),
-            Err(failed) => failed,
-        };
-        match outcome {
-            Outcome::Ok { result, .. } => to_js(&*result),
-            Outcome::Failed { error, .. } => Err(Error::new(&error)),
+        let valid = Self::checked(config)?;
+        let run = self.run_one(&valid, |market, scratch| {
+            (market.run(&valid, Detail::FULL, scratch), None)
+        });
+        match run {
+            Ok((result, _)) => to_js(&result),
+            Err(failed) => Err(Error::new(&failed.error)),
         }
     }
 }
@@ -852,7 +819,7 @@ pub struct WebStore {
     store: Store<SqlJs>,
 }
 
-/// A worker's (or an edge worker's) outcome of one config, as `Engine.runChunk` writes it.
+/// An edge worker's outcome of one config, as `/batch-backtest` answers it.
 #[derive(Deserialize)]
 struct OutcomeIn {
     result: Option<BacktestResult>,
@@ -862,6 +829,40 @@ struct OutcomeIn {
 }
 
 impl WebStore {
+    fn record_runs(
+        &mut self,
+        runs: Vec<Run>,
+        hashes: &[String],
+        refused: JsValue,
+        sweep_id: Option<f64>,
+        members: &[String],
+        created_at: f64,
+    ) -> Result<Vec<u32>, Error> {
+        let refused: Vec<Failure> = from_js(refused)?;
+        if runs.len() != hashes.len() {
+            return Err(Error::new(&format!(
+                "{} outcomes for {} configs",
+                runs.len(),
+                hashes.len()
+            )));
+        }
+        check_remote_hashes(
+            hashes,
+            runs.iter().map(|run| run.as_ref().ok().map(|(result, _)| result)),
+        )
+        .map_err(|e| Error::new(&e))?;
+        let sweep = sweep_id.map(|id| (id as i64, members));
+        let counts = self
+            .store
+            .record_chunk(hashes, runs, &refused, sweep, created_at as i64)
+            .map_err(into_error)?;
+        Ok(vec![
+            counts.stored as u32,
+            counts.already_stored as u32,
+            counts.failed as u32,
+        ])
+    }
+
     /// The optimizer's history for `config`'s market, range, costs and strategy on data of
     /// `fingerprint`, oldest first, as trials of `target`.
     fn trials(&mut self, config: &BacktestConfig, fingerprint: &str, target: Metric) -> Result<Vec<Trial>, Error> {
@@ -886,6 +887,10 @@ impl WebStore {
     /// Opens `db` (a sql.js `Database`), bringing its schema up to date.
     #[wasm_bindgen(constructor)]
     pub fn new(db: Database) -> Result<WebStore, Error> {
+        // The rollback journal in SQLite's own memory, not a file in sql.js's JS file
+        // system (a JS call per page written): durability is the IndexedDB log's.
+        db.exec("PRAGMA journal_mode = MEMORY")
+            .map_err(|e| Error::new(&js_message(e)))?;
         let driver = SqlJs {
             db,
             statements: HashMap::new(),
@@ -927,8 +932,8 @@ impl WebStore {
         })
     }
 
-    /// Records a planned chunk's outcomes (the JSON of `Engine.runChunk`, or an edge
-    /// worker's, `outcomes[i]` for `hashes[i]`), the configs `refused` before running,
+    /// Records a planned chunk's outcomes as an edge worker returns them (the JSON of its
+    /// results, `outcomes[i]` for `hashes[i]`), the configs `refused` before running,
     /// and with `sweep_id` the sweep's `members` and their returns. A result hashed
     /// otherwise than here is refused before anything is stored. Returns
     /// `[stored, already stored, failed]`.
@@ -943,15 +948,6 @@ impl WebStore {
         created_at: f64,
     ) -> Result<Vec<u32>, Error> {
         let outcomes: Vec<OutcomeIn> = serde_json::from_str(outcomes_json).map_err(into_error)?;
-        let refused: Vec<Failure> = from_js(refused)?;
-        if outcomes.len() != hashes.len() {
-            return Err(Error::new(&format!(
-                "{} outcomes for {} configs",
-                outcomes.len(),
-                hashes.len()
-            )));
-        }
-        check_remote_hashes(&hashes, outcomes.iter().map(|o| o.result.as_ref())).map_err(|e| Error::new(&e))?;
         let runs: Vec<Run> = outcomes
             .into_iter()
             .map(|o| match o.result {
@@ -963,16 +959,26 @@ impl WebStore {
                 }),
             })
             .collect();
-        let sweep = sweep_id.map(|id| (id as i64, members.as_slice()));
-        let counts = self
-            .store
-            .record_chunk(&hashes, runs, &refused, sweep, created_at as i64)
-            .map_err(into_error)?;
-        Ok(vec![
-            counts.stored as u32,
-            counts.already_stored as u32,
-            counts.failed as u32,
-        ])
+        self.record_runs(runs, &hashes, refused, sweep_id, &members, created_at)
+    }
+
+    /// [`Self::record_chunk`] for the page's own workers: `packed` is `Engine.runChunk`'s
+    /// bytes, run from `configs_json` (the plan's `to_run`).
+    #[wasm_bindgen(js_name = recordPacked)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_packed(
+        &mut self,
+        configs_json: &str,
+        packed: &[u8],
+        hashes: Vec<String>,
+        refused: JsValue,
+        sweep_id: Option<f64>,
+        members: Vec<String>,
+        created_at: f64,
+    ) -> Result<Vec<u32>, Error> {
+        let configs: Vec<BacktestConfig> = serde_json::from_str(configs_json).map_err(into_error)?;
+        let runs = unpack_runs(packed, configs).map_err(into_error)?;
+        self.record_runs(runs, &hashes, refused, sweep_id, &members, created_at)
     }
 
     pub fn top(&mut self, metric: &str, n: usize, filter_args: JsValue) -> Result<JsValue, Error> {

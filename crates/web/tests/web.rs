@@ -71,24 +71,21 @@ fn the_engine_gives_the_core_result_and_reports_failures_in_place() {
     let columns = demo_candles("1h", start, start + 60.0 * 86_400_000.0, 42).unwrap();
     let mut engine = Engine::new(columns).unwrap();
     let chunk = json!([config(10, 30), config(30, 10)]).to_string();
-    let outcomes: Value = serde_json::from_str(&engine.run_chunk(&chunk, false).unwrap()).unwrap();
-    assert_eq!(outcomes[0]["ok"], true);
-    assert_eq!(outcomes[1]["ok"], false);
-    assert!(
-        outcomes[1]["error"].as_str().unwrap().contains("fast_period"),
-        "{}",
-        outcomes[1]
-    );
+    let packed = engine.run_chunk(&chunk, false).unwrap();
+    // The page joins the bytes to the configs it planned.
+    let configs: Vec<btlab::BacktestConfig> = serde_json::from_str(&chunk).unwrap();
+    let mut runs = btlab::plan::unpack_runs(&packed, configs).unwrap();
+    let refused = runs.pop().unwrap().unwrap_err();
+    assert!(refused.error.contains("fast_period"), "{}", refused.error);
 
     // The same config through the core directly, on the same candles.
     let candles =
         btlab::synthetic::generate(btlab::Timeframe::H1, start as i64, start as i64 + 60 * 86_400_000, 42).unwrap();
     let native = btlab::run_backtest(&serde_json::from_value(config(10, 30)).unwrap(), &candles).unwrap();
-    let result = &outcomes[0]["result"];
-    assert_eq!(result["config_hash"], native.config_hash.as_str());
-    // Compared as metrics, not as JSON: JavaScript writes a whole f64 as `871`, Rust as `871.0`.
-    let metrics: btlab::Metrics = serde_json::from_value(result["metrics"].clone()).unwrap();
-    assert_eq!(metrics, native.metrics);
+    let (result, returns) = runs.pop().unwrap().unwrap();
+    assert_eq!(result.config_hash, native.config_hash);
+    assert_eq!(result.metrics, native.metrics);
+    assert!(returns.is_none());
 
     let detail = rust(engine.run_detail(js(&config(10, 30))).unwrap());
     assert_eq!(detail["trades"].as_array().unwrap().len(), native.trades.len());
