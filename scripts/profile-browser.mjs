@@ -37,7 +37,7 @@ try {
         ? async (...args) => { const t = performance.now(); try { return await original(...args); } finally { spent[key] += performance.now() - t; } }
         : (...args) => { const t = performance.now(); try { return original(...args); } finally { spent[key] += performance.now() - t; } };
     };
-    timed(ctx.store, 'planChunk', 'plan', false);
+    timed(ctx.store, 'planNext', 'plan', false);
     timed(ctx.pool, 'run', 'workers', true);
     timed(ctx.persist, 'apply', 'store_insert', false);
     timed(ctx.persist, 'fold', 'fold', true);
@@ -58,6 +58,7 @@ try {
   await page.waitForFunction(() => /^sweep (done|cancelled)/.test(document.querySelector('#status').textContent) && !document.querySelector('#run').disabled, null, { timeout: 300_000, polling: 5 });
   const wall = Date.now() - started;
   const { profile } = await cdp.send('Profiler.stop');
+  if (process.env.PROFILE_OUT) fs.writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
   const spent = await page.evaluate(() => window.spent);
   console.log(`page: 10,000 configs in ${wall} ms wall (${await page.textContent('#progress-text')}), ${spent.chunks} chunks, ${await page.evaluate(() => window.btlab.pool.size)} workers`);
   console.log('main thread, summed over chunks (the workers\' round trips overlap each other and the rest):');

@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{BacktestConfig, ValidConfig, config_hash};
-use crate::engine::{BacktestResult, Detail, EquityPoint, Market};
+use crate::engine::{BacktestResult, Detail, Market};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::overfit::run_keeping_returns;
-use crate::store::{CURVE_POINTS, PeriodReturns, Sql, Store};
+use crate::store::{CURVE_POINTS, PeriodReturns, Sql, Store, pack_curve, unpack_curve};
 
 /// A config that cannot run or did not: its hash (when it has one), the config as JSON,
 /// and why.
@@ -228,7 +228,10 @@ enum PackedRun {
         last_candle: i64,
         /// Boxed: the same bytes, a smaller enum.
         metrics: Box<Metrics>,
-        equity_curve: Vec<EquityPoint>,
+        /// As the store keeps it ([`pack_curve`]): half the bytes of the points, and no
+        /// packing again when recorded.
+        #[serde(with = "serde_bytes")]
+        curve: Vec<u8>,
         returns: Option<PeriodReturns>,
     },
     Failed {
@@ -250,7 +253,7 @@ pub fn pack_runs(runs: Vec<Run>) -> Vec<u8> {
                 first_candle: r.first_candle,
                 last_candle: r.last_candle,
                 metrics: Box::new(r.metrics),
-                equity_curve: r.equity_curve,
+                curve: pack_curve(&r.equity_curve),
                 returns,
             },
             Err(failure) => PackedRun::Failed { error: failure.error },
@@ -282,7 +285,7 @@ pub fn unpack_runs(bytes: &[u8], configs: Vec<BacktestConfig>) -> Result<Vec<Run
     if packed.len() != configs.len() {
         return Err(bad(format!("{} runs for {} configs", packed.len(), configs.len())));
     }
-    Ok(packed
+    packed
         .into_iter()
         .zip(configs)
         .map(|(run, config)| match run {
@@ -293,9 +296,9 @@ pub fn unpack_runs(bytes: &[u8], configs: Vec<BacktestConfig>) -> Result<Vec<Run
                 first_candle,
                 last_candle,
                 metrics,
-                equity_curve,
+                curve,
                 returns,
-            } => Ok((
+            } => Ok(Ok((
                 BacktestResult {
                     config_hash,
                     data_fingerprint,
@@ -304,17 +307,17 @@ pub fn unpack_runs(bytes: &[u8], configs: Vec<BacktestConfig>) -> Result<Vec<Run
                     first_candle,
                     last_candle,
                     metrics: *metrics,
-                    equity_curve,
+                    equity_curve: unpack_curve(&curve).ok_or_else(|| bad("a curve that is not one".into()))?,
                     buy_hold_curve: Vec::new(),
                     trades: Vec::new(),
                 },
                 returns,
-            )),
-            PackedRun::Failed { error } => Err(Failure {
+            ))),
+            PackedRun::Failed { error } => Ok(Err(Failure {
                 config_hash: None,
                 config: serde_json::to_value(&config).unwrap_or(Value::Null),
                 error,
-            }),
+            })),
         })
-        .collect())
+        .collect()
 }

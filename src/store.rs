@@ -90,6 +90,12 @@ pub trait Sql {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, String>;
     /// One statement's rows.
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, String>;
+    /// One statement run once per row of `rows`; returns the rows each run changed. A
+    /// driver whose every value is a call into another module (sql.js) binds the whole
+    /// batch in one call instead.
+    fn execute_each(&mut self, sql: &str, rows: &[Vec<SqlValue>]) -> Result<Vec<usize>, String> {
+        rows.iter().map(|params| self.execute(sql, params)).collect()
+    }
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` holds the version a file
@@ -651,14 +657,20 @@ impl<D: Sql> Store<D> {
             let mut report = Inserted::default();
             let mut kept: Vec<String> = Vec::new();
             let mut groups: Vec<((&str, &str, &str), SummaryGroup)> = Vec::new();
+            let mut storable: Vec<&BacktestResult> = Vec::with_capacity(results.len());
             for r in results {
-                if let Some(problem) = unstorable(r) {
-                    let config = serde_json::to_value(&r.config).unwrap_or(Value::Null);
-                    insert_error(db, Some(&r.config_hash), &config, &problem, created_at)?;
-                    report.failed += 1;
-                    continue;
+                match unstorable(r) {
+                    Some(problem) => {
+                        let config = serde_json::to_value(&r.config).unwrap_or(Value::Null);
+                        insert_error(db, Some(&r.config_hash), &config, &problem, created_at)?;
+                        report.failed += 1;
+                    }
+                    None => storable.push(r),
                 }
-                let changed = db.execute(insert_statement(), &row_values(r, created_at))?;
+            }
+            let rows: Vec<Vec<SqlValue>> = storable.iter().map(|r| row_values(r, created_at)).collect();
+            let changed = db.execute_each(insert_statement(), &rows)?;
+            for (r, changed) in storable.into_iter().zip(changed) {
                 if changed == 0 {
                     report.already_stored += 1;
                     continue;
@@ -823,20 +835,23 @@ impl<D: Sql> Store<D> {
 
     /// Which of `hashes` have their period returns stored.
     pub fn with_returns(&mut self, hashes: &[String]) -> Result<HashSet<String>> {
-        let mut found = HashSet::new();
-        for chunk in hashes.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let params: Vec<SqlValue> = chunk.iter().map(|h| h.as_str().into()).collect();
-            let rows = self
-                .db
-                .query(
-                    &format!("SELECT config_hash FROM period_returns WHERE config_hash IN ({marks})"),
-                    &params,
-                )
-                .map_err(driver)?;
-            found.extend(rows.into_iter().filter_map(|r| r[0].text().map(str::to_owned)));
-        }
-        Ok(found)
+        self.hashes_found(
+            "SELECT config_hash FROM period_returns WHERE config_hash IN (SELECT value FROM json_each(?1))",
+            hashes,
+        )
+    }
+
+    /// The hashes `sql` selects, its `?1` bound to `hashes` as one JSON array: one value
+    /// to bind however many they are (on sql.js each bound value is a call across two
+    /// modules, and SQLite caps a statement's parameters).
+    fn hashes_found(&mut self, sql: &str, hashes: &[String]) -> Result<HashSet<String>> {
+        // A list of strings always serializes.
+        let list = serde_json::to_string(hashes).expect("a list of strings as JSON");
+        let rows = self.db.query(sql, &[SqlValue::Text(list)]).map_err(driver)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r[0].text().map(str::to_owned))
+            .collect())
     }
 
     /// The sweeps that kept returns, newest first.
@@ -931,23 +946,11 @@ impl<D: Sql> Store<D> {
     /// Which of `hashes` are stored already, as experiments or as errors: what a resumed
     /// sweep skips.
     pub fn known_hashes(&mut self, hashes: &[String]) -> Result<HashSet<String>> {
-        let mut known = HashSet::new();
-        // SQLite allows 32,766 parameters per statement; stay well below.
-        for part in hashes.chunks(500) {
-            let marks = vec!["?"; part.len()].join(", ");
-            let params: Vec<SqlValue> = part.iter().map(|h| h.as_str().into()).collect();
-            let sql = format!(
-                "SELECT config_hash FROM experiments WHERE config_hash IN ({marks}) \
-                 UNION ALL SELECT config_hash FROM errors WHERE config_hash IN ({marks})"
-            );
-            let both: Vec<SqlValue> = params.iter().chain(&params).cloned().collect();
-            for row in self.db.query(&sql, &both).map_err(driver)? {
-                if let Some(hash) = row[0].text() {
-                    known.insert(hash.to_owned());
-                }
-            }
-        }
-        Ok(known)
+        self.hashes_found(
+            "SELECT config_hash FROM experiments WHERE config_hash IN (SELECT value FROM json_each(?1)) \
+             UNION ALL SELECT config_hash FROM errors WHERE config_hash IN (SELECT value FROM json_each(?1))",
+            hashes,
+        )
     }
 
     /// The best `n` experiments by `metric` (lowest first for `max_drawdown`).

@@ -11,6 +11,8 @@
 // never overwrite each other's results; a BroadcastChannel tells the other tabs about new
 // rows so their views stay current.
 
+import { addRunEach } from './sql_batch.js';
+
 const DB_NAME = 'btlab';
 const LOCK = 'btlab-snapshot';
 
@@ -48,6 +50,7 @@ export function done(tx) {
 export class Persistence {
   constructor(idbHandle, SQL, wasm) {
     this.idb = idbHandle;
+    addRunEach(SQL);
     this.SQL = SQL;
     this.wasm = wasm;
     this.version = 0; // of the snapshot this tab's database includes

@@ -5,7 +5,7 @@
 const CACHE = 'btlab-shell';
 const SHELL = [
   './', 'index.html', 'style.css', 'main.js', 'context.js', 'sharing.js', 'sweep_form.js', 'experiments.js',
-  'persist.js', 'pool.js', 'datasets.js', 'charts.js', 'util.js', 'links.js', 'worker.js', 'editor.js', 'definitions.js',
+  'persist.js', 'sql_batch.js', 'pool.js', 'datasets.js', 'charts.js', 'util.js', 'links.js', 'worker.js', 'editor.js', 'definitions.js',
   ...['sweep', 'strategy', 'results', 'top', 'summary', 'errors', 'heatmap', 'markets', 'pareto', 'optimize', 'walkforward', 'overfit', 'datasets', 'compare', 'detail', 'trades', 'montecarlo']
     .map((view) => `views/${view}.js`),
   'wasm_build.js', 'pkg/btlab_web.js', 'pkg/btlab_web_bg.wasm', 'pkg/btlab_web_simd_bg.wasm', 'vendor/sql-wasm.js', 'vendor/sql-wasm.wasm', 'vendor/lightweight-charts.mjs',

@@ -177,8 +177,8 @@ test('the page runs a sweep on the edge worker and stores what it would store lo
     const workers = await page.evaluate(async () => {
       const { pool, store } = window.btlab;
       const rows = store.list(null, 'sharpe_ratio', 100, 0);
-      const outcomes = JSON.parse(await pool.run(JSON.stringify(rows.map((r) => r.config))));
-      return outcomes.map((o) => [o.result.config_hash, o.result.metrics]);
+      const results = await Promise.all(rows.map((r) => pool.detail(r.config)));
+      return results.map((result) => [result.config_hash, result.metrics]);
     });
     assert.deepEqual(workers, onEdge.map((e) => [e.config_hash, e.metrics]));
   } finally {

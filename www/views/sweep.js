@@ -172,9 +172,8 @@ async function sweepMarket(ctx, run, { dataset, spec, sweep, fingerprint }, coun
   let sinceFold = 0;
   const lane = async () => {
     while (!run.cancelled) {
-      const chunk = sweep.nextChunk(chunkSize);
-      if (chunk === '[]') return;
-      const plan = store.planChunk(chunk, fingerprint, keepReturns);
+      const plan = store.planNext(sweep, chunkSize, fingerprint, keepReturns);
+      if (!plan) return;
       const ran = !plan.hashes.length ? null
         : edge ? { outcomes: await runOnEdge(edge, plan.to_run) } : { packed: await pool.run(plan.to_run, keepReturns) };
       if (run.cancelled) return;

@@ -3,7 +3,7 @@
 
 use btlab::metrics::Metrics;
 use btlab::plan::{ChunkPlan, Failure, Run, check_remote_hashes, pack_runs, unpack_runs};
-use btlab::store::PeriodReturns;
+use btlab::store::{PeriodReturns, pack_curve, unpack_curve};
 use btlab::{BacktestConfig, Market, parse::parse_candles_from};
 use btlab::{BacktestResult, EquityPoint};
 use btlab_cli::sqlite::open_memory;
@@ -148,7 +148,19 @@ fn packed_runs_come_back_as_they_ran_joined_to_the_plans_configs() {
     let configs_json = serde_json::to_string(&plan.to_run.iter().map(|v| &v.config).collect::<Vec<_>>()).unwrap();
     let bytes = pack_runs(runs.clone());
     let back = unpack_runs(&bytes, serde_json::from_str(&configs_json).unwrap()).unwrap();
-    assert_eq!(back, runs);
+    // Each curve comes back as the store keeps it: its points' equity as f32.
+    let as_stored: Vec<Run> = runs
+        .iter()
+        .cloned()
+        .map(|run| {
+            run.map(|(mut result, returns)| {
+                result.equity_curve = unpack_curve(&pack_curve(&result.equity_curve)).unwrap();
+                (result, returns)
+            })
+        })
+        .collect();
+    assert_eq!(back, as_stored);
+    assert!(as_stored.iter().flatten().all(|(r, _)| r.equity_curve.len() > 100));
     let json_len = serde_json::to_string(&runs.iter().flatten().collect::<Vec<_>>())
         .unwrap()
         .len();
@@ -220,7 +232,7 @@ fn the_packed_layout_is_pinned() {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
         hex,
-        "01020001680166030104000000000000e03f0000000000000000000000000000000000000000000000000000000000000000020000000000000000000001000000000000f03f000000000000000000000000000000000000000000000000000000000000000000000000000000000101000000000102000000000000004001080a01000000000000d03f010165",
+        "01020001680166030104000000000000e03f0000000000000000000000000000000000000000000000000000000000000000020000000000000000000001000000000000f03f0000000000000000000000000000000000000000000000000000000000000000000000000000000001010000000011010100000000000000000000000000004001080a01000000000000d03f010165",
         "the packed layout changed"
     );
 }

@@ -7,8 +7,7 @@
 //! candles as `Float64Array` columns) and turns errors into readable JS `Error`s.
 
 pub mod edge;
-
-use std::collections::HashMap;
+mod sqljs;
 
 use btlab::metrics::{Metric, MetricInfo};
 use btlab::optimize::nsga2::{self, MultiTrial, ParetoLoop};
@@ -18,13 +17,16 @@ use btlab::overfit::{experiment_deflated_sharpe, sweep_overfitting};
 use btlab::plan::{Failure, Run, check_remote_hashes, pack_runs, unpack_runs};
 use btlab::robustness::{self, MonteCarloOptions};
 use btlab::search::{Configs, ParamGrid, SweepSpec, predefined_grids};
-use btlab::store::{Experiment, Filter, PeriodReturns, Sql, SqlValue, Store};
+use btlab::store::{Experiment, Filter, PeriodReturns, Store};
 use btlab::strategy::catalog;
 use btlab::{BacktestConfig, BacktestResult, Candles, Detail, Market, Timeframe, ValidConfig, config_hash, synthetic};
-use js_sys::{Array, Error, Float64Array, Object, Reflect, Uint8Array};
+use js_sys::{Error, Float64Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
+
+pub use sqljs::Database;
+use sqljs::SqlJs;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -674,135 +676,20 @@ impl Sweep {
     }
 
     /// Up to `n` next configs, as a JSON array (`[]` at the end): `WebStore.planChunk`
-    /// validates, hashes and plans them.
+    /// validates, hashes and plans them (`WebStore.planNext` takes them straight from here).
     #[wasm_bindgen(js_name = nextChunk)]
     pub fn next_chunk(&mut self, n: usize) -> Result<String, Error> {
-        let chunk: Vec<BacktestConfig> = self
-            .configs
+        serde_json::to_string(&self.take(n)?).map_err(into_error)
+    }
+}
+
+impl Sweep {
+    fn take(&mut self, n: usize) -> Result<Vec<BacktestConfig>, Error> {
+        self.configs
             .by_ref()
             .take(n)
             .collect::<btlab::Result<_>>()
-            .map_err(into_error)?;
-        serde_json::to_string(&chunk).map_err(into_error)
-    }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A sql.js `Database`.
-    pub type Database;
-    #[wasm_bindgen(method, catch)]
-    fn exec(this: &Database, sql: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn prepare(this: &Database, sql: &str) -> Result<Statement, JsValue>;
-    #[wasm_bindgen(method, js_name = getRowsModified)]
-    fn get_rows_modified(this: &Database) -> f64;
-    #[wasm_bindgen(method, js_name = export)]
-    fn export_bytes(this: &Database) -> Uint8Array;
-
-    /// A sql.js prepared `Statement`.
-    type Statement;
-    #[wasm_bindgen(method, catch)]
-    fn bind(this: &Statement, params: &Array) -> Result<bool, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn step(this: &Statement) -> Result<bool, JsValue>;
-    #[wasm_bindgen(method)]
-    fn get(this: &Statement) -> Array;
-    #[wasm_bindgen(method)]
-    fn reset(this: &Statement) -> bool;
-    #[wasm_bindgen(method)]
-    fn free(this: &Statement) -> bool;
-}
-
-/// The store's driver on sql.js, with prepared statements cached by their SQL.
-pub struct SqlJs {
-    db: Database,
-    statements: HashMap<String, Statement>,
-}
-
-fn js_message(e: JsValue) -> String {
-    e.dyn_ref::<Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
-fn to_js_param(v: &SqlValue) -> JsValue {
-    match v {
-        SqlValue::Null => JsValue::NULL,
-        SqlValue::Int(i) => JsValue::from_f64(*i as f64),
-        SqlValue::Real(f) => JsValue::from_f64(*f),
-        SqlValue::Text(s) => JsValue::from_str(s),
-        SqlValue::Blob(b) => Uint8Array::from(b.as_slice()).into(),
-    }
-}
-
-fn from_js_value(v: JsValue) -> SqlValue {
-    if v.is_null() || v.is_undefined() {
-        SqlValue::Null
-    } else if let Some(f) = v.as_f64() {
-        if f.fract() == 0.0 && f.abs() < 9.0e15 {
-            SqlValue::Int(f as i64)
-        } else {
-            SqlValue::Real(f)
-        }
-    } else if let Some(s) = v.as_string() {
-        SqlValue::Text(s)
-    } else if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
-        SqlValue::Blob(bytes.to_vec())
-    } else {
-        SqlValue::Null
-    }
-}
-
-impl SqlJs {
-    fn statement(&mut self, sql: &str, params: &[SqlValue]) -> Result<&Statement, String> {
-        if !self.statements.contains_key(sql) {
-            let statement = self.db.prepare(sql).map_err(js_message)?;
-            self.statements.insert(sql.to_owned(), statement);
-        }
-        let statement = &self.statements[sql];
-        let values: Array = params.iter().map(to_js_param).collect();
-        statement.bind(&values).map_err(js_message)?;
-        Ok(statement)
-    }
-
-    /// Frees the cached statements: sql.js invalidates them when it exports.
-    fn forget_statements(&mut self) {
-        for (_, statement) in self.statements.drain() {
-            statement.free();
-        }
-    }
-}
-
-impl Sql for SqlJs {
-    fn execute_batch(&mut self, sql: &str) -> Result<(), String> {
-        self.db.exec(sql).map(drop).map_err(js_message)
-    }
-
-    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<usize, String> {
-        let statement = self.statement(sql, params)?;
-        let stepped = statement.step().map_err(js_message);
-        statement.reset();
-        stepped?;
-        Ok(self.db.get_rows_modified() as usize)
-    }
-
-    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, String> {
-        let statement = self.statement(sql, params)?;
-        let mut rows = Vec::new();
-        loop {
-            match statement.step() {
-                Ok(true) => rows.push(statement.get().iter().map(from_js_value).collect()),
-                Ok(false) => break,
-                Err(e) => {
-                    statement.reset();
-                    return Err(js_message(e));
-                }
-            }
-        }
-        statement.reset();
-        Ok(rows)
+            .map_err(into_error)
     }
 }
 
@@ -829,6 +716,21 @@ struct OutcomeIn {
 }
 
 impl WebStore {
+    fn plan(&mut self, chunk: Vec<BacktestConfig>, fingerprint: &str, keep_returns: bool) -> Result<JsValue, Error> {
+        let plan = self
+            .store
+            .plan_chunk(chunk, fingerprint, keep_returns)
+            .map_err(into_error)?;
+        let configs: Vec<&BacktestConfig> = plan.to_run.iter().map(|v| &v.config).collect();
+        to_js(&PlanOut {
+            to_run: serde_json::to_string(&configs).map_err(into_error)?,
+            hashes: plan.hashes,
+            already_stored: plan.already_stored,
+            refused: plan.refused,
+            members: plan.members,
+        })
+    }
+
     fn record_runs(
         &mut self,
         runs: Vec<Run>,
@@ -889,12 +791,7 @@ impl WebStore {
     pub fn new(db: Database) -> Result<WebStore, Error> {
         // The rollback journal in SQLite's own memory, not a file in sql.js's JS file
         // system (a JS call per page written): durability is the IndexedDB log's.
-        db.exec("PRAGMA journal_mode = MEMORY")
-            .map_err(|e| Error::new(&js_message(e)))?;
-        let driver = SqlJs {
-            db,
-            statements: HashMap::new(),
-        };
+        let driver = SqlJs::new(db).map_err(|e| Error::new(&e))?;
         Ok(WebStore {
             store: Store::open(driver).map_err(into_error)?,
         })
@@ -918,18 +815,24 @@ impl WebStore {
     #[wasm_bindgen(js_name = planChunk)]
     pub fn plan_chunk(&mut self, chunk_json: &str, fingerprint: &str, keep_returns: bool) -> Result<JsValue, Error> {
         let chunk: Vec<BacktestConfig> = serde_json::from_str(chunk_json).map_err(into_error)?;
-        let plan = self
-            .store
-            .plan_chunk(chunk, fingerprint, keep_returns)
-            .map_err(into_error)?;
-        let configs: Vec<&BacktestConfig> = plan.to_run.iter().map(|v| &v.config).collect();
-        to_js(&PlanOut {
-            to_run: serde_json::to_string(&configs).map_err(into_error)?,
-            hashes: plan.hashes,
-            already_stored: plan.already_stored,
-            refused: plan.refused,
-            members: plan.members,
-        })
+        self.plan(chunk, fingerprint, keep_returns)
+    }
+
+    /// [`Self::plan_chunk`] of `sweep`'s next `n` configs, taken from it here (no JSON of
+    /// them crosses into JavaScript and back); `null` once the sweep has none left.
+    #[wasm_bindgen(js_name = planNext)]
+    pub fn plan_next(
+        &mut self,
+        sweep: &mut Sweep,
+        n: usize,
+        fingerprint: &str,
+        keep_returns: bool,
+    ) -> Result<JsValue, Error> {
+        let chunk = sweep.take(n)?;
+        if chunk.is_empty() {
+            return Ok(JsValue::NULL);
+        }
+        self.plan(chunk, fingerprint, keep_returns)
     }
 
     /// Records a planned chunk's outcomes as an edge worker returns them (the JSON of its
@@ -1136,8 +1039,6 @@ impl WebStore {
     /// The whole database as SQLite file bytes (`btlab experiments --db` opens them).
     #[wasm_bindgen(js_name = exportBytes)]
     pub fn export_bytes(&mut self) -> Uint8Array {
-        let driver = self.store.driver();
-        driver.forget_statements();
-        driver.db.export_bytes()
+        self.store.driver().export_bytes()
     }
 }
