@@ -46,7 +46,8 @@ pub struct ChunkPlan {
     pub already_stored: usize,
     /// Configs refused by validation, to be recorded as errors.
     pub refused: Vec<Failure>,
-    /// Every valid config's hash, stored or not: the sweep's members when it keeps returns.
+    /// When the sweep keeps returns, its members: every valid config's hash, stored or
+    /// not (empty otherwise: nothing reads them, and the page would carry them across).
     pub members: Vec<String>,
 }
 
@@ -116,7 +117,7 @@ impl<D: Sql> Store<D> {
             members: Vec::new(),
         };
         for (hash, checked) in checked {
-            if checked.is_ok() {
+            if keep_returns && checked.is_ok() {
                 plan.members.push(hash.clone());
             }
             match checked {

@@ -59,3 +59,9 @@ export function table(el, columns, rows, options = {}) {
     columns.map((c) => h('td', { class: c.text ? 'text' : null }, c.value(row)))));
   replace(el, h('thead', {}, head), h('tbody', {}, body));
 }
+
+// Resolves in a later task of the event loop (not a microtask): what follows does not
+// lengthen the task running now. scheduler.yield where the browser has it (Chromium 129+).
+export function nextTask() {
+  return globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+}

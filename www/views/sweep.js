@@ -2,7 +2,7 @@
 // The sweep builder and its run: the core plans each chunk (what to run, what is stored
 // already, what validation refused), the workers (or an edge worker) run it, the log makes
 // it durable, the core records it.
-import { $, h, replace, isoDate } from '../util.js';
+import { $, h, replace, isoDate, nextTask } from '../util.js';
 import { readSpec, readMarkets, renderAxes, renderOrderAxes, updateCount, chooseDataset, fillFromSpec } from '../sweep_form.js';
 import { copyLink } from '../sharing.js';
 import { datasetIdentity } from '../links.js';
@@ -147,7 +147,6 @@ async function runSweep(ctx, event) {
       if (run.cancelled) break;
       await sweepMarket(ctx, run, market, counts, progress);
     }
-    await ctx.persist.fold();
     ctx.setStatus(run.cancelled ? 'sweep cancelled: what finished is stored' : `sweep done: ${counts.stored} new experiments`);
   } catch (e) {
     if (!run.cancelled) $('#sweep-error').textContent = e.message;
@@ -158,6 +157,9 @@ async function runSweep(ctx, event) {
     $('#cancel').disabled = true;
     progress();
     ctx.emit('stored');
+    // Every chunk is durable in the log already. Folding the log into the snapshot exports
+    // the whole database in one task, so it waits for the sweep's end and holds up nothing.
+    ctx.persist.fold().catch((e) => console.error('folding the log failed; it stays in IndexedDB:', e));
   }
 }
 
@@ -168,11 +170,16 @@ async function sweepMarket(ctx, run, { dataset, spec, sweep, fingerprint }, coun
   const { edge, keepReturns } = run;
   const sweepId = keepReturns ? JSON.stringify(spec) : null;
   await pool.load(dataset);
-  const chunkSize = Math.max(25, Math.min(500, Math.ceil(sweep.size / (pool.size * 4))));
-  let sinceFold = 0;
+  const lanes = pool.size * 2;
+  const chunkSize = Math.max(25, Math.min(500, Math.ceil(sweep.size / (lanes * 2))));
+  let planned = 0;
   const lane = async () => {
     while (!run.cancelled) {
-      const plan = store.planNext(sweep, chunkSize, fingerprint, keepReturns);
+      // Each chunk's plan in a task of its own, apart from the record before it: neither
+      // holds the main thread long. The first chunk of each lane is small: the store's
+      // first record pays for preparing its statements.
+      await nextTask();
+      const plan = store.planNext(sweep, planned++ < lanes ? Math.min(100, chunkSize) : chunkSize, fingerprint, keepReturns);
       if (!plan) return;
       const ran = !plan.hashes.length ? null
         : edge ? { outcomes: await runOnEdge(edge, plan.to_run) } : { packed: await pool.run(plan.to_run, keepReturns) };
@@ -184,11 +191,7 @@ async function sweepMarket(ctx, run, { dataset, spec, sweep, fingerprint }, coun
       counts.skipped += plan.already_stored + already;
       counts.done += plan.already_stored + plan.hashes.length + plan.refused.length;
       progress();
-      if (++sinceFold >= 40) {
-        sinceFold = 0;
-        persist.fold();
-      }
     }
   };
-  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
 }
