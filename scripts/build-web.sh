@@ -29,12 +29,8 @@ rm -rf "$simd_out"
 
 mkdir -p www/vendor www/sample
 cp node_modules/sql.js/dist/sql-wasm.wasm www/vendor/
-# sql.js keeps the database as a file of Emscripten's MEMFS, which grows a file past 1 MiB
-# by an eighth at a time, copying it whole each time: a sweep's inserts spent more time in
-# those copies than in SQLite (about 300 of 1,800 ms of a 10,000-config page sweep). Doubling
-# copies each byte about once. The build stops if sql.js's line is not there to change.
-sed 's/m<1048576?2:1.125/m<1048576?2:2/' node_modules/sql.js/dist/sql-wasm.js > www/vendor/sql-wasm.js
-grep -q 'm<1048576?2:2)' www/vendor/sql-wasm.js || { echo "sql.js's MEMFS growth line moved: update build-web.sh" >&2; exit 1; }
+# sql.js with its database file grown in place, not copied whole at each growth.
+node scripts/patch-sqljs.mjs node_modules/sql.js/dist/sql-wasm.js www/vendor/sql-wasm.js
 cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs www/vendor/lightweight-charts.mjs
 cp node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js www/vendor/
 # CodeMirror 6 is many small modules with bare imports: bundled into one.
