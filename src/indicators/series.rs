@@ -178,7 +178,7 @@ impl Series {
                     let [series] = Self::smas(values, [p]);
                     series
                 }
-                false => Self::rolling(values, p, vec![f32::NAN; n], Vec::new()),
+                false => Self::rolling(values, p, spare::take(n), Vec::new()),
             });
         }
         let mut rounded = periods.map(|_| spare::take(n));
